@@ -1,0 +1,59 @@
+// Command shoal runs a pytest suite on parallel workers and reports exactly
+// what pytest would. main only parses, runs and maps errors to exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"shoal/result"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries an exit code and, for the user, one line and a hint.
+type exitError struct {
+	code int
+	msg  string
+	hint string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageError(msg, hint string) error {
+	return &exitError{code: result.ExitUsageError, msg: msg, hint: hint}
+}
+
+// run executes the command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCommand(ctx, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return result.ExitOK
+	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		if exit.msg != "" {
+			fmt.Fprintf(stderr, "shoal: error: %s\n", exit.msg)
+		}
+		if exit.hint != "" {
+			fmt.Fprintf(stderr, "hint: %s\n", exit.hint)
+		}
+		return exit.code
+	}
+	// Anything else comes from parsing the command line.
+	fmt.Fprintf(stderr, "shoal: error: %s\n", err)
+	fmt.Fprintln(stderr, "hint: see 'shoal --help' and 'shoal run --help'")
+	return result.ExitUsageError
+}

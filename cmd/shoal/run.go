@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"shoal/config"
+	"shoal/interp"
+	"shoal/plugin"
+	"shoal/report/junit"
+	"shoal/report/record"
+	"shoal/report/terminal"
+	"shoal/result"
+	"shoal/runner"
+)
+
+type runFlags struct {
+	workers    string
+	python     string
+	reportJSON string
+	noFork     bool
+}
+
+// pytestFlags are pytest options shoal accepts before "--" for convenience;
+// they are handed to pytest unchanged. Everything after "--" goes to pytest too.
+var pytestFlags = []struct {
+	name, short, kind, usage string
+}{
+	{"exitfirst", "x", "bool", "pytest: stop after the first failure"},
+	{"maxfail", "", "string", "pytest: stop after this many failures"},
+	{"verbose", "v", "count", "pytest: more output, one line per test (repeatable)"},
+	{"quiet", "q", "count", "pytest: less output (repeatable)"},
+	{"keyword", "k", "string", "pytest: select tests by keyword expression"},
+	{"markers", "m", "string", "pytest: select tests by marker expression"},
+	{"report-chars", "r", "string", "pytest: short summary characters (fEsxXpPaAN)"},
+	{"plugin", "p", "stringArray", "pytest: load or disable (no:NAME) a plugin"},
+	{"pyargs", "", "bool", "pytest: treat arguments as Python packages"},
+	{"junitxml", "", "string", "pytest: write a JUnit XML file for the whole run"},
+}
+
+func newRunCommand(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [shoal flags] [--] [pytest args]",
+		Short: "Run the suite on parallel workers",
+		Long: `Run the suite on parallel workers. Arguments after "--" go to pytest as
+they are; so do paths and the pytest options listed below.
+
+Exit codes are pytest's: 0 all passed, 1 tests failed, 2 interrupted or
+collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
+		Example: `  shoal run -n 4 tests/
+  shoal run -n auto -x -k "not slow" -- --tb=short
+  shoal run -n 2 -- --pyargs networkx`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSuite(ctx, cmd, f, pytestArgs(cmd.Flags(), args), stdout, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.workers, "workers", "n", "", `number of workers, or "auto" for one per CPU (default: [tool.shoal] workers, else auto)`)
+	fl.StringVar(&f.python, "python", "", "Python interpreter that has pytest (default: SHOAL_PYTHON, [tool.shoal] python, the active virtualenv, .venv, python3)")
+	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
+	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
+	for _, p := range pytestFlags {
+		switch p.kind {
+		case "bool":
+			fl.BoolP(p.name, p.short, false, p.usage)
+		case "count":
+			fl.CountP(p.name, p.short, p.usage)
+		case "string":
+			fl.StringP(p.name, p.short, "", p.usage)
+		case "stringArray":
+			fl.StringArrayP(p.name, p.short, nil, p.usage)
+		}
+	}
+	fl.SetInterspersed(true)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(err.Error(), "see 'shoal run --help'; pytest's own options go after '--'")
+	})
+	return cmd
+}
+
+// pytestArgs rebuilds the pytest command line from the pass-through flags and
+// the positional arguments.
+func pytestArgs(fl *pflag.FlagSet, positional []string) []string {
+	var out []string
+	for _, p := range pytestFlags {
+		f := fl.Lookup(p.name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		switch p.kind {
+		case "bool":
+			out = append(out, "--"+p.name)
+		case "count":
+			n, _ := strconv.Atoi(f.Value.String())
+			for i := 0; i < n; i++ {
+				out = append(out, "-"+p.short)
+			}
+		case "string":
+			out = append(out, "--"+p.name+"="+f.Value.String())
+		case "stringArray":
+			vals, _ := fl.GetStringArray(p.name)
+			for _, v := range vals {
+				out = append(out, "-"+p.short, v)
+			}
+		}
+	}
+	// pytest's --report-chars is spelled -r; keep its spelling.
+	for i, a := range out {
+		if v, ok := strings.CutPrefix(a, "--report-chars="); ok {
+			out[i] = "-r" + v
+		}
+	}
+	return append(out, positional...)
+}
+
+func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string, stdout, stderr io.Writer) error {
+	dir, err := os.Getwd()
+	if err != nil {
+		return &exitError{code: result.ExitInternalError, msg: "cannot read the working directory: " + err.Error()}
+	}
+	cfg, err := loadConfig(dir)
+	if err != nil {
+		return err
+	}
+	workers, err := resolveWorkers(f.workers, cfg)
+	if err != nil {
+		return err
+	}
+	choice, err := interp.Choose(f.python, os.Getenv, cfg.Python, cfg.File, dir)
+	if err != nil {
+		return interpError(err)
+	}
+	pluginDir, err := plugin.Install(plugin.DefaultCacheDir())
+	if err != nil {
+		return &exitError{code: result.ExitInternalError, msg: err.Error(),
+			hint: "set SHOAL_CACHE_DIR to a writable directory"}
+	}
+	width, color := terminalShape(stdout)
+	term := terminal.New(stdout, width, color, workerInfo)
+	// pytest renders tracebacks in the workers: give them shoal's width and colour.
+	env := append(os.Environ(), "COLUMNS="+strconv.Itoa(width))
+	if color {
+		env = append(env, "SHOAL_COLOR=1")
+	}
+	run, err := runner.Run(ctx, runner.Options{
+		Python: choice.Path, PluginDir: pluginDir, Args: args, Workers: workers,
+		Fork: cfg.Fork && !f.noFork, Dir: dir, Env: env, MaxWorkerRestart: -1,
+	}, term)
+	var pass *runner.Passthrough
+	if errors.As(err, &pass) {
+		return passthrough(ctx, choice, pass, stdout, stderr)
+	}
+	if err != nil {
+		if run == nil {
+			// pytest could not even start: say why in the interpreter's terms.
+			if _, cerr := interp.Check(ctx, choice); cerr != nil {
+				return interpError(cerr)
+			}
+		}
+		return &exitError{code: result.ExitInternalError, msg: err.Error()}
+	}
+	if p := run.Options.XMLPath; p != nil && *p != "" {
+		path, _ := filepath.Abs(*p)
+		if err := junit.WriteFile(path, run); err != nil {
+			return &exitError{code: result.ExitInternalError, msg: err.Error()}
+		}
+		term.Note("generated xml file: " + path)
+	}
+	term.Summary(run)
+	if f.reportJSON != "" {
+		if err := record.WriteFile(f.reportJSON, run); err != nil {
+			return &exitError{code: result.ExitInternalError, msg: err.Error()}
+		}
+	}
+	if run.ExitCode != result.ExitOK {
+		return &exitError{code: run.ExitCode}
+	}
+	return nil
+}
+
+func loadConfig(dir string) (*config.Config, error) {
+	path, err := config.Find(dir)
+	if err != nil {
+		return nil, usageError(err.Error(), "")
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return nil, usageError(ce.Error(), strings.TrimPrefix(ce.Hint, "hint: "))
+		}
+		return nil, usageError(err.Error(), "")
+	}
+	return cfg, nil
+}
+
+func resolveWorkers(flag string, cfg *config.Config) (int, error) {
+	v := flag
+	if v == "" {
+		v = cfg.Workers
+	}
+	if v == "" || v == "auto" {
+		return runtime.NumCPU(), nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, usageError(fmt.Sprintf("invalid number of workers %q", v), `use -n with a number ≥ 1 or "auto"`)
+	}
+	return n, nil
+}
+
+func interpError(err error) error {
+	var ie *interp.Error
+	if errors.As(err, &ie) {
+		return usageError(ie.Error(), strings.TrimPrefix(ie.Hint, "hint: "))
+	}
+	return usageError(err.Error(), "")
+}
+
+// passthrough shows what pytest printed when it ended before running tests
+// (--help, --version, --collect-only, a usage error) and keeps its exit code.
+func passthrough(ctx context.Context, choice interp.Choice, p *runner.Passthrough, stdout, stderr io.Writer) error {
+	if p.Code != 0 && strings.Contains(string(p.Stderr), "No module named pytest") {
+		if _, err := interp.Check(ctx, choice); err != nil {
+			return interpError(err)
+		}
+	}
+	_, _ = stdout.Write(p.Stdout)
+	_, _ = stderr.Write(p.Stderr)
+	if p.Code != 0 {
+		return &exitError{code: p.Code}
+	}
+	return nil
+}
+
+func terminalShape(w io.Writer) (int, bool) {
+	width := 0
+	color := false
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		width, _, _ = term.GetSize(int(f.Fd()))
+		color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	}
+	if c, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && c > 0 {
+		width = c
+	}
+	if os.Getenv("PY_COLORS") == "1" || os.Getenv("FORCE_COLOR") != "" {
+		color = true
+	}
+	if os.Getenv("PY_COLORS") == "0" {
+		color = false
+	}
+	if width < 40 {
+		width = 80
+	}
+	return width, color
+}
+
+func workerInfo(run *result.Run) []string {
+	n := len(run.Workers)
+	if n == 0 {
+		return nil
+	}
+	line := fmt.Sprintf("shoal: %d worker%s", n, plural(n))
+	if run.StartMode == "fork" {
+		line += ", forked after collection"
+	} else {
+		line += ", spawned"
+		if run.StartNote != "" {
+			line += " (" + run.StartNote + ")"
+		}
+	}
+	return []string{line}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,59 @@
+"""The private channel to the shoal process: newline-delimited JSON over a Unix socket.
+
+The socket is not stdout or stderr, which belong to the tests, and it is never
+inherited by programs the tests start (Python sockets are non-inheritable).
+"""
+
+import json
+import os
+import socket
+
+PROTOCOL_VERSION = 1
+
+
+def _default(value):
+    # Marker arguments, user properties and plugin extras can be any object.
+    return repr(value)
+
+
+class Channel:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self._buf = b""
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def send(self, msg):
+        data = json.dumps(msg, default=_default, ensure_ascii=False, separators=(",", ":"))
+        self.sock.sendall(data.encode("utf-8", "surrogateescape") + b"\n")
+
+    def has_line(self):
+        return b"\n" in self._buf
+
+    def recv(self):
+        """Block until one message arrives; None when shoal closed the channel."""
+        while b"\n" not in self._buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def connect():
+    return Channel(os.environ["SHOAL_SOCKET"])
+
+
+def forget_environment():
+    """Keep shoal's own variables away from the tests and what they start."""
+    for key in ("SHOAL_SOCKET", "SHOAL_MODE"):
+        os.environ.pop(key, None)

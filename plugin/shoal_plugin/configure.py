@@ -1,0 +1,108 @@
+"""Configuration shared by the session process and the workers.
+
+shoal owns stopping (-x, --maxfail), the JUnit file and parallelism, so those
+pytest features are switched off inside the pytest processes it drives; Go
+reads their values first, from the options the session process reports.
+"""
+
+import os
+
+import pytest
+
+
+def neutralise_xdist(config):
+    # `-n` in addopts would make pytest-xdist start its own workers.
+    if getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = None
+    if hasattr(config.option, "dist"):
+        config.option.dist = "no"
+
+
+def options_for_go(config):
+    """The option values that change what Go reports."""
+    opt = config.option
+    return {
+        "verbose": opt.verbose,
+        "reportchars": _report_chars(config),
+        "maxfail": opt.maxfail,
+        "xmlpath": getattr(opt, "xmlpath", None),
+        "continue_on_collection_errors": opt.continue_on_collection_errors,
+        "showcapture": getattr(opt, "showcapture", "all"),
+        "disable_warnings": getattr(opt, "disable_warnings", False),
+        "no_header": getattr(opt, "no_header", False),
+        "no_summary": getattr(opt, "no_summary", False),
+        "junit_suite_name": config.getini("junit_suite_name"),
+        "junit_family": config.getini("junit_family"),
+        "junit_logging": config.getini("junit_logging"),
+        "junit_log_passing_tests": config.getini("junit_log_passing_tests"),
+        "junit_duration_report": config.getini("junit_duration_report"),
+    }
+
+
+def _report_chars(config):
+    try:
+        from _pytest.terminal import getreportopt
+    except ImportError:  # a pytest without it: take -r as given
+        return getattr(config.option, "reportchars", "fE")
+    return getreportopt(config)
+
+
+def warning_text(warning_message):
+    """A warning as pytest's warnings summary prints it."""
+    try:
+        from _pytest.warnings import warning_record_to_str
+    except ImportError:
+        return str(warning_message.message)
+    return warning_record_to_str(warning_message)
+
+
+def warning_message(config, msg, when, nodeid, location):
+    where = nodeid
+    if not where and location:
+        try:
+            where = "%s:%s" % (os.path.relpath(location[0], str(config.invocation_params.dir)), location[1])
+        except (TypeError, ValueError):
+            where = ""
+    return {
+        "t": "warning",
+        "nodeid": where,
+        "when": when,
+        "message": warning_text(msg),
+        "category": msg.category.__name__,
+        "filename": str(msg.filename),
+        "lineno": msg.lineno,
+    }
+
+
+def take_over_reporting(config):
+    """Called from a tryfirst pytest_configure, before junitxml configures itself."""
+    if hasattr(config.option, "xmlpath"):
+        config.option.xmlpath = None
+    config.option.maxfail = 0
+
+
+def drop_cache_writers(config):
+    # A worker sees only part of the run; its idea of "last failed" is wrong.
+    for name in ("lfplugin", "stepwiseplugin"):
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin, name)
+
+
+class Fixtures:
+    """worker_id and testrun_uid as pytest-xdist defines them.
+
+    Registered after pytest-xdist's plugin, so these win where both exist.
+    """
+
+    @pytest.fixture(scope="session")
+    def worker_id(self):
+        return os.environ.get("PYTEST_XDIST_WORKER", "master")
+
+    @pytest.fixture(scope="session")
+    def testrun_uid(self):
+        return os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+
+
+def register_fixtures(config):
+    config.pluginmanager.register(Fixtures(), "shoal-fixtures")

@@ -1,0 +1,117 @@
+"""The worker loop: run the items shoal sends, each with the right ``nextitem``.
+
+An item is held until its successor is known (or shoal says there is none), so
+module, class and session fixtures are torn down exactly when pytest would.
+
+Commands from shoal:
+  {"t": "run", "items": [i, ...]}   indices into session.items, appended in order
+  {"t": "drain"}                     run the held item with nextitem=None, then wait for more
+  {"t": "stop"}                      run what is queued, the last with nextitem=None, then end
+  {"t": "abort"}                     drop what has not started and end
+"""
+
+import collections
+import os
+import select
+import time
+from pathlib import Path
+
+from shoal_plugin import configure, reports
+
+def become(config, spec):
+    """Take a worker's identity: the xdist environment and a basetemp of its own."""
+    os.environ["SHOAL_WORKER"] = spec["id"]
+    os.environ["SHOAL_WORKER_COUNT"] = str(spec["count"])
+    os.environ["PYTEST_XDIST_WORKER"] = spec["id"]
+    os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(spec["count"])
+    os.environ["PYTEST_XDIST_TESTRUNUID"] = spec["uid"]
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None and spec.get("basetemp"):
+        factory._given_basetemp = Path(spec["basetemp"])
+        factory._basetemp = None
+
+
+class Loop:
+    def __init__(self, session, chan):
+        self.session = session
+        self.config = session.config
+        self.chan = chan
+        self.queue = collections.deque()
+        self.stopping = False
+        self.draining = False
+        self.aborted = False
+        self.reports = []
+        self.config.pluginmanager.register(self, "shoal-loop")
+
+    # pytest hooks, registered on this object while the loop runs
+    def pytest_runtest_logreport(self, report):
+        self.reports.append(reports.encode(self.config, report))
+
+    def pytest_warning_recorded(self, warning_message, when, nodeid, location):
+        self.chan.send(configure.warning_message(self.config, warning_message, when, nodeid, location))
+
+    def _handle(self, msg):
+        if msg is None:  # shoal went away: finish as if told to stop
+            self.stopping = True
+            return
+        kind = msg.get("t")
+        if kind == "run":
+            self.queue.extend(msg["items"])
+        elif kind == "drain":
+            self.draining = True
+        elif kind == "stop":
+            self.stopping = True
+        elif kind == "abort":
+            self.aborted = True
+            self.stopping = True
+
+    def _read(self, block):
+        if block or self.chan.has_line():
+            self._handle(self.chan.recv())
+            return
+        while True:
+            ready, _, _ = select.select([self.chan], [], [], 0)
+            if not ready:
+                return
+            self._handle(self.chan.recv())
+            if not self.chan.has_line():
+                return
+
+    def run(self):
+        items = self.session.items
+        held = None
+        while True:
+            if self.aborted:
+                break
+            if held is None:
+                if self.queue:
+                    held = self.queue.popleft()
+                elif self.stopping:
+                    break
+                else:
+                    self._read(block=True)
+                    continue
+            while not self.queue and not self.stopping and not self.draining:
+                self._read(block=True)
+            if self.aborted:
+                break
+            if self.queue:
+                nextitem = items[self.queue[0]]
+            else:
+                nextitem = None
+                self.draining = False
+            self._run_one(held, items[held], nextitem)
+            held = None
+            self._read(block=False)
+            if self.session.shouldfail or self.session.shouldstop:
+                break
+        self.config.pluginmanager.unregister(self, "shoal-loop")
+        unrun = ([held] if held is not None else []) + list(self.queue)
+        self.chan.send({"t": "bye", "unrun": unrun})
+
+    def _run_one(self, index, item, nextitem):
+        self.reports = []
+        start = time.time()
+        item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        stop = time.time()
+        self.chan.send({"t": "done", "i": index, "start": start, "stop": stop, "reports": self.reports})

@@ -1,0 +1,89 @@
+"""Turn pytest's reports into the small dicts shoal's protocol carries.
+
+A passing phase without output travels as four fields. Anything that carries
+information (a failure, a skip, captured output, user properties) travels with
+the text pytest itself would print for it.
+"""
+
+import os
+from io import StringIO
+
+COLOR = os.environ.get("SHOAL_COLOR") == "1"
+
+
+def _render(rep):
+    """The report as pytest's terminal summary prints it (not stripped)."""
+    from _pytest._io import TerminalWriter
+
+    buf = StringIO()
+    tw = TerminalWriter(file=buf)
+    tw.hasmarkup = COLOR
+    rep.toterminal(tw)
+    return buf.getvalue()
+
+
+def _status(config, rep):
+    category, letter, word = config.hook.pytest_report_teststatus(report=rep, config=config)
+    if isinstance(word, tuple):
+        word = word[0]
+    return category, letter, word
+
+
+def _skip_location(config, rep):
+    """Where pytest's short summary says a skip happened (see _folded_skips)."""
+    longrepr = rep.longrepr
+    if not (isinstance(longrepr, tuple) and len(longrepr) == 3):
+        return None
+    fspath, lineno, reason = longrepr
+    try:
+        fspath = os.path.relpath(str(fspath), str(config.invocation_params.dir))
+    except ValueError:
+        fspath = str(fspath)
+    keywords = getattr(rep, "keywords", {}) or {}
+    if rep.when == "setup" and "skip" in keywords and "pytestmark" not in keywords:
+        lineno = None
+    return [fspath, lineno, reason]
+
+
+def encode(config, rep):
+    category, letter, word = _status(config, rep)
+    out = {"when": rep.when, "outcome": rep.outcome, "dur": rep.duration}
+    if category:
+        out["cat"], out["letter"], out["word"] = category, letter, word
+    full = rep.outcome != "passed" or rep.sections or hasattr(rep, "wasxfail") or rep.user_properties
+    if not full:
+        return out
+    if rep.longrepr is not None:
+        out["longrepr"] = rep.longreprtext
+        if rep.outcome == "failed":
+            out["term"] = _render(rep)
+    crash = getattr(rep.longrepr, "reprcrash", None)
+    if crash is not None:
+        out["crash"] = crash.message
+        out["crash_path"] = str(crash.path)
+        out["crash_lineno"] = crash.lineno
+    skip = _skip_location(config, rep)
+    if skip is not None:
+        out["skip"] = skip
+        # The JUnit file prints the skip where pytest holds it: absolute path and real line.
+        out["skip_raw"] = [str(rep.longrepr[0]), rep.longrepr[1], str(rep.longrepr[2])]
+    if hasattr(rep, "wasxfail"):
+        out["wasxfail"] = str(rep.wasxfail)
+    if rep.sections:
+        out["sections"] = [[name, content] for name, content in rep.sections]
+    if rep.user_properties:
+        out["props"] = [[str(k), v] for k, v in rep.user_properties]
+        # str() of each value, as the JUnit file writes it (JSON loses 2.0 vs 2, repr vs str).
+        out["prop_text"] = [str(v) for _, v in rep.user_properties]
+    return out
+
+
+def encode_collect(config, rep):
+    """A collect report that did not pass: a collection error or a module-level skip."""
+    out = {"nodeid": rep.nodeid, "outcome": rep.outcome, "longrepr": rep.longreprtext}
+    if rep.outcome == "failed":
+        out["term"] = _render(rep)
+    skip = _skip_location(config, rep)
+    if skip is not None:
+        out["skip"] = skip
+    return out

@@ -1,0 +1,279 @@
+// Package protocol defines the messages shoal exchanges with its pytest plugin:
+// newline-delimited JSON over a private Unix socket, one object per line, with
+// a "t" field naming the message.
+package protocol
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Version is the protocol version the plugin must speak.
+const Version = 1
+
+// MaxLine bounds one message; a test's captured output travels inside one.
+const MaxLine = 256 << 20
+
+// Message is any message from the plugin. Fields are filled by kind.
+type Message struct {
+	T string `json:"t"`
+
+	// hello
+	Role          string   `json:"role,omitempty"`
+	Protocol      int      `json:"protocol,omitempty"`
+	PID           int      `json:"pid,omitempty"`
+	Python        string   `json:"python,omitempty"`
+	PythonVersion string   `json:"python_version,omitempty"`
+	PytestVersion string   `json:"pytest_version,omitempty"`
+	Rootdir       string   `json:"rootdir,omitempty"`
+	InvocationDir string   `json:"invocation_dir,omitempty"`
+	Header        []string `json:"header,omitempty"`
+	Options       *Options `json:"options,omitempty"`
+	Worker        string   `json:"worker,omitempty"`
+	Count         int      `json:"count,omitempty"`
+	Digest        string   `json:"digest,omitempty"`
+
+	// collected
+	Items      []Item          `json:"items,omitempty"`
+	Deselected int             `json:"deselected,omitempty"`
+	Errors     []CollectReport `json:"errors,omitempty"`
+	Threads    int             `json:"threads,omitempty"`
+	CanFork    bool            `json:"can_fork,omitempty"`
+	Basetemp   string          `json:"basetemp,omitempty"`
+
+	// done
+	Index   int      `json:"i"`
+	Start   float64  `json:"start,omitempty"`
+	Stop    float64  `json:"stop,omitempty"`
+	Reports []Report `json:"reports,omitempty"`
+
+	// bye
+	Unrun []int `json:"unrun,omitempty"`
+
+	// exited (from the zygote)
+	Status *ExitStatus `json:"status,omitempty"`
+
+	// warning
+	NodeID   string `json:"nodeid,omitempty"`
+	When     string `json:"when,omitempty"`
+	Text     string `json:"message,omitempty"`
+	Category string `json:"category,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	Lineno   int    `json:"lineno,omitempty"`
+}
+
+// Options are the pytest option values that change what shoal reports.
+type Options struct {
+	Verbose                    int     `json:"verbose"`
+	ReportChars                string  `json:"reportchars"`
+	MaxFail                    int     `json:"maxfail"`
+	XMLPath                    *string `json:"xmlpath"`
+	ContinueOnCollectionErrors bool    `json:"continue_on_collection_errors"`
+	ShowCapture                string  `json:"showcapture"`
+	DisableWarnings            bool    `json:"disable_warnings"`
+	NoHeader                   bool    `json:"no_header"`
+	NoSummary                  bool    `json:"no_summary"`
+	JUnitSuiteName             string  `json:"junit_suite_name"`
+	JUnitFamily                string  `json:"junit_family"`
+	JUnitLogging               string  `json:"junit_logging"`
+	JUnitLogPassingTests       bool    `json:"junit_log_passing_tests"`
+	JUnitDurationReport        string  `json:"junit_duration_report"`
+}
+
+// Item is one collected test: [nodeid, path, lineno, domain] on the wire.
+type Item struct {
+	NodeID string
+	Path   string
+	Lineno *int
+	Domain string
+}
+
+// UnmarshalJSON reads the compact array form.
+func (it *Item) UnmarshalJSON(data []byte) error {
+	var raw [4]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("item: %w", err)
+	}
+	if err := json.Unmarshal(raw[0], &it.NodeID); err != nil {
+		return fmt.Errorf("item nodeid: %w", err)
+	}
+	if err := json.Unmarshal(raw[1], &it.Path); err != nil {
+		return fmt.Errorf("item path: %w", err)
+	}
+	if err := json.Unmarshal(raw[2], &it.Lineno); err != nil {
+		return fmt.Errorf("item lineno: %w", err)
+	}
+	if err := json.Unmarshal(raw[3], &it.Domain); err != nil {
+		return fmt.Errorf("item domain: %w", err)
+	}
+	return nil
+}
+
+// MarshalJSON writes the compact array form.
+func (it Item) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{it.NodeID, it.Path, it.Lineno, it.Domain})
+}
+
+// Report is one phase (setup, call, teardown) of one test, as pytest reported it.
+type Report struct {
+	When     string  `json:"when"`
+	Outcome  string  `json:"outcome"`
+	Duration float64 `json:"dur"`
+	// Category, Letter and Word come from pytest_report_teststatus, so plugins'
+	// statuses are respected. Category is empty for a passing setup or teardown.
+	Category string `json:"cat,omitempty"`
+	Letter   string `json:"letter,omitempty"`
+	Word     string `json:"word,omitempty"`
+	LongRepr string `json:"longrepr,omitempty"`
+	// Term is the failure as pytest's terminal prints it, unstripped, with
+	// colour when shoal asked for it.
+	Term        string      `json:"term,omitempty"`
+	Crash       *string     `json:"crash,omitempty"`
+	CrashPath   string      `json:"crash_path,omitempty"`
+	CrashLineno int         `json:"crash_lineno,omitempty"`
+	Skip        *SkipInfo   `json:"skip,omitempty"`
+	WasXFail    *string     `json:"wasxfail,omitempty"`
+	Sections    [][2]string `json:"sections,omitempty"`
+	Props       [][2]any    `json:"props,omitempty"`
+	// SkipRaw is a skip's longrepr as pytest holds it (absolute path, line,
+	// reason), which the JUnit file prints; Skip is shaped for the summary.
+	SkipRaw *SkipInfo `json:"skip_raw,omitempty"`
+	// PropText is str() of each value in Props, as the JUnit file writes it.
+	PropText []string `json:"prop_text,omitempty"`
+}
+
+// SkipInfo is where a skip happened and why: [path, lineno|null, reason].
+type SkipInfo struct {
+	Path   string
+	Lineno *int
+	Reason string
+}
+
+// UnmarshalJSON reads the compact array form.
+func (s *SkipInfo) UnmarshalJSON(data []byte) error {
+	var raw [3]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("skip: %w", err)
+	}
+	if err := json.Unmarshal(raw[0], &s.Path); err != nil {
+		return fmt.Errorf("skip path: %w", err)
+	}
+	if err := json.Unmarshal(raw[1], &s.Lineno); err != nil {
+		return fmt.Errorf("skip lineno: %w", err)
+	}
+	if err := json.Unmarshal(raw[2], &s.Reason); err != nil {
+		return fmt.Errorf("skip reason: %w", err)
+	}
+	return nil
+}
+
+// MarshalJSON writes the compact array form.
+func (s SkipInfo) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{s.Path, s.Lineno, s.Reason})
+}
+
+// CollectReport is a collect report that did not pass.
+type CollectReport struct {
+	NodeID   string    `json:"nodeid"`
+	Outcome  string    `json:"outcome"`
+	LongRepr string    `json:"longrepr"`
+	Term     string    `json:"term,omitempty"`
+	Skip     *SkipInfo `json:"skip,omitempty"`
+}
+
+// ExitStatus is how a forked worker ended, as its zygote saw it.
+type ExitStatus struct {
+	Code   *int `json:"code,omitempty"`
+	Signal *int `json:"signal,omitempty"`
+}
+
+// Decoder reads messages from the plugin.
+type Decoder struct {
+	r *bufio.Reader
+}
+
+// NewDecoder reads from r.
+func NewDecoder(r io.Reader) *Decoder {
+	return &Decoder{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// ErrTooLong is returned for a line over MaxLine.
+var ErrTooLong = errors.New("protocol: message too long")
+
+// Decode reads the next message. It returns io.EOF at a clean end.
+func (d *Decoder) Decode() (*Message, error) {
+	line, err := d.readLine()
+	if err != nil {
+		return nil, err
+	}
+	var m Message
+	if err := json.Unmarshal(line, &m); err != nil {
+		return nil, fmt.Errorf("protocol: bad message %q: %w", truncate(line, 120), err)
+	}
+	if m.T == "" {
+		return nil, fmt.Errorf("protocol: message without a kind: %q", truncate(line, 120))
+	}
+	return &m, nil
+}
+
+func (d *Decoder) readLine() ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := d.r.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxLine {
+			return nil, ErrTooLong
+		}
+		if err == nil {
+			if buf == nil {
+				return chunk[:len(chunk)-1], nil
+			}
+			buf = append(buf, chunk[:len(chunk)-1]...)
+			return buf, nil
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			buf = append(buf, chunk...)
+			continue
+		}
+		if errors.Is(err, io.EOF) && len(buf)+len(chunk) > 0 {
+			return nil, io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// Command is a message to the plugin.
+type Command struct {
+	T       string       `json:"t"`
+	Items   []int        `json:"items,omitempty"`
+	Workers []WorkerSpec `json:"workers,omitempty"`
+}
+
+// WorkerSpec tells the zygote what a forked worker is called and where it writes.
+type WorkerSpec struct {
+	ID       string `json:"id"`
+	Count    int    `json:"count"`
+	UID      string `json:"uid"`
+	Basetemp string `json:"basetemp"`
+	Log      string `json:"log"`
+}
+
+// Encode writes one command as a line.
+func Encode(w io.Writer, c Command) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	_, err = w.Write(data)
+	return err
+}

@@ -1,0 +1,125 @@
+// Package record writes the run record: one JSON file that says what ran
+// where and when, for tools and for later runs. Its shape is stable; fields
+// are only ever added.
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"shoal/result"
+)
+
+// Version is the record's format version.
+const Version = 1
+
+// Record is the file's top level.
+type Record struct {
+	Version       int            `json:"version"`
+	ExitCode      int            `json:"exit_code"`
+	Start         float64        `json:"start"`
+	Stop          float64        `json:"stop"`
+	Duration      float64        `json:"duration"`
+	Rootdir       string         `json:"rootdir"`
+	PythonVersion string         `json:"python_version"`
+	PytestVersion string         `json:"pytest_version"`
+	StartMode     string         `json:"start_mode"`
+	Stopped       string         `json:"stopped,omitempty"`
+	Workers       []Worker       `json:"workers"`
+	Tests         []Test         `json:"tests"`
+	NotRun        []string       `json:"not_run"`
+	CollectErrors []CollectError `json:"collect_errors"`
+	Summary       map[string]int `json:"summary"`
+}
+
+// Worker is one worker of the run.
+type Worker struct {
+	ID       string `json:"id"`
+	PID      int    `json:"pid"`
+	Restarts int    `json:"restarts"`
+}
+
+// Test is one test that ran.
+type Test struct {
+	NodeID   string             `json:"nodeid"`
+	Outcome  string             `json:"outcome"`
+	Worker   string             `json:"worker"`
+	Start    float64            `json:"start"`
+	Stop     float64            `json:"stop"`
+	Duration float64            `json:"duration"`
+	Phases   map[string]float64 `json:"phases"`
+	Message  string             `json:"message,omitempty"`
+	Longrepr string             `json:"longrepr,omitempty"`
+	Crashed  bool               `json:"crashed,omitempty"`
+}
+
+// CollectError is a file or module that failed to collect.
+type CollectError struct {
+	NodeID   string `json:"nodeid"`
+	Outcome  string `json:"outcome"`
+	Longrepr string `json:"longrepr"`
+}
+
+// Build turns a run into its record.
+func Build(run *result.Run) *Record {
+	rec := &Record{
+		Version: Version, ExitCode: run.ExitCode, Start: run.Start, Stop: run.Stop,
+		Duration: run.Stop - run.Start, Rootdir: run.Rootdir, PythonVersion: run.PythonVersion,
+		PytestVersion: run.PytestVersion, StartMode: run.StartMode, Stopped: run.Stopped,
+		Workers: []Worker{}, Tests: []Test{}, NotRun: []string{}, CollectErrors: []CollectError{},
+	}
+	for _, w := range run.Workers {
+		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts})
+	}
+	for _, t := range run.Tests {
+		if !t.Ran() {
+			rec.NotRun = append(rec.NotRun, t.NodeID)
+			continue
+		}
+		rt := Test{
+			NodeID: t.NodeID, Outcome: string(t.Outcome()), Worker: t.Worker,
+			Start: t.Start, Stop: t.Stop, Duration: t.Stop - t.Start,
+			Phases: map[string]float64{}, Crashed: t.Crashed,
+		}
+		for _, rep := range t.Reports {
+			rt.Phases[rep.When] += rep.Duration
+			if rep.Outcome == "failed" && rt.Longrepr == "" {
+				rt.Longrepr = rep.LongRepr
+				if rep.Crash != nil {
+					rt.Message = *rep.Crash
+				}
+			}
+		}
+		rec.Tests = append(rec.Tests, rt)
+	}
+	for _, e := range run.CollectErrors {
+		rec.CollectErrors = append(rec.CollectErrors, CollectError{NodeID: e.NodeID, Outcome: e.Outcome, Longrepr: e.LongRepr})
+	}
+	counts, _ := run.Counts()
+	rec.Summary = map[string]int{}
+	for k, v := range counts {
+		if v > 0 {
+			rec.Summary[k] = v
+		}
+	}
+	return rec
+}
+
+// WriteFile writes the record of run to path.
+func WriteFile(path string, run *result.Run) error {
+	data, err := json.MarshalIndent(Build(run), "", " ")
+	if err != nil {
+		return fmt.Errorf("cannot encode run record: %w", err)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("cannot write run record %s: %w", path, err)
+		}
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("cannot write run record %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+// Package result holds what a run produced: the collected tests, each test's
+// phase reports as pytest made them, warnings and the run's outcome. Reporters
+// read it; only the runner writes it.
+package result
+
+import (
+	"sort"
+
+	"shoal/protocol"
+)
+
+// Outcome of one test, as the run record names it.
+type Outcome string
+
+// The outcomes a test can have.
+const (
+	Passed  Outcome = "passed"
+	Failed  Outcome = "failed"
+	Skipped Outcome = "skipped"
+	Error   Outcome = "error"
+	XFailed Outcome = "xfailed"
+	XPassed Outcome = "xpassed"
+	// NotRun is a test that was collected but never ran (-x, interrupt).
+	NotRun Outcome = ""
+)
+
+// Exit codes, as pytest defines them.
+const (
+	ExitOK               = 0
+	ExitTestsFailed      = 1
+	ExitInterrupted      = 2
+	ExitInternalError    = 3
+	ExitUsageError       = 4
+	ExitNoTestsCollected = 5
+)
+
+// Test is one collected test and, once it ran, its reports.
+type Test struct {
+	Index  int
+	NodeID string
+	Path   string // relative to the rootdir, from item.location
+	Lineno *int   // 0-based, from item.location
+	Domain string // the head line pytest prints over its failure
+	Worker string
+	Start  float64 // wall-clock Unix seconds of the whole protocol
+	Stop   float64
+	// Reports holds setup, call and teardown reports as they arrived.
+	Reports []protocol.Report
+	// Crashed is set when the worker died while running this test.
+	Crashed bool
+}
+
+// Ran tells whether the test has finished (its reports arrived or it crashed).
+func (t *Test) Ran() bool { return len(t.Reports) > 0 }
+
+// precedence orders report categories when one test has several.
+var precedence = map[string]int{
+	"passed": 1, "skipped": 2, "xfailed": 3, "xpassed": 4, "error": 5, "failed": 6,
+}
+
+// Outcome is the test's single outcome: the most severe category among its
+// reports (a teardown error over a passing call, a call failure over both).
+func (t *Test) Outcome() Outcome {
+	best, rank := NotRun, 0
+	for _, r := range t.Reports {
+		if p := precedence[r.Category]; p > rank {
+			best, rank = Outcome(r.Category), p
+		}
+	}
+	if rank == 0 && len(t.Reports) > 0 {
+		return Passed // only a plugin's own categories: count the test as run
+	}
+	return best
+}
+
+// Duration is the sum of the phase durations, as pytest's junit file reports it.
+func (t *Test) Duration() float64 {
+	var d float64
+	for _, r := range t.Reports {
+		d += r.Duration
+	}
+	return d
+}
+
+// Warning is one warning captured in a worker.
+type Warning struct {
+	NodeID   string
+	When     string
+	Message  string
+	Category string
+	Filename string
+	Lineno   int
+}
+
+// Worker describes one worker of the run.
+type Worker struct {
+	ID       string
+	PID      int
+	Restarts int
+	Log      string
+}
+
+// Run is everything one `shoal run` produced.
+type Run struct {
+	Header        []string
+	Rootdir       string
+	InvocationDir string
+	PythonVersion string
+	PytestVersion string
+	Options       protocol.Options
+	// StartMode is "fork" or "spawn": how the workers were started.
+	StartMode string
+	// StartNote says why the workers were spawned rather than forked.
+	StartNote     string
+	Workers       []*Worker
+	Tests         []*Test
+	CollectErrors []protocol.CollectReport
+	Deselected    int
+	Warnings      []Warning
+	Start, Stop   float64
+	// Stopped says why the run ended early ("stopping after 1 failures",
+	// "Interrupted: 1 error during collection", …); empty when it ran to the end.
+	Stopped string
+	// Interrupted runs exit 2 (collection errors, Ctrl-C); --maxfail does not.
+	Interrupted bool
+	ExitCode    int
+}
+
+// KnownTypes are the categories pytest names first in its closing line, in order.
+var KnownTypes = []string{"failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "warnings", "error"}
+
+// Counts is the number of reports per category, as pytest's stats count
+// them, and the order pytest lists the categories in.
+func (run *Run) Counts() (map[string]int, []string) {
+	counts := map[string]int{}
+	var extra []string
+	add := func(cat string) {
+		if cat == "" {
+			return
+		}
+		if counts[cat] == 0 && !contains(KnownTypes, cat) && !contains(extra, cat) {
+			extra = append(extra, cat)
+		}
+		counts[cat]++
+	}
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			add("error")
+		} else if e.Outcome == "skipped" {
+			add("skipped")
+		}
+	}
+	for _, t := range run.Tests {
+		for _, rep := range t.Reports {
+			add(rep.Category)
+		}
+	}
+	counts["deselected"] += run.Deselected
+	counts["warnings"] += len(run.Warnings)
+	sort.Strings(extra)
+	return counts, append(append([]string(nil), KnownTypes...), extra...)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,730 @@
+// Package runner drives one shoal run: it starts the pytest session process,
+// which collects the suite once, starts the workers (forked from that session
+// where safe, spawned otherwise), hands them tests and gathers their reports.
+//
+// One goroutine, the one that calls Run, owns all run state. Connection
+// readers and process waiters only send it events.
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"shoal/dispatch"
+	"shoal/protocol"
+	"shoal/result"
+)
+
+// Options say what to run and how.
+type Options struct {
+	Python    string   // interpreter that has pytest
+	PluginDir string   // directory holding the unpacked plugin package
+	Args      []string // pytest's arguments
+	Workers   int      // number of workers, at least 1
+	Fork      bool     // fork workers from the collected session where safe
+	Dir       string   // working directory of every pytest process
+	Env       []string // environment of every pytest process
+	// MaxWorkerRestart caps how many crashed workers are replaced; negative
+	// means the default, 4 × Workers, as pytest-xdist does.
+	MaxWorkerRestart int
+	// Grace is how long running tests may finish after an interrupt.
+	Grace time.Duration
+}
+
+// Observer follows a run as it happens (the terminal's progress).
+type Observer interface {
+	Collected(run *result.Run)
+	TestDone(run *result.Run, t *result.Test)
+}
+
+// Passthrough is returned when pytest ended before shoal had anything to run:
+// --help, --version, --collect-only, a usage error, a broken conftest. Its
+// output is what pytest printed, to be shown as is, and Code is its exit code.
+type Passthrough struct {
+	Stdout, Stderr []byte
+	Code           int
+}
+
+func (p *Passthrough) Error() string { return fmt.Sprintf("pytest exited with code %d", p.Code) }
+
+// Run runs the suite and returns what happened. Cancelling ctx interrupts the
+// run: nothing new starts, running tests get opts.Grace to finish.
+func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
+	dir, err := os.MkdirTemp("", "shoal-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create run directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	r := &runState{
+		opts:    opts,
+		obs:     obs,
+		dir:     dir,
+		socket:  filepath.Join(dir, "s"),
+		events:  make(chan event, 256),
+		done:    make(chan struct{}),
+		workers: map[string]*workerState{},
+		run:     &result.Run{Start: now()},
+	}
+	if r.opts.MaxWorkerRestart < 0 {
+		r.opts.MaxWorkerRestart = 4 * opts.Workers
+	}
+	if r.opts.Grace == 0 {
+		r.opts.Grace = 10 * time.Second
+	}
+	defer close(r.done)
+	return r.execute(ctx)
+}
+
+type event struct {
+	conn *conn
+	msg  *protocol.Message
+	err  error // the connection ended
+	exit *exitEvent
+}
+
+type exitEvent struct {
+	worker string // "" for the session process
+	err    error
+	state  *os.ProcessState
+}
+
+type conn struct {
+	nc     net.Conn
+	worker *workerState // nil for the session process
+}
+
+func (c *conn) send(cmd protocol.Command) {
+	// A failed write means the process is gone; its reader reports that.
+	_ = protocol.Encode(c.nc, cmd)
+}
+
+type workerState struct {
+	id          string
+	index       int
+	pid         int
+	conn        *conn
+	log         string
+	outstanding []int // sent, not yet done, in the order the worker runs them
+	stopSent    bool
+	said        bool // it sent bye
+	ended       bool // its connection closed
+	exited      bool
+	status      string
+	crashedTest *result.Test
+}
+
+type runState struct {
+	opts    Options
+	obs     Observer
+	dir     string
+	socket  string
+	uid     string
+	events  chan event
+	done    chan struct{}
+	run     *result.Run
+	queue   *dispatch.Queue
+	session *conn
+	workers map[string]*workerState
+	order   []*workerState
+	forking bool
+	pgids   []int
+	// failures counts failed reports, for --maxfail.
+	failures  int
+	stopping  bool
+	restarts  int
+	meanDur   float64
+	sessionUp bool
+	killAt    <-chan time.Time
+}
+
+func now() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+
+func (r *runState) post(ev event) {
+	select {
+	case r.events <- ev:
+	case <-r.done:
+	}
+}
+
+func (r *runState) execute(ctx context.Context) (*result.Run, error) {
+	ln, err := net.Listen("unix", r.socket)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open shoal's socket: %w", err)
+	}
+	defer ln.Close()
+	go r.accept(ln)
+	r.uid = randomHex(16)
+
+	stdout, err := os.Create(filepath.Join(r.dir, "session.out"))
+	if err != nil {
+		return nil, fmt.Errorf("cannot create session log: %w", err)
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(filepath.Join(r.dir, "session.err"))
+	if err != nil {
+		return nil, fmt.Errorf("cannot create session log: %w", err)
+	}
+	defer stderr.Close()
+	cmd := r.pytestCommand("session", stdout, stderr)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start pytest with %s: %w", r.opts.Python, err)
+	}
+	r.pgids = append(r.pgids, cmd.Process.Pid)
+	defer r.killAll()
+	go func() {
+		err := cmd.Wait()
+		r.post(event{exit: &exitEvent{err: err, state: cmd.ProcessState}})
+	}()
+	r.sessionUp = true
+	return r.loop(ctx)
+}
+
+func (r *runState) accept(ln net.Listener) {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go r.read(&conn{nc: nc})
+	}
+}
+
+func (r *runState) read(c *conn) {
+	defer c.nc.Close()
+	dec := protocol.NewDecoder(c.nc)
+	for {
+		m, err := dec.Decode()
+		if err != nil {
+			r.post(event{conn: c, err: err})
+			return
+		}
+		r.post(event{conn: c, msg: m})
+	}
+}
+
+func (r *runState) loop(ctx context.Context) (*result.Run, error) {
+	interrupted := ctx.Done()
+	for {
+		if r.finished() {
+			return r.finish()
+		}
+		select {
+		case <-interrupted:
+			interrupted = nil
+			r.interrupt("KeyboardInterrupt")
+		case <-r.killAt:
+			r.killAt = nil
+			r.killAll()
+		case ev := <-r.events:
+			if err := r.handle(ev); err != nil {
+				return r.run, err
+			}
+		}
+	}
+}
+
+// finished: every worker has ended and nothing is left to hand out.
+func (r *runState) finished() bool {
+	if r.queue == nil {
+		return false
+	}
+	for _, w := range r.order {
+		if !w.ended || len(w.outstanding) > 0 {
+			return false
+		}
+	}
+	return r.stopping || r.queue.Left() == 0
+}
+
+func (r *runState) handle(ev event) error {
+	switch {
+	case ev.exit != nil:
+		return r.onExit(ev.exit)
+	case ev.err != nil:
+		return r.onClosed(ev.conn, ev.err)
+	default:
+		return r.onMessage(ev.conn, ev.msg)
+	}
+}
+
+func (r *runState) onMessage(c *conn, m *protocol.Message) error {
+	switch m.T {
+	case "hello":
+		return r.onHello(c, m)
+	case "collected":
+		return r.onCollected(m)
+	case "forked":
+		if w := r.workers[m.Worker]; w != nil {
+			w.pid = m.PID
+			r.pgids = append(r.pgids, m.PID)
+			r.run.Workers[w.index].PID = m.PID
+		}
+	case "exited":
+		if w := r.workers[m.Worker]; w != nil && w.pid == m.PID {
+			r.workerExited(w, exitStatusText(m.Status))
+		}
+	case "done":
+		return r.onDone(c.worker, m)
+	case "warning":
+		r.run.Warnings = append(r.run.Warnings, result.Warning{
+			NodeID: m.NodeID, When: m.When, Message: m.Text, Category: m.Category,
+			Filename: m.Filename, Lineno: m.Lineno,
+		})
+	case "bye":
+		if w := c.worker; w != nil {
+			w.said = true
+			for _, i := range m.Unrun {
+				w.forget(i)
+			}
+			if len(m.Unrun) > 0 && !r.stopping {
+				r.stop(fmt.Sprintf("Interrupted: worker %s stopped early", w.id), true)
+			}
+		}
+	default:
+		return fmt.Errorf("internal error: unknown message %q from the plugin", m.T)
+	}
+	return nil
+}
+
+func exitStatusText(s *protocol.ExitStatus) string {
+	switch {
+	case s == nil:
+		return "unknown status"
+	case s.Signal != nil:
+		return describeSignal(*s.Signal)
+	case s.Code != nil:
+		return fmt.Sprintf("exit code %d", *s.Code)
+	}
+	return "unknown status"
+}
+
+func (r *runState) onHello(c *conn, m *protocol.Message) error {
+	if m.Role == "session" {
+		if m.Protocol != protocol.Version {
+			return fmt.Errorf("internal error: plugin speaks protocol %d, shoal %d", m.Protocol, protocol.Version)
+		}
+		r.session = c
+		r.run.Header = m.Header
+		r.run.Rootdir = m.Rootdir
+		r.run.InvocationDir = m.InvocationDir
+		r.run.PythonVersion = m.PythonVersion
+		r.run.PytestVersion = m.PytestVersion
+		if m.Options != nil {
+			r.run.Options = *m.Options
+		}
+		return nil
+	}
+	w := r.workers[m.Worker]
+	if w == nil {
+		return fmt.Errorf("internal error: unknown worker %q said hello", m.Worker)
+	}
+	c.worker = w
+	w.conn = c
+	if w.pid == 0 {
+		w.pid = m.PID
+	}
+	if m.Digest != "" && (m.Count != len(r.run.Tests) || m.Digest != digest(r.run.Tests)) {
+		return fmt.Errorf("worker %s collected different tests than the session (%d items against %d): "+
+			"the suite's collection is not deterministic (random parametrize ids, set iteration order); "+
+			"hint: make the test ids stable, or let shoal fork its workers (remove threads started at import)",
+			w.id, m.Count, len(r.run.Tests))
+	}
+	r.feed(w)
+	return nil
+}
+
+func (r *runState) onCollected(m *protocol.Message) error {
+	run := r.run
+	run.Tests = make([]*result.Test, len(m.Items))
+	for i, it := range m.Items {
+		run.Tests[i] = &result.Test{Index: i, NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain}
+	}
+	run.CollectErrors = m.Errors
+	run.Deselected = m.Deselected
+	r.queue = dispatch.New(len(run.Tests), func(i int) string { return run.Tests[i].Path })
+	errorsSeen := 0
+	for _, e := range m.Errors {
+		if e.Outcome == "failed" {
+			errorsSeen++
+		}
+	}
+	n := min(r.opts.Workers, len(run.Tests))
+	r.forking = r.opts.Fork && m.CanFork
+	run.StartMode = "spawn"
+	if r.forking {
+		run.StartMode = "fork"
+	}
+	if !r.opts.Fork {
+		run.StartNote = "forking is off"
+	} else if !m.CanFork {
+		run.StartNote = fmt.Sprintf("cannot fork: the session has %d threads after collection", m.Threads)
+	}
+	stopNow := errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors
+	if stopNow || len(run.Tests) == 0 {
+		n = 0
+	}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("gw%d", i)
+		w := &workerState{id: id, index: i, log: filepath.Join(r.dir, id+".log")}
+		r.workers[id] = w
+		r.order = append(r.order, w)
+		run.Workers = append(run.Workers, &result.Worker{ID: id, Log: w.log})
+	}
+	r.obs.Collected(run)
+	if stopNow {
+		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	var specs []protocol.WorkerSpec
+	for _, w := range r.order {
+		specs = append(specs, r.spec(w, m.Basetemp))
+	}
+	if r.forking {
+		r.session.send(protocol.Command{T: "fork", Workers: specs})
+		return nil
+	}
+	for i, w := range r.order {
+		if err := r.spawn(w, specs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (r *runState) spec(w *workerState, basetemp string) protocol.WorkerSpec {
+	bt := ""
+	if basetemp != "" {
+		bt = filepath.Join(basetemp, "popen-"+w.id)
+	}
+	return protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt, Log: w.log}
+}
+
+func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
+	log, err := os.OpenFile(w.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot create log for worker %s: %w", w.id, err)
+	}
+	defer log.Close()
+	cmd := r.pytestCommand("worker", log, log,
+		"SHOAL_WORKER="+w.id,
+		fmt.Sprintf("SHOAL_WORKER_COUNT=%d", spec.Count),
+		"PYTEST_XDIST_TESTRUNUID="+r.uid,
+		"SHOAL_BASETEMP="+spec.Basetemp,
+	)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot start worker %s with %s: %w", w.id, r.opts.Python, err)
+	}
+	w.pid = cmd.Process.Pid
+	r.pgids = append(r.pgids, w.pid)
+	r.run.Workers[w.index].PID = w.pid
+	go func() {
+		err := cmd.Wait()
+		r.post(event{exit: &exitEvent{worker: w.id, err: err, state: cmd.ProcessState}})
+	}()
+	return nil
+}
+
+// window is how many tests a worker should hold: enough to hide the round
+// trip for fast tests, few for slow ones so the end of the run stays balanced.
+func (r *runState) window() int {
+	w := 4
+	if r.meanDur > 0 {
+		w = int(0.02 / r.meanDur)
+	}
+	if left := r.queue.Left(); left < 4*len(r.order) {
+		w = 2
+	}
+	return max(2, min(w, 64))
+}
+
+func (r *runState) feed(w *workerState) {
+	if w.conn == nil || w.stopSent || w.ended {
+		return
+	}
+	if r.stopping {
+		w.conn.send(protocol.Command{T: "abort"})
+		w.stopSent = true
+		return
+	}
+	need := r.window() - len(w.outstanding)
+	if need <= 0 {
+		return
+	}
+	items := r.queue.Take(w.index, need)
+	if len(items) > 0 {
+		w.outstanding = append(w.outstanding, items...)
+		w.conn.send(protocol.Command{T: "run", Items: items})
+		return
+	}
+	w.conn.send(protocol.Command{T: "stop"})
+	w.stopSent = true
+}
+
+func (w *workerState) forget(i int) {
+	for k, j := range w.outstanding {
+		if j == i {
+			w.outstanding = append(w.outstanding[:k], w.outstanding[k+1:]...)
+			return
+		}
+	}
+}
+
+func (r *runState) onDone(w *workerState, m *protocol.Message) error {
+	if w == nil || m.Index < 0 || m.Index >= len(r.run.Tests) {
+		return fmt.Errorf("internal error: result for unknown test %d", m.Index)
+	}
+	t := r.run.Tests[m.Index]
+	w.forget(m.Index)
+	t.Worker, t.Start, t.Stop, t.Reports = w.id, m.Start, m.Stop, m.Reports
+	if d := m.Stop - m.Start; d >= 0 {
+		if r.meanDur == 0 {
+			r.meanDur = d
+		}
+		r.meanDur = 0.9*r.meanDur + 0.1*d
+	}
+	r.obs.TestDone(r.run, t)
+	for _, rep := range t.Reports {
+		if rep.Outcome == "failed" && rep.WasXFail == nil {
+			r.failures++
+		}
+	}
+	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf && !r.stopping {
+		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
+		return nil
+	}
+	r.feed(w)
+	return nil
+}
+
+// stop ends the run early: nothing new starts, running tests finish.
+// interrupted runs exit 2; a run stopped by --maxfail exits as its tests say.
+func (r *runState) stop(reason string, interrupted bool) {
+	if r.stopping {
+		return
+	}
+	r.stopping = true
+	r.run.Stopped = reason
+	r.run.Interrupted = interrupted
+	for _, w := range r.order {
+		r.feed(w)
+	}
+}
+
+func (r *runState) interrupt(reason string) {
+	r.stop(reason, true)
+	if r.queue == nil {
+		r.killAll()
+		return
+	}
+	r.killAt = time.After(r.opts.Grace)
+}
+
+func (r *runState) onClosed(c *conn, err error) error {
+	w := c.worker
+	if w == nil {
+		if c == r.session {
+			r.sessionUp = false
+		}
+		return nil
+	}
+	w.ended = true
+	if len(w.outstanding) > 0 {
+		r.crashed(w)
+	}
+	if !errors.Is(err, io.EOF) && !w.said {
+		// A broken stream is a crash too; the reason shows in the crash report.
+		w.status = err.Error()
+	}
+	return nil
+}
+
+func (r *runState) onExit(e *exitEvent) error {
+	if e.worker == "" {
+		r.sessionUp = false
+		if r.session == nil || r.queue == nil {
+			return r.passthrough(e)
+		}
+		return nil
+	}
+	if w := r.workers[e.worker]; w != nil {
+		r.workerExited(w, describeExit(e.err, e.state))
+	}
+	return nil
+}
+
+func (r *runState) workerExited(w *workerState, status string) {
+	w.exited = true
+	w.status = status
+	if t := w.crashedTest; t != nil && len(t.Reports) > 0 {
+		t.Reports[0].LongRepr += "\n" + status
+	}
+}
+
+// crashed reports the test the worker was running as failed, puts the rest of
+// its tests back in the queue, and replaces the worker.
+func (r *runState) crashed(w *workerState) {
+	t := r.run.Tests[w.outstanding[0]]
+	rest := w.outstanding[1:]
+	w.outstanding = nil
+	r.queue.Drop(w.index)
+	r.queue.Requeue(rest)
+	msg := fmt.Sprintf("worker '%s' crashed while running '%s'", w.id, t.NodeID)
+	text := msg
+	if w.exited {
+		text += "\n" + w.status
+	}
+	if out := tail(w.log, 30); out != "" {
+		text += "\n\nlast lines of its output:\n" + out
+	}
+	t.Worker = w.id
+	t.Crashed = true
+	t.Reports = []protocol.Report{{
+		When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED",
+		LongRepr: text, Crash: &msg,
+	}}
+	w.crashedTest = t
+	r.obs.TestDone(r.run, t)
+	r.failures++
+	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
+		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
+	}
+	if r.stopping || r.queue.Left() == 0 {
+		return
+	}
+	r.restart(w)
+}
+
+func (r *runState) restart(old *workerState) {
+	if r.restarts >= r.opts.MaxWorkerRestart {
+		r.stop(fmt.Sprintf("maximum crashed workers reached: %d", r.restarts), true)
+		return
+	}
+	r.restarts++
+	w := &workerState{id: old.id, index: old.index, log: old.log}
+	r.workers[w.id] = w
+	for k, o := range r.order {
+		if o == old {
+			r.order[k] = w
+		}
+	}
+	for _, rw := range r.run.Workers {
+		if rw.ID == w.id {
+			rw.Restarts++
+		}
+	}
+	spec := r.spec(w, "")
+	if r.forking && r.sessionUp {
+		r.session.send(protocol.Command{T: "fork", Workers: []protocol.WorkerSpec{spec}})
+		return
+	}
+	if err := r.spawn(w, spec); err != nil {
+		w.ended = true
+		r.stop(err.Error(), true)
+	}
+}
+
+func (r *runState) passthrough(e *exitEvent) error {
+	out, _ := os.ReadFile(filepath.Join(r.dir, "session.out"))
+	errOut, _ := os.ReadFile(filepath.Join(r.dir, "session.err"))
+	code := result.ExitInternalError
+	if e.state != nil {
+		code = e.state.ExitCode()
+	}
+	if r.session != nil && code == 0 {
+		code = result.ExitInternalError
+	}
+	return &Passthrough{Stdout: out, Stderr: errOut, Code: code}
+}
+
+func (r *runState) finish() (*result.Run, error) {
+	if r.session != nil && r.sessionUp {
+		r.session.send(protocol.Command{T: "exit"})
+		r.waitSession(10 * time.Second)
+	}
+	r.run.Stop = now()
+	r.run.ExitCode = exitCode(r.run)
+	return r.run, nil
+}
+
+// waitSession lets the session process finish its own teardown.
+func (r *runState) waitSession(limit time.Duration) {
+	deadline := time.After(limit)
+	for r.sessionUp {
+		select {
+		case ev := <-r.events:
+			if ev.exit != nil && ev.exit.worker == "" {
+				return
+			}
+			if ev.conn != nil && ev.conn == r.session && ev.err != nil {
+				r.sessionUp = false
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func (r *runState) killAll() {
+	for _, pid := range r.pgids {
+		killGroup(pid)
+	}
+}
+
+func exitCode(run *result.Run) int {
+	failed := false
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			failed = true
+		}
+	}
+	for _, t := range run.Tests {
+		switch t.Outcome() {
+		case result.Failed, result.Error:
+			failed = true
+		}
+	}
+	switch {
+	case run.Interrupted:
+		return result.ExitInterrupted
+	case failed:
+		return result.ExitTestsFailed
+	case len(run.Tests) == 0:
+		return result.ExitNoTestsCollected
+	}
+	return result.ExitOK
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// digest must match the plugin's collection_digest.
+func digest(tests []*result.Test) string {
+	h := sha256.New()
+	for _, t := range tests {
+		h.Write([]byte(t.NodeID))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
