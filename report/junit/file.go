@@ -1,0 +1,79 @@
+package junit
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"shoal/result"
+)
+
+// WriteFile writes run's JUnit XML to path as `pytest --junitxml path` does:
+// $VARS and ~ expanded, a relative path taken from the invocation directory,
+// missing parent directories created, the host and clock of this machine.
+func WriteFile(path string, run *result.Run) error {
+	path = expandUser(expandVars(path))
+	if !filepath.IsAbs(path) && run.InvocationDir != "" {
+		path = filepath.Join(run.InvocationDir, path)
+	}
+	hostname, err := os.Hostname()
+	if err != nil {
+		hostname = ""
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, run, hostname, time.Now()); err != nil {
+		return fmt.Errorf("cannot write junit xml %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return fmt.Errorf("cannot create the directory for junit xml %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o666); err != nil {
+		return fmt.Errorf("cannot write junit xml %s: %w", path, err)
+	}
+	return nil
+}
+
+var varRef = regexp.MustCompile(`\$(\w+|\{[^}]*\})`)
+
+// expandVars is Python's os.path.expandvars: $NAME and ${NAME}, with unknown
+// names left as written (os.ExpandEnv would drop them).
+func expandVars(path string) string {
+	return varRef.ReplaceAllStringFunc(path, func(ref string) string {
+		name := strings.TrimSuffix(strings.TrimPrefix(ref[1:], "{"), "}")
+		if value, ok := os.LookupEnv(name); ok {
+			return value
+		}
+		return ref
+	})
+}
+
+// expandUser is Python's os.path.expanduser: ~ and ~user at the start.
+func expandUser(path string) string {
+	if !strings.HasPrefix(path, "~") {
+		return path
+	}
+	name, rest, _ := strings.Cut(path[1:], "/")
+	var home string
+	if name == "" {
+		home = os.Getenv("HOME")
+		if u, err := user.Current(); home == "" && err == nil {
+			home = u.HomeDir
+		}
+	} else if u, err := user.Lookup(name); err == nil {
+		home = u.HomeDir
+	} else {
+		return path
+	}
+	if len(path) > len(name)+1 {
+		rest = "/" + rest
+	}
+	if out := strings.TrimRight(home, "/") + rest; out != "" {
+		return out
+	}
+	return "/"
+}
