@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up everything and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+source scripts/env.sh
+export SHOAL_REQUIRE_PYTEST=1
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test -count=1 ./...
