@@ -36,21 +36,27 @@ type Message struct {
 	Count         int      `json:"count,omitempty"`
 	Digest        string   `json:"digest,omitempty"`
 
-	// collected
+	// files (from the session) and collected_file (from a worker)
+	Lazy       bool            `json:"lazy,omitempty"`
+	Files      []File          `json:"files,omitempty"`
+	File       int             `json:"file"`
 	Items      []Item          `json:"items,omitempty"`
 	Deselected int             `json:"deselected,omitempty"`
 	Errors     []CollectReport `json:"errors,omitempty"`
 	Threads    int             `json:"threads,omitempty"`
-	CanFork    bool            `json:"can_fork,omitempty"`
-	Basetemp   string          `json:"basetemp,omitempty"`
+	// PythonThreads counts threading's threads; Threads counts native ones too.
+	PythonThreads int    `json:"python_threads,omitempty"`
+	CanFork       bool   `json:"can_fork,omitempty"`
+	Basetemp      string `json:"basetemp,omitempty"`
 
-	// done
-	Index   int      `json:"i"`
+	// done: the test at position P of file F
+	F       int      `json:"f"`
+	P       int      `json:"p"`
 	Start   float64  `json:"start,omitempty"`
 	Stop    float64  `json:"stop,omitempty"`
 	Reports []Report `json:"reports,omitempty"`
 
-	// bye
+	// bye: tests it was sent but did not run, as file, position pairs
 	Unrun []int `json:"unrun,omitempty"`
 
 	// exited (from the zygote)
@@ -81,6 +87,14 @@ type Options struct {
 	JUnitLogging               string  `json:"junit_logging"`
 	JUnitLogPassingTests       bool    `json:"junit_log_passing_tests"`
 	JUnitDurationReport        string  `json:"junit_duration_report"`
+}
+
+// File is one test file of the session, in collection order. Items is set
+// when the session collected it already (eager collection).
+type File struct {
+	NodeID string `json:"nodeid"`
+	Size   int64  `json:"size"`
+	Items  []Item `json:"items,omitempty"`
 }
 
 // Item is one collected test: [nodeid, path, lineno, domain] on the wire.
@@ -253,8 +267,10 @@ func truncate(b []byte, n int) string {
 
 // Command is a message to the plugin.
 type Command struct {
-	T       string       `json:"t"`
+	T string `json:"t"`
+	// Items are tests as file, position pairs, flattened.
 	Items   []int        `json:"items,omitempty"`
+	Files   []int        `json:"files,omitempty"`
 	Workers []WorkerSpec `json:"workers,omitempty"`
 }
 

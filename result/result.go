@@ -37,6 +37,8 @@ const (
 // Test is one collected test and, once it ran, its reports.
 type Test struct {
 	Index  int
+	File   int // index of its file in the session's collection order
+	Pos    int // its position in that file
 	NodeID string
 	Path   string // relative to the rootdir, from item.location
 	Lineno *int   // 0-based, from item.location

@@ -9,7 +9,6 @@ package runner
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -63,7 +62,9 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create run directory: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	if os.Getenv("SHOAL_KEEP_RUN_DIR") == "" {
+		defer os.RemoveAll(dir)
+	}
 	r := &runState{
 		opts:    opts,
 		obs:     obs,
@@ -113,6 +114,7 @@ type workerState struct {
 	pid         int
 	conn        *conn
 	log         string
+	collecting  []int // files it was asked to collect and has not described yet
 	outstanding []int // sent, not yet done, in the order the worker runs them
 	stopSent    bool
 	said        bool // it sent bye
@@ -122,21 +124,38 @@ type workerState struct {
 	crashedTest *result.Test
 }
 
+// fileState is one test file of the session.
+type fileState struct {
+	nodeid     string
+	items      []protocol.Item
+	collected  bool
+	owner      int // worker that collected it first, -1 for the session
+	errors     []protocol.CollectReport
+	deselected int
+	first      int // index of its first test in run.Tests, once all are collected
+}
+
 type runState struct {
-	opts    Options
-	obs     Observer
-	dir     string
-	socket  string
-	uid     string
-	events  chan event
-	done    chan struct{}
-	run     *result.Run
-	queue   *dispatch.Queue
-	session *conn
-	workers map[string]*workerState
-	order   []*workerState
-	forking bool
-	pgids   []int
+	opts   Options
+	obs    Observer
+	dir    string
+	socket string
+	uid    string
+	events chan event
+	done   chan struct{}
+	run    *result.Run
+	queue  *dispatch.Queue
+	// Collection: the session lists the files; workers collect them.
+	files       []fileState
+	fileDigest  string
+	basetemp    string
+	collectQ    []int // files nobody was asked to collect yet
+	collectLeft int   // files not collected yet
+	session     *conn
+	workers     map[string]*workerState
+	order       []*workerState
+	forking     bool
+	pgids       []int
 	// failures counts failed reports, for --maxfail.
 	failures  int
 	stopping  bool
@@ -235,7 +254,9 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 // finished: every worker has ended and nothing is left to hand out.
 func (r *runState) finished() bool {
 	if r.queue == nil {
-		return false
+		if r.files == nil || !r.stopping {
+			return false
+		}
 	}
 	for _, w := range r.order {
 		if !w.ended || len(w.outstanding) > 0 {
@@ -260,8 +281,10 @@ func (r *runState) onMessage(c *conn, m *protocol.Message) error {
 	switch m.T {
 	case "hello":
 		return r.onHello(c, m)
-	case "collected":
-		return r.onCollected(m)
+	case "files":
+		return r.onFiles(m)
+	case "collected_file":
+		return r.onCollectedFile(c.worker, m)
 	case "forked":
 		if w := r.workers[m.Worker]; w != nil {
 			w.pid = m.PID
@@ -282,8 +305,8 @@ func (r *runState) onMessage(c *conn, m *protocol.Message) error {
 	case "bye":
 		if w := c.worker; w != nil {
 			w.said = true
-			for _, i := range m.Unrun {
-				w.forget(i)
+			for k := 0; k+1 < len(m.Unrun); k += 2 {
+				w.forget(r.testIndex(m.Unrun[k], m.Unrun[k+1]))
 			}
 			if len(m.Unrun) > 0 && !r.stopping {
 				r.stop(fmt.Sprintf("Interrupted: worker %s stopped early", w.id), true)
@@ -332,32 +355,46 @@ func (r *runState) onHello(c *conn, m *protocol.Message) error {
 	if w.pid == 0 {
 		w.pid = m.PID
 	}
-	if m.Digest != "" && (m.Count != len(r.run.Tests) || m.Digest != digest(r.run.Tests)) {
-		return fmt.Errorf("worker %s collected different tests than the session (%d items against %d): "+
-			"the suite's collection is not deterministic (random parametrize ids, set iteration order); "+
-			"hint: make the test ids stable, or let shoal fork its workers (remove threads started at import)",
-			w.id, m.Count, len(r.run.Tests))
+	if m.Digest != "" && m.Digest != r.fileDigest {
+		return fmt.Errorf("worker %s found other test files than the session: "+
+			"the suite's collection is not deterministic; "+
+			"hint: make collection stable, or let shoal fork its workers (remove threads started at import)", w.id)
+	}
+	if r.queue == nil {
+		r.feedCollect(w)
+		return nil
 	}
 	r.feed(w)
 	return nil
 }
 
-func (r *runState) onCollected(m *protocol.Message) error {
+func (r *runState) onFiles(m *protocol.Message) error {
 	run := r.run
-	run.Tests = make([]*result.Test, len(m.Items))
-	for i, it := range m.Items {
-		run.Tests[i] = &result.Test{Index: i, NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain}
-	}
+	r.fileDigest = m.Digest
+	r.basetemp = m.Basetemp
 	run.CollectErrors = m.Errors
 	run.Deselected = m.Deselected
-	r.queue = dispatch.New(len(run.Tests), func(i int) string { return run.Tests[i].Path })
-	errorsSeen := 0
-	for _, e := range m.Errors {
-		if e.Outcome == "failed" {
-			errorsSeen++
+	total := 0
+	r.files = make([]fileState, len(m.Files))
+	for i, f := range m.Files {
+		r.files[i] = fileState{nodeid: f.NodeID, owner: -1}
+		if m.Lazy {
+			r.collectQ = append(r.collectQ, i)
+			continue
 		}
+		r.files[i].items = f.Items
+		r.files[i].collected = true
+		total += len(f.Items)
 	}
-	n := min(r.opts.Workers, len(run.Tests))
+	r.collectLeft = len(r.collectQ)
+	// A lazy walk does not know how many tests there are: start every
+	// worker, an idle one takes half of a busy one's file.
+	n := min(r.opts.Workers, len(r.files))
+	if m.Lazy && n > 0 {
+		n = r.opts.Workers
+	} else {
+		n = min(n, total)
+	}
 	r.forking = r.opts.Fork && m.CanFork
 	run.StartMode = "spawn"
 	if r.forking {
@@ -366,11 +403,7 @@ func (r *runState) onCollected(m *protocol.Message) error {
 	if !r.opts.Fork {
 		run.StartNote = "forking is off"
 	} else if !m.CanFork {
-		run.StartNote = fmt.Sprintf("cannot fork: the session has %d threads after collection", m.Threads)
-	}
-	stopNow := errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors
-	if stopNow || len(run.Tests) == 0 {
-		n = 0
+		run.StartNote = fmt.Sprintf("cannot fork: the session runs %d Python threads after collection", m.PythonThreads)
 	}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("gw%d", i)
@@ -379,17 +412,15 @@ func (r *runState) onCollected(m *protocol.Message) error {
 		r.order = append(r.order, w)
 		run.Workers = append(run.Workers, &result.Worker{ID: id, Log: w.log})
 	}
-	r.obs.Collected(run)
-	if stopNow {
-		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
-		return nil
+	if r.collectLeft == 0 {
+		r.collected()
 	}
-	if n == 0 {
+	if n == 0 || r.stopping {
 		return nil
 	}
 	var specs []protocol.WorkerSpec
 	for _, w := range r.order {
-		specs = append(specs, r.spec(w, m.Basetemp))
+		specs = append(specs, r.spec(w, r.basetemp))
 	}
 	if r.forking {
 		r.session.send(protocol.Command{T: "fork", Workers: specs})
@@ -400,7 +431,119 @@ func (r *runState) onCollected(m *protocol.Message) error {
 			return err
 		}
 	}
+	// Spawned workers walk the suite themselves: the session is done.
+	r.session.send(protocol.Command{T: "exit"})
 	return nil
+}
+
+// feedCollect asks a worker to collect the next files, two at a time, so
+// that importing test modules runs on every worker at once.
+func (r *runState) feedCollect(w *workerState) {
+	if w.conn == nil || w.ended {
+		return
+	}
+	var files []int
+	for len(w.collecting)+len(files) < 2 && len(r.collectQ) > 0 {
+		files = append(files, r.collectQ[0])
+		r.collectQ = r.collectQ[1:]
+	}
+	if len(files) > 0 {
+		w.collecting = append(w.collecting, files...)
+		w.conn.send(protocol.Command{T: "collect", Files: files})
+	}
+}
+
+func (r *runState) onCollectedFile(w *workerState, m *protocol.Message) error {
+	if w == nil || m.File < 0 || m.File >= len(r.files) {
+		return fmt.Errorf("internal error: collection of unknown file %d", m.File)
+	}
+	f := &r.files[m.File]
+	w.collecting = removeInt(w.collecting, m.File)
+	if f.collected {
+		if !sameItems(f.items, m.Items) {
+			return fmt.Errorf("worker %s collected other tests in %s than worker gw%d did: "+
+				"the file's collection is not deterministic (random parametrize ids, set iteration order); "+
+				"hint: make its test ids stable", w.id, f.nodeid, f.owner)
+		}
+		return nil
+	}
+	f.items, f.errors, f.deselected = m.Items, m.Errors, m.Deselected
+	f.collected = true
+	f.owner = w.index
+	r.collectLeft--
+	if r.queue != nil {
+		return nil
+	}
+	if r.collectLeft == 0 {
+		r.collected()
+		return nil
+	}
+	r.feedCollect(w)
+	return nil
+}
+
+func sameItems(a, b []protocol.Item) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].NodeID != b[i].NodeID {
+			return false
+		}
+	}
+	return true
+}
+
+func removeInt(list []int, x int) []int {
+	for k, v := range list {
+		if v == x {
+			return append(list[:k], list[k+1:]...)
+		}
+	}
+	return list
+}
+
+// collected runs once every file is collected: the tests are numbered in
+// collection order and handed out from here on.
+func (r *runState) collected() {
+	run := r.run
+	for i := range r.files {
+		f := &r.files[i]
+		f.first = len(run.Tests)
+		for p, it := range f.items {
+			run.Tests = append(run.Tests, &result.Test{
+				Index: len(run.Tests), File: i, Pos: p,
+				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
+			})
+		}
+		run.CollectErrors = append(run.CollectErrors, f.errors...)
+		run.Deselected += f.deselected
+	}
+	r.queue = dispatch.New(len(run.Tests),
+		func(i int) int { return run.Tests[i].File },
+		func(f int) int { return r.files[f].owner })
+	errorsSeen := 0
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			errorsSeen++
+		}
+	}
+	r.obs.Collected(run)
+	if errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors {
+		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
+		return
+	}
+	for _, w := range r.order {
+		r.feed(w)
+	}
+}
+
+// testIndex is the run's index of the test at position pos of file f.
+func (r *runState) testIndex(f, pos int) int {
+	if f < 0 || f >= len(r.files) {
+		return -1
+	}
+	return r.files[f].first + pos
 }
 
 func plural(n int) string {
@@ -472,7 +615,11 @@ func (r *runState) feed(w *workerState) {
 	items := r.queue.Take(w.index, need)
 	if len(items) > 0 {
 		w.outstanding = append(w.outstanding, items...)
-		w.conn.send(protocol.Command{T: "run", Items: items})
+		refs := make([]int, 0, 2*len(items))
+		for _, i := range items {
+			refs = append(refs, r.run.Tests[i].File, r.run.Tests[i].Pos)
+		}
+		w.conn.send(protocol.Command{T: "run", Items: refs})
 		return
 	}
 	w.conn.send(protocol.Command{T: "stop"})
@@ -489,11 +636,12 @@ func (w *workerState) forget(i int) {
 }
 
 func (r *runState) onDone(w *workerState, m *protocol.Message) error {
-	if w == nil || m.Index < 0 || m.Index >= len(r.run.Tests) {
-		return fmt.Errorf("internal error: result for unknown test %d", m.Index)
+	i := r.testIndex(m.F, m.P)
+	if w == nil || r.queue == nil || i < 0 || i >= len(r.run.Tests) || r.run.Tests[i].File != m.F {
+		return fmt.Errorf("internal error: result for unknown test %d:%d", m.F, m.P)
 	}
-	t := r.run.Tests[m.Index]
-	w.forget(m.Index)
+	t := r.run.Tests[i]
+	w.forget(i)
 	t.Worker, t.Start, t.Stop, t.Reports = w.id, m.Start, m.Stop, m.Reports
 	if d := m.Stop - m.Start; d >= 0 {
 		if r.meanDur == 0 {
@@ -547,6 +695,9 @@ func (r *runState) onClosed(c *conn, err error) error {
 		return nil
 	}
 	w.ended = true
+	if len(w.collecting) > 0 {
+		r.crashedCollecting(w)
+	}
 	if len(w.outstanding) > 0 {
 		r.crashed(w)
 	}
@@ -560,7 +711,7 @@ func (r *runState) onClosed(c *conn, err error) error {
 func (r *runState) onExit(e *exitEvent) error {
 	if e.worker == "" {
 		r.sessionUp = false
-		if r.session == nil || r.queue == nil {
+		if r.session == nil || r.files == nil {
 			return r.passthrough(e)
 		}
 		return nil
@@ -613,6 +764,27 @@ func (r *runState) crashed(w *workerState) {
 	r.restart(w)
 }
 
+// crashedCollecting records the file a worker died importing as a collection
+// error, and gives the files it had not started to others.
+func (r *runState) crashedCollecting(w *workerState) {
+	f := &r.files[w.collecting[0]]
+	r.collectQ = append(w.collecting[1:], r.collectQ...)
+	w.collecting = nil
+	text := fmt.Sprintf("worker '%s' crashed while collecting '%s'", w.id, f.nodeid)
+	if out := tail(w.log, 30); out != "" {
+		text += "\n\nlast lines of its output:\n" + out
+	}
+	f.collected = true
+	f.owner = w.index
+	f.errors = []protocol.CollectReport{{NodeID: f.nodeid, Outcome: "failed", LongRepr: text}}
+	r.collectLeft--
+	if r.collectLeft == 0 {
+		r.collected()
+		return
+	}
+	r.restart(w)
+}
+
 func (r *runState) restart(old *workerState) {
 	if r.restarts >= r.opts.MaxWorkerRestart {
 		r.stop(fmt.Sprintf("maximum crashed workers reached: %d", r.restarts), true)
@@ -631,7 +803,7 @@ func (r *runState) restart(old *workerState) {
 			rw.Restarts++
 		}
 	}
-	spec := r.spec(w, "")
+	spec := r.spec(w, r.basetemp)
 	if r.forking && r.sessionUp {
 		r.session.send(protocol.Command{T: "fork", Workers: []protocol.WorkerSpec{spec}})
 		return
@@ -717,14 +889,4 @@ func randomHex(n int) string {
 	b := make([]byte, n/2)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// digest must match the plugin's collection_digest.
-func digest(tests []*result.Test) string {
-	h := sha256.New()
-	for _, t := range tests {
-		h.Write([]byte(t.NodeID))
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

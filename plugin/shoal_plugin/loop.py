@@ -3,8 +3,12 @@
 An item is held until its successor is known (or shoal says there is none), so
 module, class and session fixtures are torn down exactly when pytest would.
 
+Tests are addressed by (file index, position in the file) of the Inventory;
+a file is collected the first time one of its tests is asked for.
+
 Commands from shoal:
-  {"t": "run", "items": [i, ...]}   indices into session.items, appended in order
+  {"t": "collect", "files": [f, ...]} collect these files now and describe them
+  {"t": "run", "items": [f, p, f, p, ...]}  tests to run, appended in order
   {"t": "drain"}                     run the held item with nextitem=None, then wait for more
   {"t": "stop"}                      run what is queued, the last with nextitem=None, then end
   {"t": "abort"}                     drop what has not started and end
@@ -32,8 +36,9 @@ def become(config, spec):
 
 
 class Loop:
-    def __init__(self, session, chan):
+    def __init__(self, session, chan, inventory):
         self.session = session
+        self.inventory = inventory
         self.config = session.config
         self.chan = chan
         self.queue = collections.deque()
@@ -42,6 +47,7 @@ class Loop:
         self.aborted = False
         self.reports = []
         self.config.pluginmanager.register(self, "shoal-loop")
+        self.config.pluginmanager.register(inventory, "shoal-inventory")
 
     # pytest hooks, registered on this object while the loop runs
     def pytest_runtest_logreport(self, report):
@@ -56,7 +62,11 @@ class Loop:
             return
         kind = msg.get("t")
         if kind == "run":
-            self.queue.extend(msg["items"])
+            refs = msg["items"]
+            self.queue.extend(zip(refs[0::2], refs[1::2]))
+        elif kind == "collect":
+            for fid in msg["files"]:
+                self._collect(fid)
         elif kind == "drain":
             self.draining = True
         elif kind == "stop":
@@ -77,8 +87,17 @@ class Loop:
             if not self.chan.has_line():
                 return
 
+    def _collect(self, fid):
+        described = self.inventory.collect(fid)
+        if described is not None:
+            self.chan.send(described)
+
+    def _item(self, ref):
+        fid, pos = ref
+        self._collect(fid)
+        return self.inventory.item(fid, pos)
+
     def run(self):
-        items = self.session.items
         held = None
         while True:
             if self.aborted:
@@ -96,22 +115,23 @@ class Loop:
             if self.aborted:
                 break
             if self.queue:
-                nextitem = items[self.queue[0]]
+                nextitem = self._item(self.queue[0])
             else:
                 nextitem = None
                 self.draining = False
-            self._run_one(held, items[held], nextitem)
+            self._run_one(held, self._item(held), nextitem)
             held = None
             self._read(block=False)
             if self.session.shouldfail or self.session.shouldstop:
                 break
         self.config.pluginmanager.unregister(self, "shoal-loop")
+        self.config.pluginmanager.unregister(self.inventory, "shoal-inventory")
         unrun = ([held] if held is not None else []) + list(self.queue)
-        self.chan.send({"t": "bye", "unrun": unrun})
+        self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
 
-    def _run_one(self, index, item, nextitem):
+    def _run_one(self, ref, item, nextitem):
         self.reports = []
         start = time.time()
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         stop = time.time()
-        self.chan.send({"t": "done", "i": index, "start": start, "stop": stop, "reports": self.reports})
+        self.chan.send({"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop, "reports": self.reports})

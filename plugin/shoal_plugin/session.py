@@ -1,7 +1,8 @@
-"""Session mode: collect once, report the inventory, then become the zygote.
+"""Session mode: collect (lazily where possible), describe the files, then
+become the zygote.
 
 After collection only imports have run (fixtures are lazy), so forking here
-gives every worker a collected session in milliseconds. Go decides between
+gives every worker a ready session in milliseconds. Go decides between
 forking and spawning from the thread count reported here: a process with more
 than one thread cannot fork safely.
 """
@@ -10,24 +11,25 @@ import os
 import platform
 import select
 import sys
+import threading
 
 import pluggy
 import pytest
 
-from shoal_plugin import channel, configure, loop, reports
+from shoal_plugin import channel, collect, configure, loop, reports
 
 __all__ = [
     "pytest_cmdline_main",
     "pytest_configure",
     "pytest_sessionstart",
+    "pytest_collection",
     "pytest_collectreport",
     "pytest_deselected",
-    "pytest_collection_finish",
     "pytest_warning_recorded",
     "pytest_runtestloop",
 ]
 
-_state = {"config": None, "chan": None, "options": None, "collect_reports": [], "deselected": 0}
+_state = {"config": None, "chan": None, "options": None, "collect_reports": [], "deselected": 0, "inventory": None}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -91,36 +93,44 @@ def pytest_collectreport(report):
         _state["collect_reports"].append(report)
 
 
+def pytest_deselected(items):
+    _state["deselected"] += len(items)
+
+
 def pytest_warning_recorded(warning_message, when, nodeid, location):
     chan = _state["chan"]
     if chan is not None and _state["config"] is not None:
         chan.send(configure.warning_message(_state["config"], warning_message, when, nodeid, location))
 
 
-def pytest_deselected(items):
-    _state["deselected"] += len(items)
-
-
-def pytest_collection_finish(session):
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session):
     chan = _state["chan"]
     if chan is None:
-        return
+        return None
     config = session.config
-    items = []
-    for item in session.items:
-        path, lineno, domain = item.location
-        items.append([item.nodeid, path, lineno, domain])
+    inv = collect.collect_session(session)
+    _state["inventory"] = inv
+    threads = _thread_count()
+    python_threads = threading.active_count()
     chan.send(
         {
-            "t": "collected",
-            "items": items,
+            "t": "files",
+            "lazy": inv.lazy,
+            "files": inv.describe(),
+            "digest": inv.digest(),
             "deselected": _state["deselected"],
             "errors": [reports.encode_collect(config, r) for r in _state["collect_reports"]],
-            "threads": _thread_count(),
-            "can_fork": hasattr(os, "fork") and _thread_count() == 1,
+            "threads": threads,
+            "python_threads": python_threads,
+            # Native threads that Python did not start (a BLAS pool started by
+            # importing numpy) prepare for fork themselves; Python threads may
+            # hold locks that a forked child would never see released.
+            "can_fork": hasattr(os, "fork") and python_threads == 1,
             "basetemp": str(config._tmp_path_factory.getbasetemp()),
         }
     )
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -198,7 +208,7 @@ def _run_forked_worker(session, spec):
     chan = channel.connect()
     channel.forget_environment()
     chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid()})
-    loop.Loop(session, chan).run()
+    loop.Loop(session, chan, _state["inventory"]).run()
 
 
 def _redirect_output(path):

@@ -1,17 +1,18 @@
 """Worker mode: a spawned worker, used where forking the session is unsafe.
 
-It collects the suite itself (with the same arguments as the session), checks
-that it found the same items, then runs what shoal sends.
+It walks the suite itself with the same arguments as the session, checks that
+it found the same files, then collects and runs what shoal sends.
 """
 
-import hashlib
 import os
 
 import pytest
 
-from shoal_plugin import channel, configure, loop
+from shoal_plugin import channel, collect, configure, loop
 
-__all__ = ["pytest_cmdline_main", "pytest_configure", "pytest_runtestloop"]
+__all__ = ["pytest_cmdline_main", "pytest_configure", "pytest_collection", "pytest_runtestloop"]
+
+_state = {"inventory": None}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -32,17 +33,16 @@ def pytest_configure(config):
     loop.become(config, spec)
 
 
-def collection_digest(items):
-    h = hashlib.sha256()
-    for item in items:
-        h.update(item.nodeid.encode("utf-8", "surrogateescape"))
-        h.update(b"\n")
-    return h.hexdigest()
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session):
+    _state["inventory"] = collect.collect_session(session)
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
     configure.drop_cache_writers(session.config)
+    inv = _state["inventory"]
     chan = channel.connect()
     channel.forget_environment()
     chan.send(
@@ -51,9 +51,8 @@ def pytest_runtestloop(session):
             "role": "worker",
             "worker": os.environ["SHOAL_WORKER"],
             "pid": os.getpid(),
-            "count": len(session.items),
-            "digest": collection_digest(session.items),
+            "digest": inv.digest(),
         }
     )
-    loop.Loop(session, chan).run()
+    loop.Loop(session, chan, inv).run()
     return True

@@ -1,0 +1,163 @@
+"""Collection, split by file so that workers can share it.
+
+The session process walks the directories and loads every conftest, but does
+not import test modules: each file becomes a node whose collection is left to
+the workers ("lazy"). A worker collects a file when shoal first asks for it,
+so the expensive part of collection, importing test modules, runs in parallel.
+
+Where a lazy walk would change what pytest selects (node ids such as
+``test_x.py::test_y`` in the arguments, --lf, --sw), the session collects
+everything itself ("eager") and the workers inherit the result.
+"""
+
+import contextlib
+import hashlib
+
+import pytest
+
+try:
+    from pytest import CollectReport
+except ImportError:  # pytest < 7.0
+    from _pytest.reports import CollectReport
+
+from shoal_plugin import reports
+
+
+class Shallow:
+    """A plugin that stops collection at files, recording them in order."""
+
+    def __init__(self):
+        self.files = []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_make_collect_report(self, collector):
+        if isinstance(collector, pytest.File) and not isinstance(collector, pytest.Package):
+            self.files.append(collector)
+            return CollectReport(collector.nodeid, "passed", None, [])
+        return None
+
+
+def can_be_lazy(config):
+    opt = config.option
+    if any("::" in str(arg) for arg in config.args):
+        return False
+    for name in ("lf", "failedfirst", "stepwise", "newfirst", "stepwise_skip"):
+        if getattr(opt, name, False):
+            return False
+    return True
+
+
+class Inventory:
+    """The session's files and, once collected, each file's items.
+
+    A test is addressed by (file index, position in its file), which is the
+    same in every process that collected the same suite.
+    """
+
+    def __init__(self, session, files, items_by_file=None, lazy=True):
+        self.session = session
+        self.files = files
+        self.lazy = lazy
+        self.items = items_by_file or {}
+        self.deselected = 0
+        self._errors = []
+
+    def digest(self):
+        h = hashlib.sha256()
+        for f in self.files:
+            h.update(f.nodeid.encode("utf-8", "surrogateescape") + b"\n")
+        return h.hexdigest()
+
+    def describe(self):
+        """Each file for shoal; with their items where they are collected already."""
+        out = []
+        for i, f in enumerate(self.files):
+            entry = {"nodeid": f.nodeid, "size": _size(f)}
+            if i in self.items:
+                entry["items"] = [_item(it) for it in self.items[i]]
+            out.append(entry)
+        return out
+
+    def collect(self, fid):
+        """Collect one file (once) and describe its items for shoal."""
+        if fid in self.items:
+            return None
+        session, config = self.session, self.session.config
+        node = self.files[fid]
+        self._errors = []
+        self.deselected = 0
+        with _collect_warnings(config):
+            found = list(session.genitems(node))
+            config.hook.pytest_collection_modifyitems(session=session, config=config, items=found)
+        self.items[fid] = found
+        session.items.extend(found)
+        session.testscollected = len(session.items)
+        return {
+            "t": "collected_file",
+            "file": fid,
+            "items": [_item(it) for it in found],
+            "deselected": self.deselected,
+            "errors": [reports.encode_collect(config, r) for r in self._errors],
+        }
+
+    # hooks, registered while the inventory is in use
+    def pytest_collectreport(self, report):
+        if not report.passed:
+            self._errors.append(report)
+
+    def pytest_deselected(self, items):
+        self.deselected += len(items)
+
+    def item(self, fid, pos):
+        return self.items[fid][pos]
+
+
+def _collect_warnings(config):
+    """Record warnings raised while collecting, as pytest's collection does."""
+    try:
+        from _pytest.warnings import catch_warnings_for_item
+    except ImportError:
+        return contextlib.nullcontext()
+    return catch_warnings_for_item(config, ihook=config.hook, when="collect", item=None)
+
+
+def _size(node):
+    try:
+        return node.path.stat().st_size
+    except (OSError, AttributeError):
+        return 0
+
+
+def _item(item):
+    path, lineno, domain = item.location
+    return [item.nodeid, path, lineno, domain]
+
+
+def group_by_file(items):
+    """Eager collection: the files in order of first appearance, and their items."""
+    files, by_file, index = [], {}, {}
+    for item in items:
+        node = item.getparent(pytest.File) or item
+        key = id(node)
+        if key not in index:
+            index[key] = len(files)
+            files.append(node)
+            by_file[index[key]] = []
+        by_file[index[key]].append(item)
+    return files, by_file
+
+
+def collect_session(session):
+    """Run the session's collection, lazily where possible. Returns an Inventory."""
+    config = session.config
+    if can_be_lazy(config):
+        shallow = Shallow()
+        config.pluginmanager.register(shallow, "shoal-shallow")
+        try:
+            session.perform_collect()
+        finally:
+            config.pluginmanager.unregister(shallow, "shoal-shallow")
+        return Inventory(session, shallow.files)
+    items = session.perform_collect()
+    files, by_file = group_by_file(items)
+    return Inventory(session, files, by_file, lazy=False)
