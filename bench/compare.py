@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Compare serial pytest, pytest-xdist and shoal on one suite, side by side.
+
+Runners alternate round by round (A B C A B C ...), so a machine that slows
+down or speeds up during the benchmark affects them all alike. Each runner's
+median wall time and the ratios serial/shoal and best-xdist/shoal are printed
+and written to DIR/results.md; every run's raw numbers go to DIR/runs.json.
+Every run's per-test outcomes are checked against the first serial run; the
+script exits 1 and lists the tests that differ if any run disagrees.
+
+Exit status: 0 all outcomes identical, 1 some run's outcomes or exit code
+differ (or a run recorded none), 2 bad usage or setup.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+import gen_sleep
+import machine
+import report
+import runners
+import suites
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n\n", 1)[1])
+    p.add_argument("--suite", required=True, choices=suites.NAMES)
+    p.add_argument("--workers", "-n", type=int, default=os.cpu_count(), help="workers for xdist and shoal (default: CPUs)")
+    p.add_argument("--rounds", type=int, default=3, help="rounds; each runs every runner once (default 3)")
+    p.add_argument("--serial-rounds", type=int, help="run serial pytest only in the first K rounds (default: every round)")
+    p.add_argument("--out", required=True, help="output folder: suite, logs, runs.json, results.md")
+    p.add_argument("--python", default=os.environ.get("SHOAL_PYTHON", "/usr/bin/python3"),
+                   help="interpreter with pytest (default: $SHOAL_PYTHON, else /usr/bin/python3)")
+    p.add_argument("--shoal", help="shoal binary to use (default: build it from this repository into DIR)")
+    p.add_argument("--bytecode", choices=("on", "off"), default="on",
+                   help="on: write and reuse .pyc files in DIR/pycache after one warm-up collection; "
+                        "off: leave PYTHONDONTWRITEBYTECODE as it is (default on)")
+    p.add_argument("--runners", help="comma-separated, in the order they run each round (default: "
+                   "serial, every xdist --dist mode the installed xdist has, shoal; "
+                   "sleep adds xdist-two-run). Known: " + ", ".join(runners.ALL))
+    p.add_argument("--pytest-args", help='pytest arguments replacing the suite\'s default, e.g. '
+                   '"--pyargs networkx.algorithms.flow" (default for networkx: --pyargs networkx)')
+    p.add_argument("--trace", help="sleep suite: the measured trace it draws durations from "
+                   "(default: shared/traces/networkx-3.6.1-serial.jsonl next to the repository)")
+    p.add_argument("--scale", type=float, default=1.0, help="sleep suite: multiply every duration by this (default 1.0)")
+    p.add_argument("--run-timeout", type=float, default=1800, help="kill a run after this many seconds (default 1800)")
+    p.add_argument("--deadline", type=float, default=0,
+                   help="start no round that would end later than this many seconds after the start, "
+                        "judging by the previous round (default 0: no limit)")
+    a = p.parse_args(argv)
+    if a.rounds < 1 or a.workers < 1:
+        p.error("--rounds and --workers must be at least 1")
+    if a.serial_rounds is None:
+        a.serial_rounds = a.rounds
+    return a
+
+
+class Context:
+    """What every run shares: interpreter, shoal, workers, pytest args, directory, environment."""
+
+    def __init__(self, python, shoal, workers, args, cwd, env):
+        self.python, self.shoal, self.workers = python, shoal, workers
+        self.args, self.cwd, self.env = args, cwd, env
+
+
+def choose_runners(opt, suite, stack, notes):
+    if opt:
+        wanted = [r.strip() for r in opt.split(",") if r.strip()]
+    else:
+        wanted = ["serial"] + ["xdist-" + m for m in runners.XDIST_MODES] + ["shoal"]
+        if suite == "sleep":
+            wanted.insert(-1, "xdist-two-run")
+    unknown = [r for r in wanted if r not in runners.ALL]
+    if unknown:
+        raise SystemExit(f"compare: unknown runner(s) {', '.join(unknown)}; known: {', '.join(runners.ALL)}")
+    if "xdist-two-run" in wanted and suite != "sleep":
+        raise SystemExit("compare: xdist-two-run needs the isolation marker, which only the sleep suite has")
+    if any(r.startswith("xdist-") for r in wanted) and not stack.get("xdist"):
+        raise SystemExit(f"compare: pytest-xdist is not installed for {stack['executable']}")
+    if "xdist-worksteal" in wanted and not stack.get("worksteal"):
+        wanted.remove("xdist-worksteal")
+        notes.append(f"xdist-worksteal left out: pytest-xdist {stack['xdist']} has no --dist worksteal (added in 3.2)")
+    return wanted
+
+
+def build_shoal(out):
+    go = machine.find_go()
+    if not go:
+        raise SystemExit("compare: cannot build shoal: no go command on PATH\nhint: pass --shoal PATH")
+    dest = os.path.join(out, "shoal")
+    done = subprocess.run([go, "build", "-o", dest, "./cmd/shoal"], cwd=REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"compare: cannot build shoal: go build -o {dest} ./cmd/shoal (in {REPO}) said:\n{done.stderr}")
+    return dest
+
+
+def repo_commit():
+    try:
+        done = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+    except OSError:
+        return None
+
+
+def environment(a, out):
+    """The environment every run gets, and the sentence saying how bytecode was handled."""
+    env = dict(os.environ)
+    plugin_dir = os.path.join(out, "plugin")
+    os.makedirs(plugin_dir, exist_ok=True)
+    shutil.copyfile(os.path.join(HERE, "outcomes.py"), os.path.join(plugin_dir, "outcomes.py"))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (plugin_dir, env.get("PYTHONPATH")) if p)
+    if a.bytecode == "on":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(out, "pycache")
+        how = ("bytecode: on (PYTHONDONTWRITEBYTECODE unset, PYTHONPYCACHEPREFIX=<out>/pycache, "
+               "one warm-up `pytest --co -q` before the first round)")
+    else:
+        how = ("bytecode: off (environment left as it was: PYTHONDONTWRITEBYTECODE=" +
+               (env.get("PYTHONDONTWRITEBYTECODE") or "unset") + ")")
+    return env, how
+
+
+def warm_up(ctx, out):
+    """One plain collection, so every runner finds the same warm bytecode cache."""
+    log_path = os.path.join(out, "runs", "warmup.log")
+    argv = [ctx.python, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"] + ctx.args
+    start = time.perf_counter()
+    with open(log_path, "w") as log:
+        log.write("$ " + " ".join(argv) + "\n")
+        log.flush()
+        code = subprocess.run(argv, cwd=ctx.cwd, env=ctx.env, stdout=log, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL).returncode
+    took = time.perf_counter() - start
+    runners.reap_leftovers()
+    return code, took
+
+
+class Bench:
+    """One invocation: its settings, its runs so far, and writing them out."""
+
+    def __init__(self, a, out, head):
+        self.a, self.out, self.head = a, out, head
+        self.runs, self.outcomes, self.notes = [], [], list(head["notes"])
+
+    def save(self):
+        data = dict(self.head, notes=self.notes, runs=self.runs)
+        _write(os.path.join(self.out, "runs.json"), json.dumps(data, indent=1) + "\n")
+
+    def render(self, finished):
+        """Write results.md (and outcome-diffs.txt); return its text and the outcome check."""
+        text, check = report.markdown(self.head, self.runs, self.outcomes, self.notes, finished)
+        _write(os.path.join(self.out, "results.md"), text)
+        if check.diffs:
+            _write(os.path.join(self.out, "outcome-diffs.txt"), check.diff_file(self.runs))
+        return text, check
+
+
+def main(argv=None):
+    a = parse(argv)
+    out = os.path.abspath(a.out)
+    # Logs of an earlier invocation would mix with this one's; the suite and
+    # the bytecode cache stay, so a second invocation starts just as warm.
+    shutil.rmtree(os.path.join(out, "runs"), ignore_errors=True)
+    os.makedirs(os.path.join(out, "runs"))
+    t0 = time.monotonic()
+    notes = []
+    if not runners.become_subreaper():
+        notes.append("could not become a child subreaper: CPU of orphaned processes is not counted")
+    stack = machine.python_stack(a.python)
+    if not stack.get("pytest"):
+        raise SystemExit(f"compare: pytest is not installed for {a.python}\nhint: pass --python or set SHOAL_PYTHON")
+    if a.suite == "networkx" and not stack.get("networkx"):
+        raise SystemExit(f"compare: networkx is not installed for {a.python}")
+    order = choose_runners(a.runners, a.suite, stack, notes)
+    shoal_info, shoal = None, None
+    if "shoal" in order:
+        shoal = os.path.abspath(a.shoal) if a.shoal else build_shoal(out)
+        shoal_info = machine.shoal_version(shoal)
+        shoal_info["built"] = "given with --shoal" if a.shoal else "built from this repository by compare.py"
+        if not a.shoal:
+            shoal_info["repo_commit"] = repo_commit()
+    trace = a.trace or suites.default_trace(REPO)
+    if a.suite == "sleep" and not trace:
+        raise SystemExit("compare: the sleep suite needs --trace PATH (JSON lines with \"nodeid\" and \"seconds\")")
+    suite = suites.prepare(a.suite, out, a.pytest_args, trace, a.scale)
+    env, bytecode = environment(a, out)
+    ctx = Context(os.path.abspath(a.python) if os.sep in a.python else a.python, shoal, a.workers,
+                  suite.args, suite.cwd, env)
+    head = {
+        "command": " ".join(shlex.quote(x) for x in [os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "suite": a.suite, "pytest_args": suite.args, "suite_info": suite.info, "workers": a.workers,
+        "rounds": a.rounds, "serial_rounds": min(a.serial_rounds, a.rounds), "runners": order,
+        "bytecode": bytecode, "machine": machine.host(), "python_stack": stack, "shoal": shoal_info,
+        "notes": notes,
+    }
+    if a.suite == "sleep":
+        head["sleep_floor"] = gen_sleep.lower_bound(suite.info, a.workers)
+    print(f"{a.suite} suite, {a.workers} workers, {_n(a.rounds, 'round')}; {bytecode}", flush=True)
+    if a.bytecode == "on":
+        code, took = warm_up(ctx, out)
+        head["warmup"] = {"seconds": round(took, 3), "exit_code": code}
+        print(f"warm-up collection: {took:.1f} s, exit {code}", flush=True)
+    bench = Bench(a, out, head)
+    finished = run_rounds(bench, ctx, order, t0)
+    head["machine"]["loadavg_end"] = machine.loadavg()
+    bench.save()
+    text, check = bench.render(finished)
+    print("\n" + text, end="")
+    print(f"\nwritten: {os.path.join(out, 'results.md')}, {os.path.join(out, 'runs.json')}")
+    return 0 if check.ok else 1
+
+
+def run_rounds(bench, ctx, order, t0):
+    a = bench.a
+    for rnd in range(1, a.rounds + 1):
+        todo = [r for r in order if r != "serial" or rnd <= a.serial_rounds]
+        if rnd > 1 and a.deadline:
+            estimate = sum(_last_wall(bench.runs, r) for r in todo)
+            if time.monotonic() - t0 + estimate > a.deadline:
+                bench.notes.append(f"stopped after round {rnd - 1} of {a.rounds}: round {rnd} "
+                                   f"(~{estimate:.0f} s) would end past --deadline {a.deadline:.0f} s")
+                print(bench.notes[-1], flush=True)
+                return False
+        for runner in todo:
+            base = os.path.join(bench.out, "runs", f"r{rnd}-{runner}")
+            rec = runners.measure(runner, ctx, base, a.run_timeout)
+            rec["round"] = rnd
+            got = runners.outcomes(runner, ctx, base)
+            rec["tests"] = None if got is None else len(got)
+            bench.runs.append(rec)
+            bench.outcomes.append(got)
+            print(f"round {rnd}/{a.rounds}  {runner:<16} {rec['wall_s']:8.2f} s  exit {rec['exit_code']}  "
+                  f"{'no outcomes' if got is None else str(len(got)) + ' tests'}", flush=True)
+            bench.save()
+        bench.render(False)
+    return True
+
+
+def _last_wall(runs, runner):
+    walls = [r["wall_s"] for r in runs if r["runner"] == runner]
+    return walls[-1] if walls else 0
+
+
+def _n(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        runners.reap_leftovers(grace=0)
+        sys.exit(130)
+    except SystemExit as e:
+        # Setup problems are raised as SystemExit("compare: what failed\nhint: …").
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+            sys.exit(2)
+        raise

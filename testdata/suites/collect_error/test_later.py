@@ -1,0 +1,2 @@
+def test_after_the_error():
+    assert True

@@ -1,0 +1,2 @@
+def test_before_the_error():
+    assert True
