@@ -117,6 +117,7 @@ type workerState struct {
 	collecting  []int // files it was asked to collect and has not described yet
 	outstanding []int // sent, not yet done, in the order the worker runs them
 	stopSent    bool
+	aborted     bool // it was told to drop what it has not started
 	said        bool // it sent bye
 	ended       bool // its connection closed
 	exited      bool
@@ -360,6 +361,9 @@ func (r *runState) onHello(c *conn, m *protocol.Message) error {
 			"the suite's collection is not deterministic; "+
 			"hint: make collection stable, or let shoal fork its workers (remove threads started at import)", w.id)
 	}
+	if r.run.Options.MaxFail > 0 {
+		c.send(protocol.Command{T: "gate"})
+	}
 	if r.queue == nil {
 		r.feedCollect(w)
 		return nil
@@ -600,12 +604,16 @@ func (r *runState) window() int {
 }
 
 func (r *runState) feed(w *workerState) {
-	if w.conn == nil || w.stopSent || w.ended {
+	if w.conn == nil || w.ended || w.aborted {
 		return
 	}
 	if r.stopping {
+		// Even after "stop": a gated worker waits for word after a failure.
 		w.conn.send(protocol.Command{T: "abort"})
-		w.stopSent = true
+		w.aborted = true
+		return
+	}
+	if w.stopSent {
 		return
 	}
 	need := r.window() - len(w.outstanding)
@@ -613,6 +621,11 @@ func (r *runState) feed(w *workerState) {
 		return
 	}
 	items := r.queue.Take(w.index, need)
+	if short := 2 - len(w.outstanding) - len(items); short > 0 && r.queue.Left() > 0 {
+		// A worker holds a test until it knows the next one: it must never
+		// be left holding one alone while work remains.
+		items = append(items, r.queue.Take(w.index, short)...)
+	}
 	if len(items) > 0 {
 		w.outstanding = append(w.outstanding, items...)
 		refs := make([]int, 0, 2*len(items))
@@ -620,10 +633,12 @@ func (r *runState) feed(w *workerState) {
 			refs = append(refs, r.run.Tests[i].File, r.run.Tests[i].Pos)
 		}
 		w.conn.send(protocol.Command{T: "run", Items: refs})
-		return
 	}
-	w.conn.send(protocol.Command{T: "stop"})
-	w.stopSent = true
+	if r.queue.Left() == 0 {
+		// Nothing more will come: its last test runs with nextitem=None.
+		w.conn.send(protocol.Command{T: "stop"})
+		w.stopSent = true
+	}
 }
 
 func (w *workerState) forget(i int) {
@@ -650,14 +665,19 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 		r.meanDur = 0.9*r.meanDur + 0.1*d
 	}
 	r.obs.TestDone(r.run, t)
+	failed := false
 	for _, rep := range t.Reports {
 		if rep.Outcome == "failed" && rep.WasXFail == nil {
 			r.failures++
+			failed = true
 		}
 	}
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf && !r.stopping {
 		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
 		return nil
+	}
+	if failed && r.run.Options.MaxFail > 0 && !r.stopping {
+		w.conn.send(protocol.Command{T: "go"}) // the gate: it waits after a failure
 	}
 	r.feed(w)
 	return nil

@@ -33,20 +33,21 @@ type runFlags struct {
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
-// they are handed to pytest unchanged. Everything after "--" goes to pytest too.
+// they are handed to pytest with its own spelling. Everything after "--"
+// goes to pytest too.
 var pytestFlags = []struct {
-	name, short, kind, usage string
+	name, short, kind, spelling, usage string
 }{
-	{"exitfirst", "x", "bool", "pytest: stop after the first failure"},
-	{"maxfail", "", "string", "pytest: stop after this many failures"},
-	{"verbose", "v", "count", "pytest: more output, one line per test (repeatable)"},
-	{"quiet", "q", "count", "pytest: less output (repeatable)"},
-	{"keyword", "k", "string", "pytest: select tests by keyword expression"},
-	{"markers", "m", "string", "pytest: select tests by marker expression"},
-	{"report-chars", "r", "string", "pytest: short summary characters (fEsxXpPaAN)"},
-	{"plugin", "p", "stringArray", "pytest: load or disable (no:NAME) a plugin"},
-	{"pyargs", "", "bool", "pytest: treat arguments as Python packages"},
-	{"junitxml", "", "string", "pytest: write a JUnit XML file for the whole run"},
+	{"exitfirst", "x", "bool", "-x", "pytest: stop after the first failure"},
+	{"maxfail", "", "string", "--maxfail", "pytest: stop after this many failures"},
+	{"verbose", "v", "count", "-v", "pytest: more output, one line per test (repeatable)"},
+	{"quiet", "q", "count", "-q", "pytest: less output (repeatable)"},
+	{"keyword", "k", "string", "-k", "pytest: select tests by keyword expression"},
+	{"markers", "m", "string", "-m", "pytest: select tests by marker expression"},
+	{"report-chars", "r", "string", "-r", "pytest: short summary characters (fEsxXpPaAN)"},
+	{"plugin", "p", "stringArray", "-p", "pytest: load or disable (no:NAME) a plugin"},
+	{"pyargs", "", "bool", "--pyargs", "pytest: treat arguments as Python packages"},
+	{"junitxml", "", "string", "--junitxml", "pytest: write a JUnit XML file for the whole run"},
 }
 
 func newRunCommand(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
@@ -101,25 +102,19 @@ func pytestArgs(fl *pflag.FlagSet, positional []string) []string {
 		}
 		switch p.kind {
 		case "bool":
-			out = append(out, "--"+p.name)
+			out = append(out, p.spelling)
 		case "count":
 			n, _ := strconv.Atoi(f.Value.String())
 			for i := 0; i < n; i++ {
-				out = append(out, "-"+p.short)
+				out = append(out, p.spelling)
 			}
 		case "string":
-			out = append(out, "--"+p.name+"="+f.Value.String())
+			out = append(out, p.spelling, f.Value.String())
 		case "stringArray":
 			vals, _ := fl.GetStringArray(p.name)
 			for _, v := range vals {
-				out = append(out, "-"+p.short, v)
+				out = append(out, p.spelling, v)
 			}
-		}
-	}
-	// pytest's --report-chars is spelled -r; keep its spelling.
-	for i, a := range out {
-		if v, ok := strings.CutPrefix(a, "--report-chars="); ok {
-			out[i] = "-r" + v
 		}
 	}
 	return append(out, positional...)
@@ -232,7 +227,10 @@ func interpError(err error) error {
 // passthrough shows what pytest printed when it ended before running tests
 // (--help, --version, --collect-only, a usage error) and keeps its exit code.
 func passthrough(ctx context.Context, choice interp.Choice, p *runner.Passthrough, stdout, stderr io.Writer) error {
-	if p.Code != 0 && strings.Contains(string(p.Stderr), "No module named pytest") {
+	// python -m pytest without pytest exits 1 before pytest says anything;
+	// pytest itself does not exit 1 before a session starts.
+	missing := strings.Contains(string(p.Stderr), "No module named") && strings.Contains(string(p.Stderr), "pytest")
+	if p.Code != 0 && (missing || (p.Code == 1 && len(p.Stdout) == 0)) {
 		if _, err := interp.Check(ctx, choice); err != nil {
 			return interpError(err)
 		}

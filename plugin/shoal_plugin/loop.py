@@ -12,6 +12,9 @@ Commands from shoal:
   {"t": "drain"}                     run the held item with nextitem=None, then wait for more
   {"t": "stop"}                      run what is queued, the last with nextitem=None, then end
   {"t": "abort"}                     drop what has not started and end
+  {"t": "gate"}                      after a failure, wait for "go" (or "abort")
+                                     before starting another test: --maxfail
+                                     is counted across workers by shoal
 """
 
 import collections
@@ -22,17 +25,29 @@ from pathlib import Path
 
 from shoal_plugin import configure, reports
 
-def become(config, spec):
-    """Take a worker's identity: the xdist environment and a basetemp of its own."""
+def take_identity(spec):
+    """The environment pytest-xdist gives its workers."""
     os.environ["SHOAL_WORKER"] = spec["id"]
     os.environ["SHOAL_WORKER_COUNT"] = str(spec["count"])
     os.environ["PYTEST_XDIST_WORKER"] = spec["id"]
     os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(spec["count"])
     os.environ["PYTEST_XDIST_TESTRUNUID"] = spec["uid"]
+
+
+def take_basetemp(config, spec):
+    """A basetemp of its own, so tmp_path never collides with another worker's.
+
+    Call it once pytest's tmpdir plugin is configured.
+    """
     factory = getattr(config, "_tmp_path_factory", None)
     if factory is not None and spec.get("basetemp"):
         factory._given_basetemp = Path(spec["basetemp"])
         factory._basetemp = None
+
+
+def become(config, spec):
+    take_identity(spec)
+    take_basetemp(config, spec)
 
 
 class Loop:
@@ -45,6 +60,8 @@ class Loop:
         self.stopping = False
         self.draining = False
         self.aborted = False
+        self.gated = False
+        self.waiting = False
         self.reports = []
         self.config.pluginmanager.register(self, "shoal-loop")
         self.config.pluginmanager.register(inventory, "shoal-inventory")
@@ -59,6 +76,7 @@ class Loop:
     def _handle(self, msg):
         if msg is None:  # shoal went away: finish as if told to stop
             self.stopping = True
+            self.waiting = False
             return
         kind = msg.get("t")
         if kind == "run":
@@ -73,6 +91,10 @@ class Loop:
             self.stopping = True
         elif kind == "abort":
             self.aborted = True
+        elif kind == "gate":
+            self.gated = True
+        elif kind == "go":
+            self.waiting = False
             self.stopping = True
 
     def _read(self, block):
@@ -119,9 +141,12 @@ class Loop:
             else:
                 nextitem = None
                 self.draining = False
-            self._run_one(held, self._item(held), nextitem)
+            failed = self._run_one(held, self._item(held), nextitem)
             held = None
+            self.waiting = failed and self.gated
             self._read(block=False)
+            while self.waiting and not self.aborted:
+                self._read(block=True)
             if self.session.shouldfail or self.session.shouldstop:
                 break
         self.config.pluginmanager.unregister(self, "shoal-loop")
@@ -135,3 +160,4 @@ class Loop:
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         stop = time.time()
         self.chan.send({"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop, "reports": self.reports})
+        return any(r["outcome"] == "failed" and "wasxfail" not in r for r in self.reports)

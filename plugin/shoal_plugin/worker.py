@@ -10,7 +10,13 @@ import pytest
 
 from shoal_plugin import channel, collect, configure, loop
 
-__all__ = ["pytest_cmdline_main", "pytest_configure", "pytest_collection", "pytest_runtestloop"]
+__all__ = [
+    "pytest_cmdline_main",
+    "pytest_configure",
+    "pytest_sessionstart",
+    "pytest_collection",
+    "pytest_runtestloop",
+]
 
 _state = {"inventory": None}
 
@@ -20,17 +26,26 @@ def pytest_cmdline_main(config):
     configure.neutralise_xdist(config)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config):
-    configure.take_over_reporting(config)
-    configure.register_fixtures(config)
-    spec = {
+def _spec():
+    return {
         "id": os.environ["SHOAL_WORKER"],
         "count": int(os.environ["SHOAL_WORKER_COUNT"]),
         "uid": os.environ.get("PYTEST_XDIST_TESTRUNUID", ""),
         "basetemp": os.environ.get("SHOAL_BASETEMP", ""),
     }
-    loop.become(config, spec)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    configure.take_over_reporting(config)
+    configure.register_fixtures(config)
+    loop.take_identity(_spec())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session):
+    # The tmpdir plugin has made its factory by now.
+    loop.take_basetemp(session.config, _spec())
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -127,7 +127,7 @@ func (r *Reporter) TestDone(run *result.Run, t *result.Test) {
 	if r.done == r.total {
 		r.fillProgress()
 	} else if r.column+progress+1 >= r.width {
-		fmt.Fprint(r.w, r.percent()+"\n")
+		fmt.Fprint(r.w, " "+r.percent()+"\n")
 		r.column = 0
 	}
 }
