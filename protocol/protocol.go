@@ -5,6 +5,7 @@ package protocol
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,8 @@ type Message struct {
 	Start   float64  `json:"start,omitempty"`
 	Stop    float64  `json:"stop,omitempty"`
 	Reports []Report `json:"reports,omitempty"`
+	// OK replaces Reports for a plain pass: the three phase durations.
+	OK []float64 `json:"ok,omitempty"`
 
 	// bye: tests it was sent but did not run, as file, position pairs
 	Unrun []int `json:"unrun,omitempty"`
@@ -207,11 +210,46 @@ type ExitStatus struct {
 // Decoder reads messages from the plugin.
 type Decoder struct {
 	r *bufio.Reader
+	// symbols keeps one copy of the strings that repeat in every report
+	// ("call", "passed", "."), so a long run holds each once.
+	symbols map[string]string
 }
 
 // NewDecoder reads from r.
 func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: bufio.NewReaderSize(r, 64<<10)}
+	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), symbols: map[string]string{}}
+}
+
+// More tells whether a whole message is already buffered, so a reader can
+// hand several over at once.
+func (d *Decoder) More() bool {
+	n := d.r.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := d.r.Peek(n)
+	return bytes.IndexByte(b, '\n') >= 0
+}
+
+func (d *Decoder) intern(s string) string {
+	if v, ok := d.symbols[s]; ok {
+		return v
+	}
+	if len(d.symbols) < 4096 {
+		d.symbols[s] = s
+	}
+	return s
+}
+
+func (d *Decoder) internAll(m *Message) {
+	for i := range m.Reports {
+		r := &m.Reports[i]
+		r.When, r.Outcome = d.intern(r.When), d.intern(r.Outcome)
+		r.Category, r.Letter, r.Word = d.intern(r.Category), d.intern(r.Letter), d.intern(r.Word)
+	}
+	for i := range m.Items {
+		m.Items[i].Path = d.intern(m.Items[i].Path)
+	}
 }
 
 // ErrTooLong is returned for a line over MaxLine.
@@ -230,6 +268,7 @@ func (d *Decoder) Decode() (*Message, error) {
 	if m.T == "" {
 		return nil, fmt.Errorf("protocol: message without a kind: %q", truncate(line, 120))
 	}
+	d.internAll(&m)
 	return &m, nil
 }
 

@@ -159,5 +159,10 @@ class Loop:
         start = time.time()
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         stop = time.time()
-        self.chan.send({"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop, "reports": self.reports})
+        msg = {"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop}
+        if reports.is_plain_pass(self.reports):
+            msg["ok"] = [r["dur"] for r in self.reports]
+        else:
+            msg["reports"] = self.reports
+        self.chan.send(msg)
         return any(r["outcome"] == "failed" and "wasxfail" not in r for r in self.reports)

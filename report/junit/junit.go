@@ -182,7 +182,7 @@ func (s *suite) addTest(t *result.Test) {
 			record().addSkipped(r, s.invocationDir)
 		}
 		if s.cfg.durationReport == "total" || r.When == s.cfg.durationReport {
-			open().duration += r.Duration
+			open().duration += t.ReportDuration(i)
 		}
 		if r.When == "teardown" {
 			c := record()

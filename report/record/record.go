@@ -4,6 +4,8 @@
 package record
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -43,16 +45,23 @@ type Worker struct {
 
 // Test is one test that ran.
 type Test struct {
-	NodeID   string             `json:"nodeid"`
-	Outcome  string             `json:"outcome"`
-	Worker   string             `json:"worker"`
-	Start    float64            `json:"start"`
-	Stop     float64            `json:"stop"`
-	Duration float64            `json:"duration"`
-	Phases   map[string]float64 `json:"phases"`
-	Message  string             `json:"message,omitempty"`
-	Longrepr string             `json:"longrepr,omitempty"`
-	Crashed  bool               `json:"crashed,omitempty"`
+	NodeID   string  `json:"nodeid"`
+	Outcome  string  `json:"outcome"`
+	Worker   string  `json:"worker"`
+	Start    float64 `json:"start"`
+	Stop     float64 `json:"stop"`
+	Duration float64 `json:"duration"`
+	Phases   Phases  `json:"phases"`
+	Message  string  `json:"message,omitempty"`
+	Longrepr string  `json:"longrepr,omitempty"`
+	Crashed  bool    `json:"crashed,omitempty"`
+}
+
+// Phases are the durations pytest measured for each phase, in seconds.
+type Phases struct {
+	Setup    float64 `json:"setup"`
+	Call     float64 `json:"call"`
+	Teardown float64 `json:"teardown"`
 }
 
 // CollectError is a file or module that failed to collect.
@@ -64,6 +73,18 @@ type CollectError struct {
 
 // Build turns a run into its record.
 func Build(run *result.Run) *Record {
+	rec := header(run)
+	rec.NotRun = notRun(run)
+	for _, t := range run.Tests {
+		if t.Ran() {
+			rec.Tests = append(rec.Tests, testOf(t))
+		}
+	}
+	return rec
+}
+
+// header is the record without its tests.
+func header(run *result.Run) *Record {
 	rec := &Record{
 		Version: Version, ExitCode: run.ExitCode, Start: run.Start, Stop: run.Stop,
 		Duration: run.Stop - run.Start, Rootdir: run.Rootdir, PythonVersion: run.PythonVersion,
@@ -72,27 +93,6 @@ func Build(run *result.Run) *Record {
 	}
 	for _, w := range run.Workers {
 		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts})
-	}
-	for _, t := range run.Tests {
-		if !t.Ran() {
-			rec.NotRun = append(rec.NotRun, t.NodeID)
-			continue
-		}
-		rt := Test{
-			NodeID: t.NodeID, Outcome: string(t.Outcome()), Worker: t.Worker,
-			Start: t.Start, Stop: t.Stop, Duration: t.Stop - t.Start,
-			Phases: map[string]float64{}, Crashed: t.Crashed,
-		}
-		for _, rep := range t.Reports {
-			rt.Phases[rep.When] += rep.Duration
-			if rep.Outcome == "failed" && rt.Longrepr == "" {
-				rt.Longrepr = rep.LongRepr
-				if rep.Crash != nil {
-					rt.Message = *rep.Crash
-				}
-			}
-		}
-		rec.Tests = append(rec.Tests, rt)
 	}
 	for _, e := range run.CollectErrors {
 		rec.CollectErrors = append(rec.CollectErrors, CollectError{NodeID: e.NodeID, Outcome: e.Outcome, Longrepr: e.LongRepr})
@@ -107,19 +107,82 @@ func Build(run *result.Run) *Record {
 	return rec
 }
 
-// WriteFile writes the record of run to path.
-func WriteFile(path string, run *result.Run) error {
-	data, err := json.MarshalIndent(Build(run), "", " ")
-	if err != nil {
-		return fmt.Errorf("cannot encode run record: %w", err)
+func testOf(t *result.Test) Test {
+	rt := Test{
+		NodeID: t.NodeID, Outcome: string(t.Outcome()), Worker: t.Worker,
+		Start: t.Start, Stop: t.Stop, Duration: t.Stop - t.Start, Crashed: t.Crashed,
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("cannot write run record %s: %w", path, err)
+	for i, rep := range t.Reports {
+		switch rep.When {
+		case "setup":
+			rt.Phases.Setup += t.ReportDuration(i)
+		case "call":
+			rt.Phases.Call += t.ReportDuration(i)
+		case "teardown":
+			rt.Phases.Teardown += t.ReportDuration(i)
+		}
+		if rep.Outcome == "failed" && rt.Longrepr == "" {
+			rt.Longrepr = rep.LongRepr
+			if rep.Crash != nil {
+				rt.Message = *rep.Crash
+			}
 		}
 	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("cannot write run record %s: %w", path, err)
+	return rt
+}
+
+// WriteFile writes the record of run to path. Tests are encoded one at a
+// time, so a suite of any size costs no more memory than one test.
+func WriteFile(path string, run *result.Run) error {
+	fail := func(err error) error { return fmt.Errorf("cannot write run record %s: %w", path, err) }
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fail(err)
+		}
 	}
-	return nil
+	f, err := os.Create(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	rec := header(run)
+	rec.NotRun = notRun(run)
+	head, err := json.Marshal(rec)
+	if err != nil {
+		return fail(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	// head ends with "tests":[]…}: splice the tests into that array.
+	at := bytes.Index(head, []byte(`"tests":[]`)) + len(`"tests":[`)
+	w.Write(head[:at])
+	enc := json.NewEncoder(w)
+	first := true
+	for _, t := range run.Tests {
+		if !t.Ran() {
+			continue
+		}
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		if err := enc.Encode(testOf(t)); err != nil {
+			return fail(err)
+		}
+	}
+	w.Write(head[at:])
+	w.WriteByte('\n')
+	if err := w.Flush(); err != nil {
+		return fail(err)
+	}
+	return f.Close()
+}
+
+func notRun(run *result.Run) []string {
+	out := []string{}
+	for _, t := range run.Tests {
+		if !t.Ran() {
+			out = append(out, t.NodeID)
+		}
+	}
+	return out
 }

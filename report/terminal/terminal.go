@@ -4,10 +4,12 @@
 package terminal
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"shoal/protocol"
@@ -16,12 +18,15 @@ import (
 
 // Reporter writes to one terminal or stream.
 type Reporter struct {
-	w      io.Writer
-	width  int
-	color  bool
-	total  int
-	done   int
-	column int // characters on the current progress line
+	w *bufio.Writer
+	// lastFlush paces progress output: a write per test would cost a
+	// system call per test.
+	lastFlush time.Time
+	width     int
+	color     bool
+	total     int
+	done      int
+	column    int // characters on the current progress line
 	// Extra lines shown after the collected line (worker count, start mode).
 	info  func(run *result.Run) []string
 	notes []string
@@ -36,7 +41,7 @@ func New(w io.Writer, width int, color bool, info func(run *result.Run) []string
 	if width <= 0 {
 		width = 80
 	}
-	return &Reporter{w: w, width: width, color: color, info: info}
+	return &Reporter{w: bufio.NewWriterSize(w, 16<<10), width: width, color: color, info: info}
 }
 
 func verbosity(run *result.Run) int { return run.Options.Verbose }
@@ -61,6 +66,19 @@ func (r *Reporter) Collected(run *result.Run) {
 	}
 	if len(run.Tests) > 0 || len(run.CollectErrors) > 0 {
 		r.line("")
+	}
+	r.flush()
+}
+
+func (r *Reporter) flush() {
+	_ = r.w.Flush()
+	r.lastFlush = time.Now()
+}
+
+// paced flushes at most ten times a second while tests run.
+func (r *Reporter) paced() {
+	if time.Since(r.lastFlush) > 100*time.Millisecond {
+		r.flush()
 	}
 }
 
@@ -114,8 +132,10 @@ func (r *Reporter) TestDone(run *result.Run, t *result.Test) {
 			}
 			r.line(line)
 		}
+		r.paced()
 		return
 	}
+	defer r.paced()
 	for _, rep := range t.Reports {
 		if rep.Letter == "" {
 			continue
@@ -185,6 +205,7 @@ func (r *Reporter) Summary(run *result.Run) {
 		r.sep("!", run.Stopped, "red")
 	}
 	r.stats(run)
+	r.flush()
 }
 
 func (r *Reporter) errors(run *result.Run) {

@@ -1,0 +1,59 @@
+package record
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"shoal/protocol"
+	"shoal/result"
+)
+
+func TestWriteFileMatchesBuild(t *testing.T) {
+	msg := "assert 1 == 2"
+	run := &result.Run{
+		Start: 100, Stop: 103, ExitCode: 1, StartMode: "fork",
+		Workers: []*result.Worker{{ID: "gw0", PID: 42}},
+		Tests: []*result.Test{
+			{NodeID: "t.py::a", Worker: "gw0", Start: 100.5, Stop: 100.75, Reports: []protocol.Report{
+				{When: "setup", Outcome: "passed", Duration: 0.01},
+				{When: "call", Outcome: "passed", Duration: 0.2, Category: "passed"},
+				{When: "teardown", Outcome: "passed", Duration: 0.04},
+			}},
+			{NodeID: "t.py::b", Worker: "gw0", Start: 101, Stop: 101.5, Reports: []protocol.Report{
+				{When: "call", Outcome: "failed", Category: "failed", LongRepr: "E assert", Crash: &msg},
+			}},
+			{NodeID: "t.py::c"},
+		},
+	}
+	path := filepath.Join(t.TempDir(), "sub", "run.json")
+	if err := WriteFile(path, run); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Record
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatalf("record is not valid JSON: %v\n%s", err, data)
+	}
+	want := Build(run)
+	if !reflect.DeepEqual(&got, want) {
+		t.Fatalf("written record differs from Build:\n got %+v\nwant %+v", got, *want)
+	}
+	if got.Tests[0].Phases != (Phases{Setup: 0.01, Call: 0.2, Teardown: 0.04}) {
+		t.Errorf("phases: %+v", got.Tests[0].Phases)
+	}
+	if got.Tests[1].Outcome != "failed" || got.Tests[1].Message != msg {
+		t.Errorf("failed test: %+v", got.Tests[1])
+	}
+	if !reflect.DeepEqual(got.NotRun, []string{"t.py::c"}) {
+		t.Errorf("not_run: %v", got.NotRun)
+	}
+	if got.Summary["passed"] != 1 || got.Summary["failed"] != 1 {
+		t.Errorf("summary: %v", got.Summary)
+	}
+}
