@@ -240,8 +240,14 @@ func (r *runState) read(c *conn) {
 			r.post(event{conn: c, err: err})
 			return
 		}
+		// Let results gather for a moment: one wake-up for several tests
+		// instead of one each. Windows hold far more work than this.
+		time.Sleep(coalesce)
 	}
 }
+
+// coalesce is how long a reader waits between reads.
+const coalesce = 2 * time.Millisecond
 
 func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 	interrupted := ctx.Done()
@@ -633,8 +639,11 @@ func (r *runState) feed(w *workerState) {
 	if w.stopSent {
 		return
 	}
-	need := r.window() - len(w.outstanding)
-	if need <= 0 {
+	// Refill once half the window is used, in one message, rather than
+	// a message per finished test.
+	win := r.window()
+	need := win - len(w.outstanding)
+	if len(w.outstanding) >= 2 && need < win/2 {
 		return
 	}
 	items := r.queue.Take(w.index, need)
