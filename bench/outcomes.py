@@ -35,8 +35,12 @@ def pytest_report_teststatus(report, config):
 
 
 def pytest_collectreport(report):
+    # A module that fails to import is an error; one skipped at module level
+    # (importorskip) is a skip, as shoal's run record says.
     if report.failed:
         _outcomes[report.nodeid] = "error"
+    elif report.skipped:
+        _outcomes[report.nodeid] = "skipped"
 
 
 def pytest_sessionfinish(session):

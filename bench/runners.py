@@ -313,5 +313,5 @@ def _record_outcomes(record):
     left out, as pytest leaves them out of its reports."""
     out = {t["nodeid"]: t["outcome"] for t in record.get("tests") or []}
     for e in record.get("collect_errors") or []:
-        out[e["nodeid"]] = "error"
+        out[e["nodeid"]] = "error" if e.get("outcome") == "failed" else "skipped"
     return out

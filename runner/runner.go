@@ -613,18 +613,20 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 	return nil
 }
 
-// window is how many tests a worker should hold: enough to hide the round
-// trip for fast tests, few for slow ones so the end of the run stays balanced.
+// window is how many tests a worker should hold. It runs one and must know
+// the next before it starts it (pytest's nextitem), so it needs the running
+// one, the next and one more to cover the round trip to shoal; fast tests
+// get enough for about 20 ms of work. Few for slow tests keeps the end of the
+// run balanced: what a worker holds, no other worker can take.
 func (r *runState) window() int {
-	w := 4
+	w := minWindow
 	if r.meanDur > 0 {
 		w = int(0.02 / r.meanDur)
 	}
-	if left := r.queue.Left(); left < 4*len(r.order) {
-		w = 2
-	}
-	return max(2, min(w, 64))
+	return max(minWindow, min(w, 64))
 }
+
+const minWindow = 3
 
 func (r *runState) feed(w *workerState) {
 	if w.conn == nil || w.ended || w.aborted {
@@ -643,11 +645,11 @@ func (r *runState) feed(w *workerState) {
 	// a message per finished test.
 	win := r.window()
 	need := win - len(w.outstanding)
-	if len(w.outstanding) >= 2 && need < win/2 {
+	if len(w.outstanding) > max(minWindow-1, win/2) {
 		return
 	}
 	items := r.queue.Take(w.index, need)
-	if short := 2 - len(w.outstanding) - len(items); short > 0 && r.queue.Left() > 0 {
+	if short := minWindow - len(w.outstanding) - len(items); short > 0 && r.queue.Left() > 0 {
 		// A worker holds a test until it knows the next one: it must never
 		// be left holding one alone while work remains.
 		items = append(items, r.queue.Take(w.index, short)...)

@@ -7,6 +7,7 @@ forking and spawning from the thread count reported here: a process with more
 than one thread cannot fork safely.
 """
 
+import gc
 import os
 import platform
 import select
@@ -156,6 +157,9 @@ def _zygote(session, chan):
             if msg is None or msg.get("t") == "exit":
                 break
             if msg.get("t") == "fork":
+                # Workers then never scan (and so never copy) what they inherit.
+                if hasattr(gc, "freeze"):
+                    gc.freeze()
                 for spec in msg["workers"]:
                     pid = _fork()
                     if pid == 0:
