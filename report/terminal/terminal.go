@@ -241,21 +241,34 @@ func headLine(t *result.Test) string {
 }
 
 func (r *Reporter) failures(run *result.Run) {
+	r.outcomeSection(run, "failed", "FAILURES", "red bold", false)
+}
+
+func (r *Reporter) passes(run *result.Run) {
+	r.outcomeSection(run, "passed", "PASSES", "green bold", true)
+}
+
+// outcomeSection prints pytest's FAILURES or PASSES section: every report of
+// the category under its test's head line (for passes, only those that
+// captured output), then the captured output of the test's passing teardown,
+// as pytest's _handle_teardown_sections does.
+func (r *Reporter) outcomeSection(run *result.Run, category, title, style string, onlyWithOutput bool) {
 	first := true
 	for _, t := range run.Tests {
 		for _, rep := range t.Reports {
-			if rep.Category != "failed" {
+			if rep.Category != category {
 				continue
 			}
 			if first {
-				r.sep("=", "FAILURES", "")
+				r.sep("=", title, "")
 				first = false
 			}
-			r.sep("_", headLine(t), "red bold")
-			r.block(withSections(rep, run.Options.ShowCapture))
-			// pytest shows the teardown's captured output under a failure too.
+			if !onlyWithOutput || len(rep.Sections) > 0 {
+				r.sep("_", headLine(t), style)
+				r.block(withSections(rep, run.Options.ShowCapture))
+			}
 			for _, td := range t.Reports {
-				if td.When == "teardown" && td.Category != "error" {
+				if td.When == "teardown" && td.Category == "" {
 					r.sections(td, run.Options.ShowCapture, "teardown")
 				}
 			}
@@ -367,30 +380,6 @@ func collapseLocations(nodeids []string) string {
 		out[i] = fmt.Sprintf("%s: %d warning%s", f, counts[f], plural(counts[f]))
 	}
 	return strings.Join(out, "\n")
-}
-
-func (r *Reporter) passes(run *result.Run) {
-	first := true
-	for _, t := range run.Tests {
-		for _, rep := range t.Reports {
-			if rep.Category != "passed" {
-				continue
-			}
-			if first {
-				r.sep("=", "PASSES", "")
-				first = false
-			}
-			if len(rep.Sections) > 0 {
-				r.sep("_", headLine(t), "green bold")
-				r.block(withSections(rep, run.Options.ShowCapture))
-			}
-			for _, td := range t.Reports {
-				if td.When == "teardown" {
-					r.sections(td, run.Options.ShowCapture, "teardown")
-				}
-			}
-		}
-	}
 }
 
 func (r *Reporter) shortSummary(run *result.Run, chars string) {

@@ -1,0 +1,90 @@
+package terminal
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"shoal/protocol"
+	"shoal/result"
+)
+
+func TestFormatTrimmed(t *testing.T) {
+	type testCase struct {
+		msg   string
+		width int
+		want  string
+		ok    bool
+	}
+	cases := []testCase{
+		{"assert 1 == 2", 40, " - assert 1 == 2", true},
+		{"first line\nsecond", 40, " - first line", true},
+		{"a long message that does not fit", 15, " - a long me...", true},
+		{"anything", 5, "", false},
+	}
+	for _, tc := range cases {
+		msg, _, _ := strings.Cut(tc.msg, "\n")
+		got, ok := formatTrimmed(msg, tc.width)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("formatTrimmed(%q, %d) = %q, %v; want %q, %v", tc.msg, tc.width, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	cases := map[float64]string{0.034: "0.03s", 59.994: "59.99s", 109.49: "109.49s (0:01:49)", 3725: "3725.00s (1:02:05)"}
+	for in, want := range cases {
+		if got := FormatDuration(in); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCollectedLine(t *testing.T) {
+	two := []*result.Test{{}, {}}
+	cases := []struct {
+		run  result.Run
+		want string
+	}{
+		{result.Run{Tests: two}, "collected 2 items"},
+		{result.Run{Tests: two[:1]}, "collected 1 item"},
+		{result.Run{Tests: two, Deselected: 3}, "collected 5 items / 3 deselected / 2 selected"},
+		{result.Run{CollectErrors: []protocol.CollectReport{{Outcome: "failed"}}}, "collected 0 items / 1 error"},
+		{result.Run{Tests: two, CollectErrors: []protocol.CollectReport{{Outcome: "skipped"}}}, "collected 2 items / 1 skipped"},
+	}
+	for _, tc := range cases {
+		if got := collectedLine(&tc.run); got != tc.want {
+			t.Errorf("collectedLine = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestSeparatorsAreFullWidth(t *testing.T) {
+	var buf bytes.Buffer
+	r := New(&buf, 80, false, nil)
+	r.sep("=", "test session starts", "")
+	r.sep("_", "TestC.test_p[2]", "")
+	r.w.Flush()
+	want := "============================= test session starts ==============================\n" +
+		"_______________________________ TestC.test_p[2] ________________________________\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
+
+func TestClosingLine(t *testing.T) {
+	msg := "boom"
+	run := &result.Run{Start: 0, Stop: 0.5, Tests: []*result.Test{
+		{Reports: result.PassReports, Durations: []float64{0, 0, 0}},
+		{Reports: []protocol.Report{{When: "call", Outcome: "failed", Category: "failed", Crash: &msg}}},
+		{Reports: []protocol.Report{{When: "setup", Outcome: "failed", Category: "error"}}},
+	}, Warnings: []result.Warning{{Message: "w"}}}
+	run.Options.Verbose = -1
+	var buf bytes.Buffer
+	r := New(&buf, 80, false, nil)
+	r.stats(run)
+	r.w.Flush()
+	if got, want := buf.String(), "1 failed, 1 passed, 1 warning, 1 error in 0.50s\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
