@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,15 +25,21 @@ const commandTimeout = 2 * time.Minute
 // Every run here takes a second or two.
 const hangTimeout = 10 * time.Second
 
+// termGrace is how long a command may take to exit after SIGTERM before it
+// gets SIGKILL.
+const termGrace = 15 * time.Second
+
 // startMode is how shoal starts its workers, and the flags that choose it.
 type startMode struct {
 	name  string // as the run record's start_mode says it
 	flags []string
+	// header is how shoal's header says it started them, after "shoal: N workers, ".
+	header string
 }
 
 var startModes = []startMode{
-	{name: "fork"},
-	{name: "spawn", flags: []string{"--no-fork"}},
+	{name: "fork", header: "forked after collection"},
+	{name: "spawn", flags: []string{"--no-fork"}, header: "spawned (forking is off)"},
 }
 
 // output is what one command did.
@@ -99,9 +106,9 @@ outer:
 }
 
 // execute runs a command in dir and returns its exit code and output. After
-// timeout the command gets SIGTERM, and SIGKILL 15 seconds later; the caller
+// timeout the command gets SIGTERM, and SIGKILL grace later; the caller
 // decides what a hung run means. Only a failure to start it fails the test.
-func execute(t *testing.T, dir string, env []string, timeout time.Duration, name string, args ...string) output {
+func execute(t *testing.T, dir string, env []string, timeout, grace time.Duration, name string, args ...string) output {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -109,7 +116,7 @@ func execute(t *testing.T, dir string, env []string, timeout time.Duration, name
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, &stdout, &stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 15 * time.Second
+	cmd.WaitDelay = grace
 	err := cmd.Run()
 	out := output{stdout: stdout.String(), stderr: stderr.String(), hung: ctx.Err() != nil}
 	var exit *exec.ExitError
@@ -133,10 +140,17 @@ type pytestRun struct {
 // observer plugin that records each test's outcome.
 func runPytest(t *testing.T, dir string, args ...string) pytestRun {
 	t.Helper()
+	return runPytestEnv(t, dir, baseEnv(), args...)
+}
+
+// runPytestEnv is runPytest in the environment env (see baseEnv).
+func runPytestEnv(t *testing.T, dir string, env []string, args ...string) pytestRun {
+	t.Helper()
 	obs := filepath.Join(t.TempDir(), "observed.json")
-	env := baseEnv("PYTHONPATH="+filepath.Join(repoRoot, "testdata", "observer"), "SHOAL_OBSERVER_OUT="+obs)
+	env = append(slices.Clip(env), "PYTHONPATH="+filepath.Join(repoRoot, "testdata", "observer"),
+		"SHOAL_OBSERVER_OUT="+obs, "TMPDIR="+privateTmp(t))
 	argv := append([]string{"-m", "pytest", "-p", "no:cacheprovider", "-p", "shoal_observer"}, args...)
-	run := pytestRun{output: execute(t, dir, env, commandTimeout, python, argv...)}
+	run := pytestRun{output: execute(t, dir, env, commandTimeout, termGrace, python, argv...)}
 	if run.hung {
 		t.Fatalf("pytest %s did not finish within %v:\n%s", strings.Join(args, " "), commandTimeout, run.output)
 	}
@@ -174,6 +188,9 @@ type recordTest struct {
 	Start   float64 `json:"start"`
 	Stop    float64 `json:"stop"`
 	Crashed bool    `json:"crashed"`
+	Message string  `json:"message"`
+	// Longrepr is the first failure's full report.
+	Longrepr string `json:"longrepr"`
 }
 
 type recordWorker struct {
@@ -190,6 +207,8 @@ type shoalCall struct {
 	args  []string // pytest's arguments, after "--" and -p no:cacheprovider
 	// hangAfter is when the run counts as hung; default hangTimeout.
 	hangAfter time.Duration
+	// termGrace is how long shoal may take to exit after SIGTERM; default termGrace.
+	termGrace time.Duration
 }
 
 // runShoal runs `shoal run -n 2 --python PY --report-json F MODEFLAGS FLAGS -- -p no:cacheprovider ARGS`
@@ -199,8 +218,12 @@ func runShoal(t *testing.T, dir string, c shoalCall) shoalRun {
 	if c.env == nil {
 		c.env = baseEnv()
 	}
+	c.env = append(slices.Clip(c.env), "TMPDIR="+privateTmp(t))
 	if c.hangAfter == 0 {
 		c.hangAfter = hangTimeout
+	}
+	if c.termGrace == 0 {
+		c.termGrace = termGrace
 	}
 	rec := filepath.Join(t.TempDir(), "record.json")
 	argv := []string{"run", "-n", "2", "--python", python, "--report-json", rec}
@@ -208,10 +231,25 @@ func runShoal(t *testing.T, dir string, c shoalCall) shoalRun {
 	argv = append(argv, c.flags...)
 	argv = append(argv, "--", "-p", "no:cacheprovider")
 	argv = append(argv, c.args...)
-	run := shoalRun{output: execute(t, dir, c.env, c.hangAfter, shoalBin, argv...)}
+	run := shoalRun{output: execute(t, dir, c.env, c.hangAfter, c.termGrace, shoalBin, argv...)}
 	run.record = readRecord(t, rec)
-	checkHang(t, run, c.hangAfter)
+	checkHang(t, run, c)
 	return run
+}
+
+// privateTmp is a fresh directory for a run's TMPDIR. pytest keeps only the
+// three newest basetemps of a user under $TMPDIR/pytest-of-USER, deleting
+// older ones no live process holds; runs going on side by side must not
+// clean up each other's (the basetemp suite tests shoal's part in that).
+// Its path is short: shoal's socket lives there too.
+func privateTmp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "it")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // readRecord reads a run record; nil if there is none.
@@ -231,26 +269,17 @@ func readRecord(t *testing.T, path string) *record {
 	return rec
 }
 
-// checkHang ends the test when shoal hung. When it hung the way a known
-// bug makes it hang, the test is skipped; once the bug is fixed, the same
-// test checks everything again.
-//
-// The bug: shoal's runner sends a worker tests with "run", and "stop" only
-// once a later "done" finds the queue empty. The worker holds each test until
-// it knows the next one (so that fixtures are torn down at the right time).
-// A worker whose first batch is the single last test of the queue (one test
-// selected, or three tests on two workers) therefore waits for a successor
-// that never comes, and shoal waits for its result.
-func checkHang(t *testing.T, run shoalRun, after time.Duration) {
+// checkHang ends the test when shoal hung, saying whether it then obeyed SIGTERM.
+func checkHang(t *testing.T, run shoalRun, c shoalCall) {
 	t.Helper()
 	if !run.hung {
 		return
 	}
-	if run.record != nil && len(run.record.NotRun) == 1 {
-		t.Skipf("known bug: a worker given only the last queued test waits forever for a successor "+
-			"(shoal stalled with %s unrun, then was interrupted):\n%s", run.record.NotRun[0], run.output)
+	if run.code == -1 {
+		t.Fatalf("shoal did not finish within %v, and was still running %v after SIGTERM (then killed):\n%s",
+			c.hangAfter, c.termGrace, run.output)
 	}
-	t.Fatalf("shoal did not finish within %v:\n%s", after, run.output)
+	t.Fatalf("shoal did not finish within %v (it exited on SIGTERM):\n%s", c.hangAfter, run.output)
 }
 
 // outcomes is the record's nodeid → outcome; a test listed twice fails t.

@@ -3,7 +3,6 @@ package integration_test
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +15,7 @@ import (
 // worker's identity (see testdata/suites/fixtures/conftest.py).
 func TestFixtures(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
@@ -33,7 +33,7 @@ func TestFixtures(t *testing.T) {
 				}
 			}
 			t.Run("scopes", func(t *testing.T) { checkScopes(t, sh.record, logDir) })
-			t.Run("identity", func(t *testing.T) { checkIdentity(t, mode, sh.record, logDir) })
+			t.Run("identity", func(t *testing.T) { checkIdentity(t, sh.record, logDir) })
 		})
 	}
 }
@@ -167,10 +167,9 @@ type identity struct {
 
 // checkIdentity: inside each test the xdist variables, shoal's variable, the
 // worker_id fixture and the record agree on the worker; testrun_uid is one
-// value for the run; tmp_path lies under the worker's own basetemp.
-//
-// Where the known bug below is all that is wrong, the test is skipped.
-func checkIdentity(t *testing.T, mode startMode, rec *record, logDir string) {
+// value for the run; tmp_path lies under the worker's own basetemp,
+// <run basetemp>/popen-gwN, as pytest-xdist's workers have it.
+func checkIdentity(t *testing.T, rec *record, logDir string) {
 	seen := readIdentities(t, logDir)
 	pids := map[string]int{}
 	for _, w := range rec.Workers {
@@ -178,7 +177,6 @@ func checkIdentity(t *testing.T, mode startMode, rec *record, logDir string) {
 	}
 	uids := map[string]bool{}
 	basetemps := map[string]string{} // worker → basetemp
-	var misplaced []string
 	for _, rt := range rec.Tests {
 		id, ok := seen[rt.NodeID]
 		if !ok {
@@ -199,7 +197,7 @@ func checkIdentity(t *testing.T, mode startMode, rec *record, logDir string) {
 		uids[id.TestrunUID] = true
 		basetemp := filepath.Dir(id.TmpPath)
 		if filepath.Base(basetemp) != "popen-"+w {
-			misplaced = append(misplaced, fmt.Sprintf("%s on %s got tmp_path %s, want one under popen-%s", rt.NodeID, w, id.TmpPath, w))
+			t.Errorf("%s on %s got tmp_path %s, want one under popen-%s", rt.NodeID, w, id.TmpPath, w)
 		}
 		if prev, ok := basetemps[w]; ok && prev != basetemp {
 			t.Errorf("%s has two basetemps: %s and %s", w, prev, basetemp)
@@ -223,21 +221,7 @@ func checkIdentity(t *testing.T, mode startMode, rec *record, logDir string) {
 		t.Errorf("workers' basetemps should differ: %v", basetemps)
 	}
 	if len(parents) != 1 {
-		misplaced = append(misplaced, fmt.Sprintf("workers' basetemps should share the run's basetemp: %v", basetemps))
-	}
-	if len(misplaced) == 0 {
-		return
-	}
-	if mode.name == "spawn" && !t.Failed() && len(dirs) == len(basetemps) {
-		// worker.py's tryfirst pytest_configure calls loop.become before the
-		// tmpdir plugin has made config._tmp_path_factory, so the basetemp shoal
-		// chose (<run basetemp>/popen-gwN) is never set; each spawned worker
-		// makes a numbered basetemp of its own.
-		t.Skipf("known bug: spawned workers ignore shoal's basetemp <run basetemp>/popen-gwN:\n%s",
-			strings.Join(misplaced, "\n"))
-	}
-	for _, m := range misplaced {
-		t.Error(m)
+		t.Errorf("workers' basetemps should share the run's basetemp: %v", basetemps)
 	}
 }
 

@@ -101,6 +101,7 @@ func readJUnit(t *testing.T, path string) junitSuite {
 // as two testcases of the same name (a failure and an error); so must shoal.
 func TestJUnit(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	tests := []struct {
 		suite string
 		args  []string

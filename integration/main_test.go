@@ -13,10 +13,13 @@ package integration_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +61,19 @@ func testMain(m *testing.M) int {
 	// Keep the unpacked plugin out of the user's cache.
 	os.Setenv("SHOAL_CACHE_DIR", filepath.Join(tmp, "cache"))
 	python, pythonErr = findPython()
+	flag.Parse()
+	if !flagGiven("test.parallel") {
+		// A run's processes also wait (on each other, on sleeping tests, on
+		// a hang timeout): more runs than cores keep the cores busy.
+		_ = flag.Set("test.parallel", strconv.Itoa(max(4, runtime.GOMAXPROCS(0))))
+	}
 	return m.Run()
+}
+
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // findPython returns $SHOAL_TEST_PYTHON if it imports pytest, else the

@@ -16,7 +16,46 @@ var (
 	sectionTitle = regexp.MustCompile(`^_+ (.+?) _+$`)
 	// stopLine says why a run ended early: "!!!! stopping after 1 failures !!!!".
 	stopLine = regexp.MustCompile(`^!+ (.+?) !+$`)
+	// collectErrorTitle heads a collection error: "____ ERROR collecting test_x.py ____".
+	collectErrorTitle = regexp.MustCompile(`^_+ (ERROR collecting .+?) _+$`)
+	// workerLine is shoal's header line on its workers:
+	// "shoal: 2 workers, forked after collection".
+	workerLine = regexp.MustCompile(`^shoal: [0-9]+ workers?, (.+)$`)
 )
+
+// collectedLine is pytest's "collected 9 items / 2 errors / 1 skipped" line,
+// "" where there is none (-q).
+func collectedLine(stdout string) string {
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "collected ") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
+
+// collectErrors are the titles of the "ERROR collecting" entries in the
+// order they appear, which is collection order.
+func collectErrors(stdout string) []string {
+	out := []string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		if m := collectErrorTitle.FindStringSubmatch(line); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// startNote is what shoal's header says about how its workers started
+// ("forked after collection"), "" where it says nothing.
+func startNote(stdout string) string {
+	for _, line := range strings.Split(stdout, "\n") {
+		if m := workerLine.FindStringSubmatch(line); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
 
 // summaryLine is the closing line of pytest's output, such as
 // "=== 1 failed, 2 passed in 0.05s ===", without the rule and the duration.

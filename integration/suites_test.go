@@ -23,6 +23,14 @@ type expectedCase struct {
 	// NotRun, when present, is the record's not_run: tests collected and
 	// selected but never run (-x, a collection error).
 	NotRun []string `json:"not_run"`
+	// Collected, when present, is pytest's "collected …" line.
+	Collected string `json:"collected"`
+	// CollectErrors, when present, are the files pytest reports under
+	// "ERROR collecting FILE", in its order.
+	CollectErrors []string `json:"collect_errors"`
+	// Stopped, when present, is the reason pytest gives for ending early
+	// ("Interrupted: 2 errors during collection").
+	Stopped string `json:"stopped"`
 }
 
 func loadExpected(t *testing.T, suite string) []expectedCase {
@@ -56,9 +64,11 @@ func suitesWithExpectations(t *testing.T) []string {
 
 // TestSuites runs every suite's argument sets under plain pytest and under
 // shoal (forked and spawned workers) and checks that all three agree with
-// each other and with the expected table.
+// each other and with the expected table, then runs the suite's own checks
+// (suiteChecks).
 func TestSuites(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	for _, suite := range suitesWithExpectations(t) {
 		for _, c := range loadExpected(t, suite) {
 			t.Run(suite+"/"+c.Name, func(t *testing.T) {
@@ -68,13 +78,24 @@ func TestSuites(t *testing.T) {
 				for _, mode := range startModes {
 					t.Run(mode.name, func(t *testing.T) {
 						t.Parallel()
-						sh := runShoal(t, copySuite(t, suite), shoalCall{mode: mode, args: c.Args})
+						logDir := t.TempDir()
+						env := baseEnv("SHOAL_IT_LOG=" + logDir)
+						sh := runShoal(t, copySuite(t, suite), shoalCall{mode: mode, env: env, args: c.Args})
 						checkShoal(t, c, mode, py, sh)
+						if check := suiteChecks[suite]; check != nil && sh.record != nil {
+							check(t, sh, logDir)
+						}
 					})
 				}
 			})
 		}
 	}
+}
+
+// suiteChecks are checks of a shoal run that only make sense for one suite.
+// Each gets the directory that SHOAL_IT_LOG named for the suite's own logs.
+var suiteChecks = map[string]func(t *testing.T, sh shoalRun, logDir string){
+	"split_file": checkSplitFile,
 }
 
 // checkPytest holds the expected table to plain pytest, so a wrong table
@@ -89,6 +110,21 @@ func checkPytest(t *testing.T, c expectedCase, py pytestRun) {
 	}
 	if got := summaryLine(py.stdout); got != c.Summary {
 		t.Errorf("pytest's summary line is %q, the table says %q", got, c.Summary)
+	}
+	if got := collectedLine(py.stdout); c.Collected != "" && got != c.Collected {
+		t.Errorf("pytest's collected line is %q, the table says %q", got, c.Collected)
+	}
+	if c.CollectErrors != nil {
+		var want []string
+		for _, f := range c.CollectErrors {
+			want = append(want, "ERROR collecting "+f)
+		}
+		if got := collectErrors(py.stdout); !slices.Equal(got, want) {
+			t.Errorf("pytest reports collection errors %q, the table says %q", got, want)
+		}
+	}
+	if got := stopReasons(py.stdout); c.Stopped != "" && !slices.Equal(got, []string{c.Stopped}) {
+		t.Errorf("pytest's stop reasons are %q, the table says %q", got, c.Stopped)
 	}
 }
 
@@ -110,12 +146,19 @@ func checkShoal(t *testing.T, c expectedCase, mode startMode, py pytestRun, sh s
 		if want := summaryCounts(summaryLine(py.stdout)); !maps.Equal(sh.record.Summary, want) {
 			t.Errorf("run record's summary is %v, pytest's closing line says %v", sh.record.Summary, want)
 		}
+		// With -q neither prints a header.
+		header := strings.Contains(py.stdout, " test session starts ")
+		if got := startNote(sh.stdout); header && len(sh.record.Workers) > 0 && got != mode.header {
+			t.Errorf("shoal's header says its workers were %q, want %q:\n%s", got, mode.header, sh.stdout)
+		}
 	}
 	comparisons := []struct {
 		what       string
 		shoal, pyt []string
 	}{
 		{"summary line", []string{summaryLine(sh.stdout)}, []string{summaryLine(py.stdout)}},
+		{"collected line", []string{collectedLine(sh.stdout)}, []string{collectedLine(py.stdout)}},
+		{"collection errors in order", collectErrors(sh.stdout), collectErrors(py.stdout)},
 		{"ERRORS/FAILURES titles", sectionTitles(sh.stdout), sectionTitles(py.stdout)},
 		{"stop reasons", stopReasons(sh.stdout), stopReasons(py.stdout)},
 		{"short test summary", shortSummary(sh.stdout), shortSummary(py.stdout)},
@@ -219,6 +262,7 @@ func diffOutcomes(want, got map[string]string) string {
 // arguments after "--" select.
 func TestSelectionFlags(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	tests := []struct {
 		suite, caseName string
 		flags           []string // shoal's flags for the case's pytest arguments
@@ -235,10 +279,6 @@ func TestSelectionFlags(t *testing.T) {
 			t.Parallel()
 			c := findCase(t, tc.suite, tc.caseName)
 			sh := runShoal(t, copySuite(t, tc.suite), shoalCall{mode: startModes[0], flags: tc.flags})
-			if selectionFlagBug(tc.flags, sh) {
-				t.Skipf("known bug: shoal hands its -k/-m flags to pytest as --keyword=EXPR/--markers=EXPR, "+
-					"which pytest rejects or takes for a path:\n%s", sh.output)
-			}
 			if sh.code != c.ExitCode {
 				t.Errorf("shoal exited %d, want %d:\n%s", sh.code, c.ExitCode, sh.output)
 			}
@@ -248,20 +288,6 @@ func TestSelectionFlags(t *testing.T) {
 			checkRecord(t, c, startModes[0], sh)
 		})
 	}
-}
-
-// selectionFlagBug tells whether a run shows the known bug in how shoal
-// passes -k and -m on: pytest has no --keyword option, and --markers lists
-// the markers. pytest refuses --keyword=EXPR (exit 4), or, when EXPR has a
-// space, takes it for a path that does not exist, which shoal reports as an
-// empty collection (exit 5; see TestUsageErrors).
-func selectionFlagBug(flags []string, sh shoalRun) bool {
-	if flags[0] != "-k" && flags[0] != "-m" {
-		return false
-	}
-	rejected := sh.code == 4 && (strings.Contains(sh.stderr, "--keyword=") || strings.Contains(sh.stderr, "--markers"))
-	empty := sh.code == 5 && strings.Contains(sh.stdout, "collected 0 items")
-	return rejected || empty
 }
 
 func findCase(t *testing.T, suite, name string) expectedCase {

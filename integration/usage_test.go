@@ -4,16 +4,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestSmallSelections runs one test, and three tests on two workers, where
-// a worker's first batch is the queue's last test. See checkHang for the
-// known bug that makes these runs stall; only forked workers are tried, and
-// with a short hang timeout, to keep the cost of that bug down. A run that
-// should take a second gets five.
+// a worker's first batch is the queue's last test: that worker must still
+// be told that nothing follows it.
 func TestSmallSelections(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	tests := []expectedCase{
 		{
 			Name: "one test", Args: []string{"test_basic.py::test_pass"}, ExitCode: 0, Summary: "1 passed",
@@ -33,8 +31,13 @@ func TestSmallSelections(t *testing.T) {
 			t.Parallel()
 			py := runPytest(t, copySuite(t, "outcomes"), c.Args...)
 			checkPytest(t, c, py)
-			sh := runShoal(t, copySuite(t, "outcomes"), shoalCall{mode: startModes[0], args: c.Args, hangAfter: 5 * time.Second})
-			checkShoal(t, c, startModes[0], py, sh)
+			for _, mode := range startModes {
+				t.Run(mode.name, func(t *testing.T) {
+					t.Parallel()
+					sh := runShoal(t, copySuite(t, "outcomes"), shoalCall{mode: mode, args: c.Args})
+					checkShoal(t, c, mode, py, sh)
+				})
+			}
 		})
 	}
 }
@@ -43,6 +46,7 @@ func TestSmallSelections(t *testing.T) {
 // shoal must exit as pytest does and show pytest's message.
 func TestUsageErrors(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    []string
@@ -55,15 +59,11 @@ func TestUsageErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := copySuite(t, "exitfirst")
-			py := execute(t, dir, baseEnv(), commandTimeout, python, append([]string{"-m", "pytest", "-p", "no:cacheprovider"}, tc.args...)...)
+			py := execute(t, dir, baseEnv(), commandTimeout, termGrace, python, append([]string{"-m", "pytest", "-p", "no:cacheprovider"}, tc.args...)...)
 			if py.code != 4 || !strings.Contains(py.stdout+py.stderr, tc.message) {
 				t.Fatalf("pytest should exit 4 saying %q:\n%s", tc.message, py)
 			}
 			sh := runShoal(t, dir, shoalCall{mode: startModes[0], args: tc.args})
-			if tc.name == "missing path" && sh.code == 5 && !strings.Contains(sh.stdout+sh.stderr, tc.message) {
-				t.Skipf("known bug: shoal reports a missing path as an empty collection "+
-					"(exit 5, 'no tests ran') where pytest exits 4 saying %q:\n%s", tc.message, sh.output)
-			}
 			if sh.code != py.code {
 				t.Errorf("shoal exited %d, pytest %d:\n%s", sh.code, py.code, sh.output)
 			}
@@ -78,9 +78,10 @@ func TestUsageErrors(t *testing.T) {
 // pytest's own listing.
 func TestCollectOnly(t *testing.T) {
 	requirePython(t)
+	t.Parallel()
 	dir := copySuite(t, "outcomes")
 	args := []string{"--collect-only", "-q"}
-	py := execute(t, dir, baseEnv(), commandTimeout, python, append([]string{"-m", "pytest", "-p", "no:cacheprovider"}, args...)...)
+	py := execute(t, dir, baseEnv(), commandTimeout, termGrace, python, append([]string{"-m", "pytest", "-p", "no:cacheprovider"}, args...)...)
 	sh := runShoal(t, dir, shoalCall{mode: startModes[0], args: args})
 	if sh.code != py.code || py.code != 0 {
 		t.Errorf("shoal exited %d, pytest %d, want 0:\n%s", sh.code, py.code, sh.output)

@@ -198,6 +198,7 @@ type CollectReport struct {
 	Outcome  string    `json:"outcome"`
 	LongRepr string    `json:"longrepr"`
 	Term     string    `json:"term,omitempty"`
+	Crash    *string   `json:"crash,omitempty"`
 	Skip     *SkipInfo `json:"skip,omitempty"`
 }
 

@@ -73,6 +73,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 		events:  make(chan event, 256),
 		done:    make(chan struct{}),
 		workers: map[string]*workerState{},
+		byPID:   map[int]*workerState{},
 		run:     &result.Run{Start: now()},
 	}
 	if r.opts.MaxWorkerRestart < 0 {
@@ -94,6 +95,7 @@ type event struct {
 
 type exitEvent struct {
 	worker string // "" for the session process
+	pid    int
 	err    error
 	state  *os.ProcessState
 }
@@ -154,6 +156,7 @@ type runState struct {
 	collectLeft int   // files not collected yet
 	session     *conn
 	workers     map[string]*workerState
+	byPID       map[int]*workerState // every worker process started, replaced ones too
 	order       []*workerState
 	forking     bool
 	pgids       []int
@@ -312,11 +315,12 @@ func (r *runState) onMessage(c *conn, m *protocol.Message) error {
 	case "forked":
 		if w := r.workers[m.Worker]; w != nil {
 			w.pid = m.PID
+			r.byPID[m.PID] = w
 			r.pgids = append(r.pgids, m.PID)
 			r.run.Workers[w.index].PID = m.PID
 		}
 	case "exited":
-		if w := r.workers[m.Worker]; w != nil && w.pid == m.PID {
+		if w := r.byPID[m.PID]; w != nil {
 			r.workerExited(w, exitStatusText(m.Status))
 		}
 	case "done":
@@ -458,8 +462,9 @@ func (r *runState) onFiles(m *protocol.Message) error {
 			return err
 		}
 	}
-	// Spawned workers walk the suite themselves: the session is done.
-	r.session.send(protocol.Command{T: "exit"})
+	// The session stays until the end although spawned workers walk the
+	// suite themselves: it holds pytest's lock on the basetemp their
+	// popen-gwN directories live in.
 	return nil
 }
 
@@ -604,11 +609,12 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 		return fmt.Errorf("cannot start worker %s with %s: %w", w.id, r.opts.Python, err)
 	}
 	w.pid = cmd.Process.Pid
+	r.byPID[w.pid] = w
 	r.pgids = append(r.pgids, w.pid)
 	r.run.Workers[w.index].PID = w.pid
 	go func() {
 		err := cmd.Wait()
-		r.post(event{exit: &exitEvent{worker: w.id, err: err, state: cmd.ProcessState}})
+		r.post(event{exit: &exitEvent{worker: w.id, pid: cmd.Process.Pid, err: err, state: cmd.ProcessState}})
 	}()
 	return nil
 }
@@ -767,17 +773,26 @@ func (r *runState) onExit(e *exitEvent) error {
 		}
 		return nil
 	}
-	if w := r.workers[e.worker]; w != nil {
+	if w := r.byPID[e.pid]; w != nil {
 		r.workerExited(w, describeExit(e.err, e.state))
 	}
 	return nil
 }
 
+// workerExited learns how a worker process ended. Its exit is looked up by
+// pid: a crashed worker's replacement has the same name.
 func (r *runState) workerExited(w *workerState, status string) {
 	w.exited = true
 	w.status = status
 	if t := w.crashedTest; t != nil && len(t.Reports) > 0 {
 		t.Reports[0].LongRepr += "\n" + status
+	}
+	if w.conn == nil && !w.ended {
+		// It died before it ever connected: no connection will close.
+		w.ended = true
+		if !r.stopping && (r.queue == nil || r.queue.Left() > 0) {
+			r.restart(w)
+		}
 	}
 }
 

@@ -83,6 +83,9 @@ def encode_collect(config, rep):
     out = {"nodeid": rep.nodeid, "outcome": rep.outcome, "longrepr": rep.longreprtext}
     if rep.outcome == "failed":
         out["term"] = _render(rep)
+        crash = getattr(rep.longrepr, "reprcrash", None)
+        if crash is not None:
+            out["crash"] = crash.message
     skip = _skip_location(config, rep)
     if skip is not None:
         out["skip"] = skip

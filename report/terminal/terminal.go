@@ -434,7 +434,7 @@ func (r *Reporter) collectErrorLines(run *result.Run) []string {
 	var lines []string
 	for _, e := range run.CollectErrors {
 		if e.Outcome == "failed" {
-			lines = append(lines, r.withCrash("ERROR", "red", e.NodeID, nil))
+			lines = append(lines, r.withCrash("ERROR", "red", e.NodeID, e.Crash))
 		}
 	}
 	return lines

@@ -1,0 +1,158 @@
+package integration_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWorkerCrash runs the crash suite, where test_exit calls os._exit(3)
+// and test_segfault dereferences NULL, each after starting a child process
+// that would outlive it. Plain pytest would die with them, so the table is
+// here: those two fail as crashes whose reports say how the worker ended,
+// everything else passes, the crashed workers are replaced, and no process
+// of the run is left afterwards.
+func TestWorkerCrash(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	// What each crash report must say of how its worker ended.
+	crashing := map[string]string{
+		"test_crash.py::test_exit":     "exit code 3",
+		"test_crash.py::test_segfault": "signal 11",
+	}
+	const total = 17
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copySuite(t, "crash")
+			// The directory as an argument puts it in the command line of
+			// every pytest process of the run, for checkNoneLeft.
+			sh := runShoal(t, dir, shoalCall{mode: mode, args: []string{dir}})
+			checkNoneLeft(t, dir)
+			if sh.code != 1 || sh.record == nil {
+				t.Fatalf("shoal should exit 1 and write its record:\n%s", sh.output)
+			}
+			if got, want := summaryLine(sh.stdout), fmt.Sprintf("2 failed, %d passed", total-2); got != want {
+				t.Errorf("summary line is %q, want %q", got, want)
+			}
+			outcomes := sh.record.outcomes(t)
+			if len(outcomes) != total {
+				t.Errorf("the record has %d tests, want %d:\n%s", len(outcomes), total, sh.output)
+			}
+			for _, rt := range sh.record.Tests {
+				status, crashed := crashing[rt.NodeID]
+				if !crashed {
+					if rt.Outcome != "passed" || rt.Crashed {
+						t.Errorf("%s: outcome %s, crashed %v; want passed, not crashed", rt.NodeID, rt.Outcome, rt.Crashed)
+					}
+					continue
+				}
+				if rt.Outcome != "failed" || !rt.Crashed {
+					t.Errorf("%s: outcome %s, crashed %v; want failed, crashed", rt.NodeID, rt.Outcome, rt.Crashed)
+				}
+				if !strings.Contains(rt.Message, "crashed while running") || !strings.Contains(rt.Message, rt.NodeID) {
+					t.Errorf("%s: message %q should say its worker crashed while running it", rt.NodeID, rt.Message)
+				}
+				if !strings.Contains(rt.Longrepr, status) {
+					t.Errorf("%s: the crash report should say how its worker ended, %q:\n%s", rt.NodeID, status, rt.Longrepr)
+				}
+			}
+			for id := range crashing {
+				if _, ok := outcomes[id]; !ok {
+					t.Errorf("%s is not in the record", id)
+				}
+			}
+			// A crash is followed by a restart where work remains; the
+			// second crash may come when none does.
+			restarts := 0
+			for _, w := range sh.record.Workers {
+				restarts += w.Restarts
+			}
+			if restarts < 1 || restarts > 2 {
+				t.Errorf("workers restarted %d times in all, want 1 or 2: %+v", restarts, sh.record.Workers)
+			}
+			checkMode(t, mode, sh)
+			if strings.Contains(sh.stderr, "panic:") {
+				t.Errorf("shoal crashed:\n%s", sh.stderr)
+			}
+		})
+	}
+}
+
+// TestSpawnedWorkerDiesAtStart: spawned worker gw1 of the startup_crash suite
+// exits while it walks the suite, before it ever talks to shoal. shoal must
+// still finish, and not report as passed what did not run.
+func TestSpawnedWorkerDiesAtStart(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "startup_crash")
+	sh := runShoal(t, dir, shoalCall{mode: startModes[1], args: []string{dir}, termGrace: 2 * time.Second})
+	checkNoneLeft(t, dir)
+	if sh.record == nil {
+		t.Fatalf("shoal wrote no record:\n%s", sh.output)
+	}
+	for _, rt := range sh.record.Tests {
+		if rt.Outcome != "passed" {
+			t.Errorf("%s: %s, want passed (the tests cannot fail)", rt.NodeID, rt.Outcome)
+		}
+	}
+	if sh.code == 0 && len(sh.record.Tests) != 4 {
+		t.Errorf("shoal exited 0 but ran %d of the 4 tests:\n%s", len(sh.record.Tests), sh.output)
+	}
+}
+
+// checkMode: the record and the header say the workers started as mode says.
+func checkMode(t *testing.T, mode startMode, sh shoalRun) {
+	t.Helper()
+	if sh.record.StartMode != mode.name {
+		t.Errorf("run record says start_mode %q, want %q", sh.record.StartMode, mode.name)
+	}
+	if got := startNote(sh.stdout); got != mode.header {
+		t.Errorf("shoal's header says its workers were %q, want %q", got, mode.header)
+	}
+}
+
+// checkNoneLeft fails t if, a second after shoal exited, a process still
+// runs whose command line or working directory names dir.
+func checkNoneLeft(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Logf("cannot look for leftover processes without /proc: %v", err)
+		return
+	}
+	var left []string
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(50 * time.Millisecond) {
+		left = processesIn(dir)
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, p := range left {
+		t.Errorf("left behind: %s", p)
+	}
+}
+
+// processesIn lists "pid: command line" of the live processes whose command
+// line or working directory names dir.
+func processesIn(dir string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		proc := filepath.Join("/proc", e.Name())
+		cmdline, _ := os.ReadFile(filepath.Join(proc, "cmdline"))
+		cwd, _ := os.Readlink(filepath.Join(proc, "cwd"))
+		if bytes.Contains(cmdline, []byte(dir)) || cwd == dir || strings.HasPrefix(cwd, dir+"/") {
+			out = append(out, fmt.Sprintf("%d: %s (in %s)", pid, bytes.ReplaceAll(bytes.TrimRight(cmdline, "\x00"), []byte{0}, []byte{' '}), cwd))
+		}
+	}
+	return out
+}
