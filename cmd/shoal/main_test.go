@@ -111,9 +111,6 @@ func fakePython(t *testing.T, message string) string {
 func TestInterpreterWithoutPytest(t *testing.T) {
 	tests := []struct {
 		name, message string
-		// knownBug, when set, describes the shoal bug this case reproduces
-		// while shoal exits 1 (pytest's "tests failed") instead of 4.
-		knownBug string
 	}{
 		{
 			name:    "python -m pytest wording",
@@ -122,17 +119,12 @@ func TestInterpreterWithoutPytest(t *testing.T) {
 		{
 			name:    "ModuleNotFoundError wording",
 			message: "ModuleNotFoundError: No module named 'pytest'",
-			knownBug: "shoal only recognises runpy's \"No module named pytest\"; an interpreter that fails " +
-				"with \"No module named 'pytest'\" gets its output echoed and exit code 1 (tests failed)",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			py := fakePython(t, tc.message)
 			code, _, stderr := cli(t, "run", "-n", "2", "--python", py)
-			if code == 1 && tc.knownBug != "" {
-				t.Skipf("known bug: %s:\n%s", tc.knownBug, stderr)
-			}
 			if code != 4 {
 				t.Errorf("exit code %d, want 4:\n%s", code, stderr)
 			}
