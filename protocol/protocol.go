@@ -34,7 +34,6 @@ type Message struct {
 	Header        []string `json:"header,omitempty"`
 	Options       *Options `json:"options,omitempty"`
 	Worker        string   `json:"worker,omitempty"`
-	Count         int      `json:"count,omitempty"`
 	Digest        string   `json:"digest,omitempty"`
 
 	// files (from the session) and collected_file (from a worker)
@@ -44,8 +43,8 @@ type Message struct {
 	Items      []Item          `json:"items,omitempty"`
 	Deselected int             `json:"deselected,omitempty"`
 	Errors     []CollectReport `json:"errors,omitempty"`
-	Threads    int             `json:"threads,omitempty"`
-	// PythonThreads counts threading's threads; Threads counts native ones too.
+	// PythonThreads counts threading's threads: forking is unsafe while one
+	// besides the main thread runs (native threads are not counted).
 	PythonThreads int    `json:"python_threads,omitempty"`
 	CanFork       bool   `json:"can_fork,omitempty"`
 	Basetemp      string `json:"basetemp,omitempty"`

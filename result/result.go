@@ -36,7 +36,6 @@ const (
 
 // Test is one collected test and, once it ran, its reports.
 type Test struct {
-	Index  int
 	File   int // index of its file in the session's collection order
 	Pos    int // its position in that file
 	NodeID string

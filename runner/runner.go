@@ -544,7 +544,7 @@ func (r *runState) collected() {
 		f.first = len(run.Tests)
 		for p, it := range f.items {
 			run.Tests = append(run.Tests, &result.Test{
-				Index: len(run.Tests), File: i, Pos: p,
+				File: i, Pos: p,
 				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
 			})
 		}

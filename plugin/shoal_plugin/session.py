@@ -58,13 +58,6 @@ def _header(config):
     return lines
 
 
-def _thread_count():
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return -1
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session):
     config = session.config
@@ -112,7 +105,6 @@ def pytest_collection(session):
     config = session.config
     inv = collect.collect_session(session)
     _state["inventory"] = inv
-    threads = _thread_count()
     python_threads = threading.active_count()
     chan.send(
         {
@@ -122,7 +114,6 @@ def pytest_collection(session):
             "digest": inv.digest(),
             "deselected": _state["deselected"],
             "errors": [reports.encode_collect(config, r) for r in _state["collect_reports"]],
-            "threads": threads,
             "python_threads": python_threads,
             # Native threads that Python did not start (a BLAS pool started by
             # importing numpy) prepare for fork themselves; Python threads may
