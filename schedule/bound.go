@@ -1,0 +1,67 @@
+package schedule
+
+// Bound is a floor under any schedule's makespan, and what sets it.
+type Bound struct {
+	Seconds   float64 // the floor: Exclusive plus the largest of the rest
+	Exclusive float64 // exclusive tests (and set-ups only they need): nothing overlaps them
+	Longest   float64 // the longest other test with its file's set-up
+	LongestAt int     // that test, or -1
+	Spread    float64 // all other work and set-ups spread evenly over the workers
+	Lock      string  // the busiest lock key
+	LockTime  float64 // its tests one after another, per its limit
+}
+
+// LowerBound is the least time any schedule of tests on cfg.Workers workers
+// can take: exclusive tests overlap nothing, every file is set up at least
+// once, no test is split, and a lock's tests take turns.
+func LowerBound(tests []Test, cfg Config) Bound {
+	b := Bound{LongestAt: -1}
+	plainGroups := map[int]bool{}
+	exclGroups := map[int]bool{}
+	locks := map[string]float64{}
+	work := 0.0
+	s := &Scheduler{cfg: cfg, tests: tests, learnt: defaultOr(cfg.Default)}
+	for i, t := range tests {
+		d := s.expected(i)
+		if t.Exclusive || t.Slots > 1 && t.Slots >= cfg.Workers {
+			b.Exclusive += d
+			exclGroups[t.Group] = true
+			continue
+		}
+		plainGroups[t.Group] = true
+		work += d * float64(max(t.Slots, 1))
+		if c := d + s.setup(t.Group); c > b.Longest {
+			b.Longest, b.LongestAt = c, i
+		}
+		for _, k := range t.Locks {
+			limit := 1
+			if n, ok := cfg.Limits[k]; ok && n > 0 {
+				limit = n
+			}
+			locks[k] += d / float64(limit)
+		}
+	}
+	for g := range plainGroups {
+		work += s.setup(g)
+	}
+	for g := range exclGroups {
+		if !plainGroups[g] {
+			b.Exclusive += s.setup(g)
+		}
+	}
+	b.Spread = work / float64(max(cfg.Workers, 1))
+	for k, t := range locks {
+		if t > b.LockTime || t == b.LockTime && k < b.Lock {
+			b.Lock, b.LockTime = k, t
+		}
+	}
+	b.Seconds = b.Exclusive + max(b.Longest, b.Spread, b.LockTime)
+	return b
+}
+
+func defaultOr(d float64) float64 {
+	if d > 0 {
+		return d
+	}
+	return DefaultSeconds
+}
