@@ -110,7 +110,7 @@ type worker struct {
 	final     bool
 	since     float64 // when its first test started, about
 	reserved  bool    // kept quiet for a heavy test
-	exclusive int  // exclusive tests in its queue
+	exclusive int     // exclusive tests in its queue
 }
 
 type segment struct {
