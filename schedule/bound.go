@@ -34,11 +34,7 @@ func LowerBound(tests []Test, cfg Config) Bound {
 			b.Longest, b.LongestAt = c, i
 		}
 		for _, k := range t.Locks {
-			limit := 1
-			if n, ok := cfg.Limits[k]; ok && n > 0 {
-				limit = n
-			}
-			locks[k] += d / float64(limit)
+			locks[k] += d
 		}
 	}
 	for g := range plainGroups {
@@ -51,6 +47,9 @@ func LowerBound(tests []Test, cfg Config) Bound {
 	}
 	b.Spread = work / float64(max(cfg.Workers, 1))
 	for k, t := range locks {
+		if n, ok := cfg.Limits[k]; ok && n > 1 {
+			t /= float64(n)
+		}
 		if t > b.LockTime || t == b.LockTime && k < b.Lock {
 			b.Lock, b.LockTime = k, t
 		}

@@ -80,7 +80,7 @@ func checkTimeline(t *testing.T, tests []schedule.Test, cfg schedule.Config, res
 		slots := 0
 		for _, sb := range spans {
 			if sb.Start <= sa.Start && sa.Start < sb.Stop {
-				slots += max(tests[sb.Test].Slots, 1)
+				slots += min(max(tests[sb.Test].Slots, 1), cfg.Workers)
 				for _, k := range tests[sb.Test].Locks {
 					if keys[k] == nil {
 						keys[k] = map[int]bool{}

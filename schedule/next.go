@@ -27,7 +27,13 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 		s.grow(w)
 	}
 	out := append([]int(nil), wk.queue[start:]...)
-	if s.left == 0 && len(out) == 0 && s.mayEnd(w) {
+	switch {
+	case len(out) > 0:
+	case s.left == 0 && s.mayEnd(w):
+		wk.final = true
+	case len(wk.queue) > 0 && s.allQuiet(-1) && s.phase == running:
+		// Nobody runs anything and nothing can be handed out: were this
+		// worker to wait for a successor, the run would stop here.
 		wk.final = true
 	}
 	return out, wk.final
@@ -82,7 +88,7 @@ func (s *Scheduler) mayRunTail(w int) bool {
 		return false // an exclusive test waits for the barrier
 	}
 	r := s.heavy
-	if r == nil || r.worker != w || !s.holds(w, r.test) {
+	if r == nil || r.worker != w {
 		return true
 	}
 	for _, q := range r.quiet {
@@ -105,8 +111,6 @@ func (s *Scheduler) mayEnd(w int) bool {
 	}
 	return false
 }
-
-func (s *Scheduler) holds(w, i int) bool { return containsInt(s.workers[w].queue, i) }
 
 // grow adds tests to w's queue while it wants more and may take them.
 func (s *Scheduler) grow(w int) {
@@ -131,7 +135,9 @@ func (s *Scheduler) take(w, i int) bool {
 		s.advance()
 		return false
 	case t.Slots > 1:
-		s.reserve(w, i)
+		if s.heavy == nil {
+			s.reserve(w, i)
+		}
 		return false
 	}
 	return true
@@ -172,6 +178,10 @@ func (s *Scheduler) growBlock(w int) {
 // to cover the round trip to shoal. It is refilled once half is used.
 func (s *Scheduler) wants(w int) bool {
 	q := s.workers[w].queue
+	if len(q) == 1 && s.fewLeft(w) {
+		s.workers[w].final = true // the idle workers take the rest
+		return false
+	}
 	if len(q) < 2 {
 		return true
 	}
@@ -183,6 +193,26 @@ func (s *Scheduler) wants(w int) bool {
 		work += s.expected(i)
 	}
 	return work < s.cfg.Window
+}
+
+// fewLeft: what is left is ordinary tests, no more than the workers that
+// hold nothing, so w should run its test alone and end.
+func (s *Scheduler) fewLeft(w int) bool {
+	if s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
+		return false
+	}
+	for _, list := range s.excl {
+		if len(list) > 0 {
+			return false
+		}
+	}
+	idle := 0
+	for x := range s.workers {
+		if x != w && len(s.workers[x].queue) == 0 && !s.workers[x].final && !s.workers[x].reserved {
+			idle++
+		}
+	}
+	return s.left <= idle
 }
 
 func (s *Scheduler) give(w, i int) {
@@ -321,7 +351,7 @@ func (s *Scheduler) releaseWarmup(g int) {
 func (s *Scheduler) takeSpecial(w int) int {
 	for k, i := range s.special {
 		t := s.tests[i]
-		if t.Slots > 1 && s.heavy != nil {
+		if t.Slots > 1 && s.heavy != nil && (s.heavy.worker != w || t.Slots-1 > len(s.heavy.quiet)) {
 			continue
 		}
 		if !s.locksFree(w, t.Locks) {
@@ -458,7 +488,7 @@ func (s *Scheduler) reserve(w, i int) {
 		}
 		return work
 	})
-	r := &reservation{worker: w, test: i, quiet: others[:min(need, len(others))]}
+	r := &reservation{worker: w, quiet: others[:min(need, len(others))]}
 	for _, q := range r.quiet {
 		s.workers[q].reserved = true
 	}

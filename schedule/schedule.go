@@ -123,10 +123,26 @@ type segment struct {
 // block is one worker running one group's exclusive tests while all others wait.
 type block struct{ worker, group int }
 
+// reservation keeps workers quiet while another runs heavy tests.
 type reservation struct {
 	worker int
-	test   int
 	quiet  []int
+}
+
+func (s *Scheduler) release() {
+	for _, q := range s.heavy.quiet {
+		s.workers[q].reserved = false
+	}
+	s.heavy = nil
+}
+
+func (s *Scheduler) holdsHeavy(w int) bool {
+	for _, i := range s.workers[w].queue {
+		if s.tests[i].Slots > 1 && !s.tests[i].Exclusive {
+			return true
+		}
+	}
+	return false
 }
 
 // New plans tests on cfg.Workers workers.
@@ -303,11 +319,8 @@ func (s *Scheduler) Done(w, i int, seconds, now float64) {
 		s.learntCount++
 		s.learnt += (seconds - s.learnt) / float64(min(s.learntCount, 50))
 	}
-	if r := s.heavy; r != nil && r.test == i {
-		for _, q := range r.quiet {
-			s.workers[q].reserved = false
-		}
-		s.heavy = nil
+	if r := s.heavy; r != nil && r.worker == w && !s.holdsHeavy(w) {
+		s.release()
 	}
 	s.advance()
 }
@@ -344,11 +357,8 @@ func (s *Scheduler) Crashed(w int) {
 		}
 		s.segs = append([]*segment{seg}, s.segs...)
 	}
-	if s.heavy != nil && (s.heavy.worker == w || containsInt(rest, s.heavy.test)) {
-		for _, q := range s.heavy.quiet {
-			s.workers[q].reserved = false
-		}
-		s.heavy = nil
+	if s.heavy != nil && s.heavy.worker == w {
+		s.release()
 	}
 	s.advance()
 }

@@ -124,12 +124,21 @@ func Run(p Policy, suite Suite, opt Options) (Result, error) {
 	return s.res, nil
 }
 
-// poll asks the policy for every worker's next tests; they arrive after the latency.
+// poll asks the policy for every worker's next tests, again while any
+// worker got some (what one worker takes can free another); they arrive
+// after the latency.
 func (s *sim) poll() {
-	for w := range s.workers {
-		tests, final := s.p.Next(w, s.now)
-		if len(tests) > 0 || final && !s.workers[w].final {
-			s.push(event{at: s.now + s.opt.Latency, worker: w, tests: tests, final: final})
+	told := make([]bool, len(s.workers))
+	for more := true; more; {
+		more = false
+		for w := range s.workers {
+			tests, final := s.p.Next(w, s.now)
+			final = final && !told[w] && !s.workers[w].final
+			if len(tests) > 0 || final {
+				told[w] = told[w] || final
+				more = true
+				s.push(event{at: s.now + s.opt.Latency, worker: w, tests: tests, final: final})
+			}
 		}
 	}
 }
