@@ -99,17 +99,26 @@ type File struct {
 	Items  []Item `json:"items,omitempty"`
 }
 
-// Item is one collected test: [nodeid, path, lineno, domain] on the wire.
+// Item is one collected test: [nodeid, path, lineno, domain] on the wire,
+// and a fifth element, Marks, where its markers ask for anything.
 type Item struct {
 	NodeID string
 	Path   string
 	Lineno *int
 	Domain string
+	Marks  *Marks
+}
+
+// Marks is what a test's markers ask of the scheduler.
+type Marks struct {
+	Exclusive bool     `json:"x,omitempty"`
+	Locks     []string `json:"k,omitempty"`
+	Slots     int      `json:"s,omitempty"`
 }
 
 // UnmarshalJSON reads the compact array form.
 func (it *Item) UnmarshalJSON(data []byte) error {
-	var raw [4]json.RawMessage
+	var raw [5]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("item: %w", err)
 	}
@@ -125,11 +134,19 @@ func (it *Item) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(raw[3], &it.Domain); err != nil {
 		return fmt.Errorf("item domain: %w", err)
 	}
+	if raw[4] != nil {
+		if err := json.Unmarshal(raw[4], &it.Marks); err != nil {
+			return fmt.Errorf("item marks: %w", err)
+		}
+	}
 	return nil
 }
 
 // MarshalJSON writes the compact array form.
 func (it Item) MarshalJSON() ([]byte, error) {
+	if it.Marks != nil {
+		return json.Marshal([]any{it.NodeID, it.Path, it.Lineno, it.Domain, it.Marks})
+	}
 	return json.Marshal([]any{it.NodeID, it.Path, it.Lineno, it.Domain})
 }
 

@@ -42,6 +42,8 @@ type Test struct {
 	Path   string // relative to the rootdir, from item.location
 	Lineno *int   // 0-based, from item.location
 	Domain string // the head line pytest prints over its failure
+	// Marks is what its markers ask of the scheduler; nil for most tests.
+	Marks  *protocol.Marks
 	Worker string
 	Start  float64 // wall-clock Unix seconds of the whole protocol
 	Stop   float64
@@ -132,8 +134,10 @@ type Run struct {
 	// StartMode is "fork" or "spawn": how the workers were started.
 	StartMode string
 	// StartNote says why the workers were spawned rather than forked.
-	StartNote     string
-	Workers       []*Worker
+	StartNote string
+	Workers   []*Worker
+	// Files are the test files' node ids; Test.File indexes them.
+	Files         []string
 	Tests         []*Test
 	CollectErrors []protocol.CollectReport
 	Deselected    int

@@ -18,9 +18,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"shoal/dispatch"
 	"shoal/protocol"
 	"shoal/result"
+	"shoal/schedule"
 )
 
 // Options say what to run and how.
@@ -37,7 +37,15 @@ type Options struct {
 	MaxWorkerRestart int
 	// Grace is how long running tests may finish after an interrupt.
 	Grace time.Duration
+	// Plan decides how the collected tests are scheduled and which of them
+	// this run keeps (a shard); nil schedules them all by their markers.
+	Plan Planner
 }
+
+// Planner makes the scheduler's input once the suite is collected. owners
+// gives, per file, the worker that imported it. keep says which tests run;
+// nil keeps all.
+type Planner func(run *result.Run, owners []int) (tests []schedule.Test, cfg schedule.Config, keep []bool, err error)
 
 // Observer follows a run as it happens (the terminal's progress).
 type Observer interface {
@@ -135,7 +143,7 @@ type fileState struct {
 	owner      int // worker that collected it first, -1 for the session
 	errors     []protocol.CollectReport
 	deselected int
-	first      int // index of its first test in run.Tests, once all are collected
+	index      []int // per position: its test's index in run.Tests, -1 when not run here
 }
 
 type runState struct {
@@ -147,7 +155,7 @@ type runState struct {
 	events chan event
 	done   chan struct{}
 	run    *result.Run
-	queue  *dispatch.Queue
+	sched  *schedule.Scheduler
 	// Collection: the session lists the files; workers collect them.
 	files       []fileState
 	fileDigest  string
@@ -164,7 +172,6 @@ type runState struct {
 	failures  int
 	stopping  bool
 	restarts  int
-	meanDur   float64
 	sessionUp bool
 	killAt    <-chan time.Time
 }
@@ -275,7 +282,7 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 
 // finished: every worker has ended and nothing is left to hand out.
 func (r *runState) finished() bool {
-	if r.queue == nil {
+	if r.sched == nil {
 		if r.files == nil || !r.stopping {
 			return false
 		}
@@ -285,23 +292,33 @@ func (r *runState) finished() bool {
 			return false
 		}
 	}
-	return r.stopping || r.queue.Left() == 0
+	return r.stopping || r.sched.Left() == 0
 }
 
 func (r *runState) handle(ev event) error {
+	if err := r.dispatch(ev); err != nil {
+		return err
+	}
+	// Whatever happened (tests done, a worker gone) may let workers go on.
+	if r.sched != nil && !r.stopping {
+		r.feedAll()
+	}
+	return nil
+}
+
+func (r *runState) dispatch(ev event) error {
 	switch {
 	case ev.exit != nil:
 		return r.onExit(ev.exit)
 	case ev.err != nil:
 		return r.onClosed(ev.conn, ev.err)
-	default:
-		for _, m := range ev.msgs {
-			if err := r.onMessage(ev.conn, m); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
+	for _, m := range ev.msgs {
+		if err := r.onMessage(ev.conn, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *runState) onMessage(c *conn, m *protocol.Message) error {
@@ -391,11 +408,11 @@ func (r *runState) onHello(c *conn, m *protocol.Message) error {
 	if r.run.Options.MaxFail > 0 {
 		c.send(protocol.Command{T: "gate"})
 	}
-	if r.queue == nil {
+	if r.sched == nil {
 		r.feedCollect(w)
 		return nil
 	}
-	r.feed(w)
+	r.feedAll()
 	return nil
 }
 
@@ -503,7 +520,7 @@ func (r *runState) onCollectedFile(w *workerState, m *protocol.Message) error {
 	f.collected = true
 	f.owner = w.index
 	r.collectLeft--
-	if r.queue != nil {
+	if r.sched != nil {
 		return nil
 	}
 	if r.collectLeft == 0 {
@@ -536,24 +553,28 @@ func removeInt(list []int, x int) []int {
 }
 
 // collected runs once every file is collected: the tests are numbered in
-// collection order and handed out from here on.
+// collection order, planned, and handed out from here on.
 func (r *runState) collected() {
 	run := r.run
+	owners := make([]int, len(r.files))
 	for i := range r.files {
 		f := &r.files[i]
-		f.first = len(run.Tests)
+		run.Files = append(run.Files, f.nodeid)
+		owners[i] = f.owner
 		for p, it := range f.items {
 			run.Tests = append(run.Tests, &result.Test{
-				File: i, Pos: p,
+				File: i, Pos: p, Marks: it.Marks,
 				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
 			})
 		}
 		run.CollectErrors = append(run.CollectErrors, f.errors...)
 		run.Deselected += f.deselected
 	}
-	r.queue = dispatch.New(len(run.Tests),
-		func(i int) int { return run.Tests[i].File },
-		func(f int) int { return r.files[f].owner })
+	if err := r.plan(owners); err != nil {
+		r.run.Tests = nil
+		r.stop(err.Error(), true)
+		return
+	}
 	errorsSeen := 0
 	for _, e := range run.CollectErrors {
 		if e.Outcome == "failed" {
@@ -565,17 +586,69 @@ func (r *runState) collected() {
 		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
 		return
 	}
-	for _, w := range r.order {
-		r.feed(w)
+	r.feedAll()
+}
+
+// plan builds the scheduler. Tests the plan does not keep (another
+// shard's) leave run.Tests and count as deselected.
+func (r *runState) plan(owners []int) error {
+	run := r.run
+	planner := r.opts.Plan
+	if planner == nil {
+		planner = markersOnly(r.opts.Workers)
+	}
+	tests, cfg, keep, err := planner(run, owners)
+	if err != nil {
+		return err
+	}
+	cfg.Workers = len(r.order)
+	if keep != nil {
+		kept, planned := run.Tests[:0], tests[:0]
+		for i, t := range run.Tests {
+			if keep[i] {
+				kept, planned = append(kept, t), append(planned, tests[i])
+			}
+		}
+		run.Deselected += len(run.Tests) - len(kept)
+		run.Tests, tests = kept, planned
+	}
+	for i := range r.files {
+		f := &r.files[i]
+		f.index = make([]int, len(f.items))
+		for p := range f.index {
+			f.index[p] = -1
+		}
+	}
+	for i, t := range run.Tests {
+		r.files[t.File].index[t.Pos] = i
+	}
+	if len(r.order) == 0 {
+		cfg.Workers = 1
+	}
+	r.sched, err = schedule.New(tests, cfg)
+	return err
+}
+
+// markersOnly plans with no history: every duration is learnt as the run goes.
+func markersOnly(workers int) Planner {
+	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
+		tests := make([]schedule.Test, len(run.Tests))
+		for i, t := range run.Tests {
+			tests[i].Group = t.File
+			if m := t.Marks; m != nil {
+				tests[i].Exclusive, tests[i].Locks, tests[i].Slots = m.Exclusive, m.Locks, m.Slots
+			}
+		}
+		return tests, schedule.Config{Workers: workers, Owner: owners}, nil, nil
 	}
 }
 
-// testIndex is the run's index of the test at position pos of file f.
+// testIndex is the run's index of the test at position pos of file f, or -1.
 func (r *runState) testIndex(f, pos int) int {
-	if f < 0 || f >= len(r.files) {
+	if f < 0 || f >= len(r.files) || pos < 0 || pos >= len(r.files[f].index) {
 		return -1
 	}
-	return r.files[f].first + pos
+	return r.files[f].index[pos]
 }
 
 func plural(n int) string {
@@ -619,47 +692,35 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 	return nil
 }
 
-// window is how many tests a worker should hold. It runs one and must know
-// the next before it starts it (pytest's nextitem), so it needs the running
-// one, the next and one more to cover the round trip to shoal; fast tests
-// get enough for about 20 ms of work. Few for slow tests keeps the end of the
-// run balanced: what a worker holds, no other worker can take.
-func (r *runState) window() int {
-	w := minWindow
-	if r.meanDur > 0 {
-		w = int(0.02 / r.meanDur)
+// feedAll offers every worker more work, again while any took some: what
+// one worker takes can let another go on (a barrier reached, a lock freed).
+func (r *runState) feedAll() {
+	for more := true; more; {
+		more = false
+		for _, w := range r.order {
+			if r.feed(w) {
+				more = true
+			}
+		}
 	}
-	return max(minWindow, min(w, 64))
 }
 
-const minWindow = 3
-
-func (r *runState) feed(w *workerState) {
-	if w.conn == nil || w.ended || w.aborted {
-		return
+// feed sends worker w what the scheduler gives it; it tells whether it sent
+// anything.
+func (r *runState) feed(w *workerState) bool {
+	if w.conn == nil || w.ended || w.aborted || r.sched == nil && !r.stopping {
+		return false
 	}
 	if r.stopping {
 		// Even after "stop": a gated worker waits for word after a failure.
 		w.conn.send(protocol.Command{T: "abort"})
 		w.aborted = true
-		return
+		return false
 	}
 	if w.stopSent {
-		return
+		return false
 	}
-	// Refill once half the window is used, in one message, rather than
-	// a message per finished test.
-	win := r.window()
-	need := win - len(w.outstanding)
-	if len(w.outstanding) > max(minWindow-1, win/2) {
-		return
-	}
-	items := r.queue.Take(w.index, need)
-	if short := minWindow - len(w.outstanding) - len(items); short > 0 && r.queue.Left() > 0 {
-		// A worker holds a test until it knows the next one: it must never
-		// be left holding one alone while work remains.
-		items = append(items, r.queue.Take(w.index, short)...)
-	}
+	items, final := r.sched.Next(w.index, now())
 	if len(items) > 0 {
 		w.outstanding = append(w.outstanding, items...)
 		refs := make([]int, 0, 2*len(items))
@@ -668,11 +729,12 @@ func (r *runState) feed(w *workerState) {
 		}
 		w.conn.send(protocol.Command{T: "run", Items: refs})
 	}
-	if r.queue.Left() == 0 {
+	if final {
 		// Nothing more will come: its last test runs with nextitem=None.
 		w.conn.send(protocol.Command{T: "stop"})
 		w.stopSent = true
 	}
+	return len(items) > 0 || final
 }
 
 func (w *workerState) forget(i int) {
@@ -686,7 +748,7 @@ func (w *workerState) forget(i int) {
 
 func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	i := r.testIndex(m.F, m.P)
-	if w == nil || r.queue == nil || i < 0 || i >= len(r.run.Tests) || r.run.Tests[i].File != m.F {
+	if w == nil || r.sched == nil || i < 0 || i >= len(r.run.Tests) || r.run.Tests[i].File != m.F {
 		return fmt.Errorf("internal error: result for unknown test %d:%d", m.F, m.P)
 	}
 	t := r.run.Tests[i]
@@ -695,12 +757,7 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	if len(m.OK) == len(result.PassReports) {
 		t.Reports, t.Durations = result.PassReports, m.OK
 	}
-	if d := m.Stop - m.Start; d >= 0 {
-		if r.meanDur == 0 {
-			r.meanDur = d
-		}
-		r.meanDur = 0.9*r.meanDur + 0.1*d
-	}
+	r.sched.Done(w.index, i, m.Stop-m.Start, now())
 	r.obs.TestDone(r.run, t)
 	failed := false
 	for _, rep := range t.Reports {
@@ -716,7 +773,6 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	if failed && r.run.Options.MaxFail > 0 && !r.stopping {
 		w.conn.send(protocol.Command{T: "go"}) // the gate: it waits after a failure
 	}
-	r.feed(w)
 	return nil
 }
 
@@ -736,7 +792,7 @@ func (r *runState) stop(reason string, interrupted bool) {
 
 func (r *runState) interrupt(reason string) {
 	r.stop(reason, true)
-	if r.queue == nil {
+	if r.sched == nil {
 		r.killAll()
 		return
 	}
@@ -790,7 +846,7 @@ func (r *runState) workerExited(w *workerState, status string) {
 	if w.conn == nil && !w.ended {
 		// It died before it ever connected: no connection will close.
 		w.ended = true
-		if !r.stopping && (r.queue == nil || r.queue.Left() > 0) {
+		if !r.stopping && (r.sched == nil || r.sched.Left() > 0) {
 			r.restart(w)
 		}
 	}
@@ -800,10 +856,8 @@ func (r *runState) workerExited(w *workerState, status string) {
 // its tests back in the queue, and replaces the worker.
 func (r *runState) crashed(w *workerState) {
 	t := r.run.Tests[w.outstanding[0]]
-	rest := w.outstanding[1:]
 	w.outstanding = nil
-	r.queue.Drop(w.index)
-	r.queue.Requeue(rest)
+	r.sched.Crashed(w.index)
 	msg := fmt.Sprintf("worker '%s' crashed while running '%s'", w.id, t.NodeID)
 	text := msg
 	if w.exited {
@@ -824,7 +878,7 @@ func (r *runState) crashed(w *workerState) {
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
 		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
 	}
-	if r.stopping || r.queue.Left() == 0 {
+	if r.stopping || r.sched.Left() == 0 {
 		return
 	}
 	r.restart(w)

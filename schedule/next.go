@@ -195,10 +195,15 @@ func (s *Scheduler) wants(w int) bool {
 	return work < s.cfg.Window
 }
 
-// fewLeft: what is left is ordinary tests, no more than the workers that
-// hold nothing, so w should run its test alone and end.
+// fewLeft: what is left is ordinary tests of other files, no more than the
+// workers that hold nothing, so w should run its test alone and end. The
+// rest of its own file stays with it: that keeps the file's fixtures set
+// up once, and keeps -x as close to pytest's as parallel runs allow.
 func (s *Scheduler) fewLeft(w int) bool {
 	if s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
+		return false
+	}
+	if seg := s.workers[w].seg; seg != nil && len(seg.items) > 0 {
 		return false
 	}
 	for _, list := range s.excl {

@@ -74,7 +74,8 @@ func TestConstraints(t *testing.T) {
 			}},
 		{name: "unknown durations", tests: concat(many(100, 0, 0, func(t *schedule.Test) { t.Known = false }), many(10, 1, 0.1, exclusive)),
 			cfg: schedule.Config{Workers: 4}, atMost: 2},
-		{name: "more workers than tests", tests: many(3, 0, 0.1, nil), cfg: schedule.Config{Workers: 8}, atMost: 1.1},
+		{name: "more workers than tests", tests: concat(many(1, 0, 0.1, nil), many(1, 1, 0.1, nil), many(1, 2, 0.1, nil)),
+			cfg: schedule.Config{Workers: 8}, atMost: 1.1},
 		{name: "one worker", tests: concat(many(10, 0, 0.1, exclusive), many(10, 1, 0.1, lock("x"))),
 			cfg: schedule.Config{Workers: 1}, atMost: 1.05},
 	}

@@ -20,7 +20,7 @@ try:
 except ImportError:  # pytest < 7.0
     from _pytest.reports import CollectReport
 
-from shoal_plugin import reports
+from shoal_plugin import marks, reports
 
 
 class Shallow:
@@ -61,6 +61,7 @@ class Inventory:
         self.items = items_by_file or {}
         self.deselected = 0
         self._errors = []
+        self._mark_errors = []
 
     def digest(self):
         h = hashlib.sha256()
@@ -71,12 +72,17 @@ class Inventory:
     def describe(self):
         """Each file for shoal; with their items where they are collected already."""
         out = []
+        names = marks.names()
         for i, f in enumerate(self.files):
             entry = {"nodeid": f.nodeid, "size": _size(f)}
             if i in self.items:
-                entry["items"] = [_item(it) for it in self.items[i]]
+                entry["items"] = [_item(it, names, self._mark_errors) for it in self.items[i]]
             out.append(entry)
         return out
+
+    def mark_errors(self):
+        """Markers with arguments shoal cannot use, as collection errors (eager mode)."""
+        return [reports.encode_collect(self.session.config, r) for r in self._mark_errors]
 
     def collect(self, fid):
         """Collect one file (once) and describe its items for shoal."""
@@ -92,10 +98,12 @@ class Inventory:
         self.items[fid] = found
         session.items.extend(found)
         session.testscollected = len(session.items)
+        names = marks.names()
+        described = [_item(it, names, self._errors) for it in found]
         return {
             "t": "collected_file",
             "file": fid,
-            "items": [_item(it) for it in found],
+            "items": described,
             "deselected": self.deselected,
             "errors": [reports.encode_collect(config, r) for r in self._errors],
         }
@@ -128,9 +136,18 @@ def _size(node):
         return 0
 
 
-def _item(item):
+def _item(item, names, errors):
+    """[nodeid, path, lineno, domain] and, where it has any, what its markers ask."""
     path, lineno, domain = item.location
-    return [item.nodeid, path, lineno, domain]
+    out = [item.nodeid, path, lineno, domain]
+    try:
+        described = marks.describe(item, names)
+    except marks.BadMark as e:
+        errors.append(CollectReport(item.nodeid, "failed", "%s: %s" % (item.nodeid, e), []))
+        described = None
+    if described:
+        out.append(described)
+    return out
 
 
 def group_by_file(items):

@@ -17,7 +17,7 @@ import threading
 import pluggy
 import pytest
 
-from shoal_plugin import channel, collect, configure, loop, reports
+from shoal_plugin import channel, collect, configure, loop, marks, reports
 
 __all__ = [
     "pytest_cmdline_main",
@@ -44,6 +44,7 @@ def pytest_configure(config):
     _state["options"] = configure.options_for_go(config)
     configure.take_over_reporting(config)
     configure.register_fixtures(config)
+    marks.register(config)
 
 
 def _header(config):
@@ -106,14 +107,15 @@ def pytest_collection(session):
     inv = collect.collect_session(session)
     _state["inventory"] = inv
     python_threads = threading.active_count()
+    files = inv.describe()
     chan.send(
         {
             "t": "files",
             "lazy": inv.lazy,
-            "files": inv.describe(),
+            "files": files,
             "digest": inv.digest(),
             "deselected": _state["deselected"],
-            "errors": [reports.encode_collect(config, r) for r in _state["collect_reports"]],
+            "errors": [reports.encode_collect(config, r) for r in _state["collect_reports"]] + inv.mark_errors(),
             "python_threads": python_threads,
             # Native threads that Python did not start (a BLAS pool started by
             # importing numpy) prepare for fork themselves; Python threads may

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from shoal_plugin import channel, collect, configure, loop
+from shoal_plugin import channel, collect, configure, loop, marks
 
 __all__ = [
     "pytest_cmdline_main",
@@ -39,6 +39,7 @@ def _spec():
 def pytest_configure(config):
     configure.take_over_reporting(config)
     configure.register_fixtures(config)
+    marks.register(config)
     loop.take_identity(_spec())
 
 

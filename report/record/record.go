@@ -55,6 +55,10 @@ type Test struct {
 	Message  string  `json:"message,omitempty"`
 	Longrepr string  `json:"longrepr,omitempty"`
 	Crashed  bool    `json:"crashed,omitempty"`
+	// What its markers asked: to run alone, resource keys, worker slots.
+	Exclusive bool     `json:"exclusive,omitempty"`
+	Locks     []string `json:"locks,omitempty"`
+	Slots     int      `json:"slots,omitempty"`
 }
 
 // Phases are the durations pytest measured for each phase, in seconds.
@@ -111,6 +115,9 @@ func testOf(t *result.Test) Test {
 	rt := Test{
 		NodeID: t.NodeID, Outcome: string(t.Outcome()), Worker: t.Worker,
 		Start: t.Start, Stop: t.Stop, Duration: t.Stop - t.Start, Crashed: t.Crashed,
+	}
+	if m := t.Marks; m != nil {
+		rt.Exclusive, rt.Locks, rt.Slots = m.Exclusive, m.Locks, m.Slots
 	}
 	for i, rep := range t.Reports {
 		switch rep.When {

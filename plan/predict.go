@@ -1,0 +1,135 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"shoal/schedule"
+	"shoal/simulate"
+)
+
+// Overhead is what each test costs a worker besides its own duration
+// (protocol, reports), and Latency the round trip to shoal, as predictions
+// count them.
+const (
+	Overhead = 0.0008
+	Latency  = 0.002
+)
+
+// Prediction is what a plan expects of a run.
+type Prediction struct {
+	Workers   int     `json:"workers"`
+	Tests     int     `json:"tests"`
+	Measured  int     `json:"measured"`  // tests with an estimate from history
+	Exclusive int     `json:"exclusive"` // tests that run alone
+	Locked    int     `json:"locked"`    // tests holding resource keys
+	Heavy     int     `json:"heavy"`     // tests taking more than one slot
+	Startup   float64 `json:"startup"`   // seconds before the first test, from history
+	Serial    float64 `json:"serial"`    // every test one after another, set-ups once
+	Schedule  float64 `json:"schedule"`  // the simulated schedule, first test to last
+	// PredictedMakespan is Startup + Schedule: the predicted wall time.
+	PredictedMakespan float64 `json:"predicted_makespan"`
+	// LowerBound is Startup + Bound.Seconds: no schedule of these tests,
+	// after the same start-up, ends sooner.
+	LowerBound float64        `json:"lower_bound"`
+	Bound      schedule.Bound `json:"-"`
+	Speedup    float64        `json:"predicted_speedup"` // (Startup + Serial) / PredictedMakespan
+	Limits     []string       `json:"limits"`            // what bounds it, most first
+}
+
+// Predict replays the plan with the expected durations.
+func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Prediction, error) {
+	p := Prediction{Workers: cfg.Workers, Tests: len(tests), Startup: startup}
+	suite := simulate.Suite{Group: make([]int, len(tests)), Actual: make([]float64, len(tests)), Setup: cfg.Setup}
+	groups := map[int]bool{}
+	for i, t := range tests {
+		d := t.Seconds
+		if !t.Known {
+			d = schedule.DefaultSeconds
+		}
+		suite.Group[i], suite.Actual[i] = t.Group, d
+		p.Serial += d + Overhead
+		if !groups[t.Group] && t.Group < len(cfg.Setup) {
+			p.Serial += cfg.Setup[t.Group]
+		}
+		groups[t.Group] = true
+		p.count(t, cfg.Workers)
+	}
+	s, err := schedule.New(tests, cfg)
+	if err != nil {
+		return p, err
+	}
+	res, err := simulate.Run(s, suite, simulate.Options{Workers: cfg.Workers, Latency: Latency, Overhead: Overhead})
+	if err != nil {
+		return p, err
+	}
+	p.Schedule = res.Makespan
+	p.PredictedMakespan = startup + res.Makespan
+	p.Bound = schedule.LowerBound(tests, cfg)
+	p.LowerBound = startup + p.Bound.Seconds
+	if p.PredictedMakespan > 0 {
+		p.Speedup = (startup + p.Serial) / p.PredictedMakespan
+	}
+	p.Limits = limits(p.Bound, cfg.Workers)
+	return p, nil
+}
+
+func (p *Prediction) count(t schedule.Test, workers int) {
+	if t.Known {
+		p.Measured++
+	}
+	switch {
+	case t.Exclusive || t.Slots > 1 && t.Slots >= workers:
+		p.Exclusive++
+	case t.Slots > 1:
+		p.Heavy++
+	}
+	if len(t.Locks) > 0 {
+		p.Locked++
+	}
+}
+
+// limits says in words what sets the bound, largest first.
+func limits(b schedule.Bound, workers int) []string {
+	var out []string
+	if b.Exclusive > 0 {
+		out = append(out, fmt.Sprintf("isolation tests: %.2f s that nothing can overlap", b.Exclusive))
+	}
+	parts := []struct {
+		t    float64
+		text string
+	}{
+		{b.Spread, fmt.Sprintf("the other tests and set-ups spread over %d workers: %.2f s", workers, b.Spread)},
+		{b.Longest, fmt.Sprintf("the longest test, with its file's set-up: %.2f s", b.Longest)},
+		{b.LockTime, fmt.Sprintf("tests holding %q, one after another: %.2f s", b.Lock, b.LockTime)},
+	}
+	best := 0
+	for k := range parts {
+		if parts[k].t > parts[best].t {
+			best = k
+		}
+	}
+	return append(out, parts[best].text)
+}
+
+// Explain writes the prediction for a person.
+func (p Prediction) Explain(w io.Writer) {
+	fmt.Fprintf(w, "%d tests on %d workers; %d with measured or similar tests' durations, %d guessed\n",
+		p.Tests, p.Workers, p.Measured, p.Tests-p.Measured)
+	fmt.Fprintf(w, "exclusive: %d tests, locked: %d, heavy: %d\n", p.Exclusive, p.Locked, p.Heavy)
+	fmt.Fprintf(w, "predicted wall time: %.2f s (start-up %.2f s, tests %.2f s)\n", p.PredictedMakespan, p.Startup, p.Schedule)
+	fmt.Fprintf(w, "lower bound: %.2f s; predicted speedup over one process: %.1fx (%.2f s)\n",
+		p.LowerBound, p.Speedup, p.Startup+p.Serial)
+	fmt.Fprintln(w, "what limits it:")
+	for _, l := range p.Limits {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+// JSON writes the prediction as one JSON object.
+func (p Prediction) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
