@@ -31,6 +31,16 @@ type Config struct {
 	// safe (key "fork"). Default true.
 	Fork bool
 
+	// Markers renames shoal's markers ([tool.shoal.markers]): role
+	// ("isolation", "resource", "heavy", "xdist_group") → the marker name
+	// the suite uses. Default: empty, each marker is called by its role.
+	Markers map[string]string
+
+	// Resources are the per-key limits of resource locks
+	// ([tool.shoal.resources]): how many tests holding the key may run at
+	// once. Default: empty, every key has a limit of 1.
+	Resources map[string]int
+
 	// File is the pyproject.toml the settings were read from, for messages.
 	// Default "": no file.
 	File string
@@ -93,6 +103,48 @@ var settings = []setting{
 	{key: "python", set: setPython},
 	{key: "workers", set: setWorkers},
 	{key: "fork", set: setFork},
+	{key: "markers", sub: []setting{
+		{key: "isolation", set: setMarker("isolation")},
+		{key: "resource", set: setMarker("resource")},
+		{key: "heavy", set: setMarker("heavy")},
+		{key: "xdist_group", set: setMarker("xdist_group")},
+	}},
+	{key: "resources", each: setResource},
+}
+
+func setMarker(role string) func(c *Config, v any) *Error {
+	return func(c *Config, v any) *Error {
+		s, ok := v.(string)
+		if !ok || !isIdentifier(s) {
+			return wrongValue("a marker name such as \"serial\" (letters, digits, _)", v)
+		}
+		if c.Markers == nil {
+			c.Markers = map[string]string{}
+		}
+		c.Markers[role] = s
+		return nil
+	}
+}
+
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func setResource(c *Config, name string, v any) *Error {
+	n, ok := v.(int64)
+	if !ok || n < 1 {
+		return wrongValue("the number of tests holding the key that may run at once, an integer ≥ 1", v)
+	}
+	if c.Resources == nil {
+		c.Resources = map[string]int{}
+	}
+	c.Resources[name] = int(n)
+	return nil
 }
 
 func setPython(c *Config, v any) *Error {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -34,7 +35,7 @@ func TestLoadValid(t *testing.T) {
 			t.Fatalf("Load: %v", err)
 		}
 		tc.want.File = path
-		if *got != tc.want {
+		if !reflect.DeepEqual(*got, tc.want) {
 			t.Errorf("got %+v, want %+v", *got, tc.want)
 		}
 	}
@@ -90,6 +91,12 @@ workers = "lots"
 			text: "[tool.shoal]\n",
 			want: Config{Fork: true},
 		},
+		{
+			name: "markers and resources",
+			text: "[tool.shoal.markers]\nisolation = \"serial\"\nxdist_group = \"group\"\n\n[tool.shoal.resources]\ndb = 2\n\"redis-1\" = 1\n",
+			want: Config{Fork: true, Markers: map[string]string{"isolation": "serial", "xdist_group": "group"},
+				Resources: map[string]int{"db": 2, "redis-1": 1}},
+		},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
@@ -101,7 +108,7 @@ func TestLoadNoPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *got != *Default() {
+	if !reflect.DeepEqual(*got, *Default()) {
 		t.Errorf("got %+v, want the defaults %+v", *got, *Default())
 	}
 }
@@ -205,13 +212,37 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			text: "[tool.shoal]\nworkers = 2\nnumprocesses = 4\n",
-			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork`,
+			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, markers, resources`,
 			key:  "numprocesses", line: 3, col: 1, hint: "spelling",
+		},
+		{
+			name: "resource limit zero",
+			text: "[tool.shoal.resources]\ndb = 0\n",
+			want: `FILE:2:6: [tool.shoal] resources.db: expected the number of tests holding the key that may run at once, an integer ≥ 1, got 0`,
+			key:  "resources.db", line: 2, col: 6, hint: "remove the key",
+		},
+		{
+			name: "resources not a table",
+			text: "[tool.shoal]\nresources = 3\n",
+			want: `FILE:2:13: [tool.shoal] resources: expected a table, got 3`,
+			key:  "resources", line: 2, col: 13, hint: "remove the key",
+		},
+		{
+			name: "marker name with a dash",
+			text: "[tool.shoal.markers]\nisolation = \"run-alone\"\n",
+			want: `FILE:2:13: [tool.shoal] markers.isolation: expected a marker name such as "serial" (letters, digits, _), got "run-alone"`,
+			key:  "markers.isolation", line: 2, col: 13, hint: "remove the key",
+		},
+		{
+			name: "unknown marker role",
+			text: "[tool.shoal.markers]\nslow = \"slow\"\n",
+			want: `FILE:2:1: [tool.shoal] markers.slow: unknown key; known keys are isolation, resource, heavy, xdist_group`,
+			key:  "markers.slow", line: 2, col: 1, hint: "spelling",
 		},
 		{
 			name: "first error in file order",
 			text: "[tool.shoal]\nzzz = 1\nfork = 1\naaa = 2\n",
-			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork`,
+			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, markers, resources`,
 			key:  "zzz", line: 2, col: 1, hint: "spelling",
 		},
 		{

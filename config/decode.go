@@ -26,6 +26,9 @@ type setting struct {
 	set func(c *Config, v any) *Error
 	// sub, when set, makes the key a nested table with these keys.
 	sub []setting
+	// each, when set, makes the key a table whose keys are the user's own
+	// names ([tool.shoal.resources]): each stores one entry.
+	each func(c *Config, name string, v any) *Error
 }
 
 // decoder applies one file's [tool.shoal] table to a Config. It decodes into
@@ -113,7 +116,28 @@ func (d *decoder) apply(c *Config, keyPath []string, v any, s setting) *Error {
 	if s.sub != nil {
 		return d.table(c, keyPath, v, s.sub)
 	}
-	e := s.set(c, v)
+	if s.each != nil {
+		return d.entries(c, keyPath, v, s.each)
+	}
+	return d.place(keyPath, s.set(c, v))
+}
+
+// entries applies a table of the user's own names, in file order.
+func (d *decoder) entries(c *Config, path []string, v any, each func(*Config, string, any) *Error) *Error {
+	t, ok := v.(map[string]any)
+	if !ok {
+		return d.place(path, wrongValue("a table", v))
+	}
+	for _, k := range d.sorted(path, t) {
+		if e := d.place(child(path, k), each(c, k, t[k])); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// place says where a setting's error is: the file, line, column and key.
+func (d *decoder) place(keyPath []string, e *Error) *Error {
 	if e == nil {
 		return nil
 	}

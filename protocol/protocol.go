@@ -54,6 +54,7 @@ type Message struct {
 	P       int      `json:"p"`
 	Start   float64  `json:"start,omitempty"`
 	Stop    float64  `json:"stop,omitempty"`
+	CPU     float64  `json:"cpu,omitempty"` // process CPU seconds the test used
 	Reports []Report `json:"reports,omitempty"`
 	// OK replaces Reports for a plain pass: the three phase durations.
 	OK []float64 `json:"ok,omitempty"`

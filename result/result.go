@@ -47,6 +47,7 @@ type Test struct {
 	Worker string
 	Start  float64 // wall-clock Unix seconds of the whole protocol
 	Stop   float64
+	CPU    float64 // process CPU seconds of the whole protocol
 	// Reports holds setup, call and teardown reports as they arrived. For a
 	// plain pass it is PassReports, shared by every such test, and the
 	// durations are in Durations: a large suite then costs little memory.

@@ -40,6 +40,9 @@ type Options struct {
 	// Plan decides how the collected tests are scheduled and which of them
 	// this run keeps (a shard); nil schedules them all by their markers.
 	Plan Planner
+	// CollectOnly collects the whole suite in the session process and
+	// returns it without starting a worker or running a test.
+	CollectOnly bool
 }
 
 // Planner makes the scheduler's input once the suite is collected. owners
@@ -174,6 +177,8 @@ type runState struct {
 	restarts  int
 	sessionUp bool
 	killAt    <-chan time.Time
+	// collectedOnly: a CollectOnly run has what it came for.
+	collectedOnly bool
 }
 
 func now() float64 { return float64(time.Now().UnixNano()) / 1e9 }
@@ -204,7 +209,11 @@ func (r *runState) execute(ctx context.Context) (*result.Run, error) {
 		return nil, fmt.Errorf("cannot create session log: %w", err)
 	}
 	defer stderr.Close()
-	cmd := r.pytestCommand("session", stdout, stderr)
+	var extra []string
+	if r.opts.CollectOnly {
+		extra = append(extra, "SHOAL_EAGER=1")
+	}
+	cmd := r.pytestCommand("session", stdout, stderr, extra...)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start pytest with %s: %w", r.opts.Python, err)
 	}
@@ -282,6 +291,9 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 
 // finished: every worker has ended and nothing is left to hand out.
 func (r *runState) finished() bool {
+	if r.collectedOnly {
+		return true
+	}
 	if r.sched == nil {
 		if r.files == nil || !r.stopping {
 			return false
@@ -435,6 +447,11 @@ func (r *runState) onFiles(m *protocol.Message) error {
 		total += len(f.Items)
 	}
 	r.collectLeft = len(r.collectQ)
+	if r.opts.CollectOnly {
+		r.numberTests()
+		r.stopping, r.collectedOnly = true, true
+		return nil
+	}
 	// A lazy walk does not know how many tests there are: start every
 	// worker, an idle one takes half of a busy one's file.
 	n := min(r.opts.Workers, len(r.files))
@@ -556,20 +573,7 @@ func removeInt(list []int, x int) []int {
 // collection order, planned, and handed out from here on.
 func (r *runState) collected() {
 	run := r.run
-	owners := make([]int, len(r.files))
-	for i := range r.files {
-		f := &r.files[i]
-		run.Files = append(run.Files, f.nodeid)
-		owners[i] = f.owner
-		for p, it := range f.items {
-			run.Tests = append(run.Tests, &result.Test{
-				File: i, Pos: p, Marks: it.Marks,
-				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
-			})
-		}
-		run.CollectErrors = append(run.CollectErrors, f.errors...)
-		run.Deselected += f.deselected
-	}
+	owners := r.numberTests()
 	if err := r.plan(owners); err != nil {
 		r.run.Tests = nil
 		r.stop(err.Error(), true)
@@ -587,6 +591,27 @@ func (r *runState) collected() {
 		return
 	}
 	r.feedAll()
+}
+
+// numberTests lists every collected test in collection order; it returns,
+// per file, the worker that collected it.
+func (r *runState) numberTests() []int {
+	run := r.run
+	owners := make([]int, len(r.files))
+	for i := range r.files {
+		f := &r.files[i]
+		run.Files = append(run.Files, f.nodeid)
+		owners[i] = f.owner
+		for p, it := range f.items {
+			run.Tests = append(run.Tests, &result.Test{
+				File: i, Pos: p, Marks: it.Marks,
+				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
+			})
+		}
+		run.CollectErrors = append(run.CollectErrors, f.errors...)
+		run.Deselected += f.deselected
+	}
+	return owners
 }
 
 // plan builds the scheduler. Tests the plan does not keep (another
@@ -753,7 +778,7 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	}
 	t := r.run.Tests[i]
 	w.forget(i)
-	t.Worker, t.Start, t.Stop, t.Reports = w.id, m.Start, m.Stop, m.Reports
+	t.Worker, t.Start, t.Stop, t.CPU, t.Reports = w.id, m.Start, m.Stop, m.CPU, m.Reports
 	if len(m.OK) == len(result.PassReports) {
 		t.Reports, t.Durations = result.PassReports, m.OK
 	}

@@ -17,6 +17,7 @@ import (
 
 	"shoal/config"
 	"shoal/interp"
+	"shoal/plan"
 	"shoal/plugin"
 	"shoal/report/junit"
 	"shoal/report/record"
@@ -30,6 +31,7 @@ type runFlags struct {
 	python     string
 	reportJSON string
 	noFork     bool
+	sched      scheduleFlags
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
@@ -68,10 +70,19 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.workers, "workers", "n", "", `number of workers, or "auto" for one per CPU (default: [tool.shoal] workers, else auto)`)
-	fl.StringVar(&f.python, "python", "", "Python interpreter that has pytest (default: SHOAL_PYTHON, [tool.shoal] python, the active virtualenv, .venv, python3)")
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
+	addSuiteFlags(cmd, &f)
+	return cmd
+}
+
+// addSuiteFlags adds what run and plan share: workers, interpreter, the
+// plan's shape and pytest's options.
+func addSuiteFlags(cmd *cobra.Command, f *runFlags) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.workers, "workers", "n", "", `number of workers, or "auto" for one per CPU (default: [tool.shoal] workers, else auto)`)
+	fl.StringVar(&f.python, "python", "", "Python interpreter that has pytest (default: SHOAL_PYTHON, [tool.shoal] python, the active virtualenv, .venv, python3)")
+	addScheduleFlags(fl, &f.sched)
 	for _, p := range pytestFlags {
 		switch p.kind {
 		case "bool":
@@ -86,9 +97,8 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	}
 	fl.SetInterspersed(true)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError(err.Error(), "see 'shoal run --help'; pytest's own options go after '--'")
+		return usageError(err.Error(), fmt.Sprintf("see 'shoal %s --help'; pytest's own options go after '--'", c.Name()))
 	})
-	return cmd
 }
 
 // pytestArgs rebuilds the pytest command line from the pass-through flags and
@@ -120,39 +130,69 @@ func pytestArgs(fl *pflag.FlagSet, positional []string) []string {
 	return append(out, positional...)
 }
 
-func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string, stdout, stderr io.Writer) error {
+// suite is what run and plan work out before pytest starts.
+type suite struct {
+	dir       string
+	cfg       *config.Config
+	workers   int
+	set       plan.Settings
+	shardFrom string
+	choice    interp.Choice
+	pluginDir string
+}
+
+func prepare(f runFlags) (*suite, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		return &exitError{code: result.ExitInternalError, msg: "cannot read the working directory: " + err.Error()}
+		return nil, &exitError{code: result.ExitInternalError, msg: "cannot read the working directory: " + err.Error()}
 	}
-	cfg, err := loadConfig(dir)
-	if err != nil {
-		return err
+	s := &suite{dir: dir}
+	if s.cfg, err = loadConfig(dir); err != nil {
+		return nil, err
 	}
-	workers, err := resolveWorkers(f.workers, cfg)
-	if err != nil {
-		return err
+	if s.workers, err = resolveWorkers(f.workers, s.cfg); err != nil {
+		return nil, err
 	}
-	choice, err := interp.Choose(f.python, os.Getenv, cfg.Python, cfg.File, dir)
-	if err != nil {
-		return interpError(err)
+	if s.set, s.shardFrom, err = f.sched.settings(s.workers, s.cfg); err != nil {
+		return nil, err
 	}
-	pluginDir, err := plugin.Install(plugin.DefaultCacheDir())
-	if err != nil {
-		return &exitError{code: result.ExitInternalError, msg: err.Error(),
+	if s.choice, err = interp.Choose(f.python, os.Getenv, s.cfg.Python, s.cfg.File, dir); err != nil {
+		return nil, interpError(err)
+	}
+	if s.pluginDir, err = plugin.Install(plugin.DefaultCacheDir()); err != nil {
+		return nil, &exitError{code: result.ExitInternalError, msg: err.Error(),
 			hint: "set SHOAL_CACHE_DIR to a writable directory"}
 	}
+	return s, nil
+}
+
+// options are the runner's options for this suite.
+func (s *suite) options(args []string, env []string) runner.Options {
+	return runner.Options{
+		Python: s.choice.Path, PluginDir: s.pluginDir, Args: args, Workers: s.workers,
+		Fork: s.cfg.Fork, Dir: s.dir, Env: append(env, markersEnv(s.cfg)...), MaxWorkerRestart: -1,
+		Plan: planner(nil, s.set),
+	}
+}
+
+func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string, stdout, stderr io.Writer) error {
+	s, err := prepare(f)
+	if err != nil {
+		return err
+	}
+	choice := s.choice
 	width, color := terminalShape(stdout)
-	term := terminal.New(stdout, width, color, workerInfo)
+	term := terminal.New(stdout, width, color, func(run *result.Run) []string {
+		return append(workerInfo(run), nonEmpty(shardInfo(s.set, s.shardFrom))...)
+	})
 	// pytest renders tracebacks in the workers: give them shoal's width and colour.
 	env := append(os.Environ(), "COLUMNS="+strconv.Itoa(width))
 	if color {
 		env = append(env, "SHOAL_COLOR=1")
 	}
-	run, err := runner.Run(ctx, runner.Options{
-		Python: choice.Path, PluginDir: pluginDir, Args: args, Workers: workers,
-		Fork: cfg.Fork && !f.noFork, Dir: dir, Env: env, MaxWorkerRestart: -1,
-	}, term)
+	opts := s.options(args, env)
+	opts.Fork = opts.Fork && !f.noFork
+	run, err := runner.Run(ctx, opts, term)
 	var pass *runner.Passthrough
 	if errors.As(err, &pass) {
 		return passthrough(ctx, choice, pass, stdout, stderr)
@@ -280,6 +320,16 @@ func workerInfo(run *result.Run) []string {
 		}
 	}
 	return []string{line}
+}
+
+func nonEmpty(lines ...string) []string {
+	var out []string
+	for _, l := range lines {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func plural(n int) string {

@@ -156,10 +156,10 @@ class Loop:
 
     def _run_one(self, ref, item, nextitem):
         self.reports = []
-        start = time.time()
+        start, cpu = time.time(), time.process_time()
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-        stop = time.time()
-        msg = {"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop}
+        stop, cpu = time.time(), time.process_time() - cpu
+        msg = {"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop, "cpu": round(cpu, 6)}
         if reports.is_plain_pass(self.reports):
             msg["ok"] = [r["dur"] for r in self.reports]
         else:

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"shoal/config"
+	"shoal/plan"
+	"shoal/result"
+	"shoal/runner"
+	"shoal/schedule"
+)
+
+// scheduleFlags are the flags that shape a plan, shared by run and plan.
+type scheduleFlags struct {
+	history   string
+	noHistory bool
+	order     string
+	seed      int64
+	shard     string
+}
+
+func addScheduleFlags(fl *pflag.FlagSet, f *scheduleFlags) {
+	fl.StringVar(&f.history, "history", "", "history file of measured durations (default: .shoal/history.db under the rootdir)")
+	fl.BoolVar(&f.noHistory, "no-history", false, "neither read nor write the history: tests go out in collection order by file")
+	fl.StringVar(&f.order, "order", "duration", "order tests start in: duration (longest first), failed-first, random")
+	fl.Int64Var(&f.seed, "seed", 0, "seed for --order random; the same seed gives the same order")
+	fl.StringVar(&f.shard, "shard", "", "run part K of N of the suite (K/N, from 1); default: the CI's parallel job variables where set")
+}
+
+// settings turns the flags and pyproject.toml into a plan's settings.
+func (f scheduleFlags) settings(workers int, cfg *config.Config) (plan.Settings, string, error) {
+	set := plan.Settings{Workers: workers, Limits: cfg.Resources, Seed: f.seed}
+	switch f.order {
+	case "duration", "":
+		set.Order = schedule.Duration
+	case "failed-first":
+		set.Order = schedule.FailedFirst
+	case "random":
+		set.Order = schedule.Random
+	default:
+		return set, "", usageError(fmt.Sprintf("invalid --order %q", f.order), "use duration, failed-first or random")
+	}
+	if f.shard != "" {
+		sh, err := plan.ParseShard(f.shard)
+		if err != nil {
+			return set, "", usageError(err.Error(), "the first of 4 machines runs --shard 1/4")
+		}
+		set.Shard = sh
+		return set, "--shard", nil
+	}
+	sh, from, err := plan.ShardFromEnv(os.Getenv)
+	if err != nil {
+		return set, "", usageError(err.Error(), "fix the CI variables or pass --shard K/N")
+	}
+	set.Shard = sh
+	return set, from, nil
+}
+
+// markersEnv tells the plugin the suite's names for shoal's markers.
+func markersEnv(cfg *config.Config) []string {
+	if len(cfg.Markers) == 0 {
+		return nil
+	}
+	data, _ := json.Marshal(cfg.Markers)
+	return []string{"SHOAL_MARKERS=" + string(data)}
+}
+
+// planner plans a collected run with the history est (nil: none).
+func planner(est plan.Estimator, set plan.Settings) runner.Planner {
+	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
+		tests, cfg := plan.Build(run, owners, est, set)
+		var keep []bool
+		if set.Shard.Total > 1 {
+			keep = set.Shard.Keep(tests, run.Files, cfg.Setup)
+		}
+		return tests, cfg, keep, nil
+	}
+}
+
+// shardInfo is the header line naming the shard a run is.
+func shardInfo(set plan.Settings, from string) string {
+	if set.Shard.Total <= 1 {
+		return ""
+	}
+	line := fmt.Sprintf("shoal: shard %d of %d", set.Shard.Index, set.Shard.Total)
+	if from != "" && !strings.HasPrefix(from, "--") {
+		line += " (from " + from + ")"
+	}
+	return line
+}
