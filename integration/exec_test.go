@@ -191,6 +191,10 @@ type recordTest struct {
 	Message string  `json:"message"`
 	// Longrepr is the first failure's full report.
 	Longrepr string `json:"longrepr"`
+	// What its markers asked of the scheduler.
+	Exclusive bool     `json:"exclusive"`
+	Locks     []string `json:"locks"`
+	Slots     int      `json:"slots"`
 }
 
 type recordWorker struct {

@@ -96,6 +96,7 @@ func TestSuites(t *testing.T) {
 // Each gets the directory that SHOAL_IT_LOG named for the suite's own logs.
 var suiteChecks = map[string]func(t *testing.T, sh shoalRun, logDir string){
 	"split_file": checkSplitFile,
+	"isolation":  checkNoOverlaps,
 }
 
 // checkPytest holds the expected table to plain pytest, so a wrong table

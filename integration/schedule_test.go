@@ -1,0 +1,140 @@
+package integration_test
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// checkNoOverlaps holds the run record to the markers: an exclusive test
+// overlaps no other test, tests sharing a key never overlap, and a heavy
+// test runs while enough workers stand idle.
+func checkNoOverlaps(t *testing.T, sh shoalRun, _ string) {
+	t.Helper()
+	tests := append([]recordTest(nil), sh.record.Tests...)
+	sort.Slice(tests, func(a, b int) bool { return tests[a].Start < tests[b].Start })
+	marked := 0
+	for i, a := range tests {
+		if a.Exclusive || len(a.Locks) > 0 || a.Slots > 1 {
+			marked++
+		}
+		busy := 0
+		for j, b := range tests {
+			if i == j || b.Worker == a.Worker || b.Start >= a.Stop || a.Start >= b.Stop {
+				continue
+			}
+			busy++
+			if a.Exclusive || b.Exclusive {
+				t.Errorf("exclusive test overlaps another: %s on %s and %s on %s", a.NodeID, a.Worker, b.NodeID, b.Worker)
+			}
+			for _, k := range a.Locks {
+				for _, l := range b.Locks {
+					if k == l {
+						t.Errorf("%s and %s both held %q at once", a.NodeID, b.NodeID, k)
+					}
+				}
+			}
+		}
+		if a.Slots > 1 && busy > len(sh.record.Workers)-a.Slots {
+			t.Errorf("%s takes %d slots but overlapped %d other tests on %d workers", a.NodeID, a.Slots, busy, len(sh.record.Workers))
+		}
+	}
+	if marked == 0 {
+		t.Error("the run record marks no test as exclusive, locked or heavy")
+	}
+}
+
+// TestBadMarkerArgumentsNameTheTest: a marker shoal cannot use stops the
+// run before any test, with a line that names the test and says why.
+func TestBadMarkerArgumentsNameTheTest(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh := runShoal(t, copySuite(t, "bad_marks"), shoalCall{mode: mode})
+			if sh.code != 2 {
+				t.Errorf("exit code %d, want 2:\n%s", sh.code, sh.output)
+			}
+			want := "test_bad.py::test_bad_slots: @pytest.mark.heavy needs slots=N with N a whole number of at least 1, not 'two'"
+			if !strings.Contains(sh.stdout, want) {
+				t.Errorf("output does not say %q:\n%s", want, sh.output)
+			}
+			if sh.record != nil && len(sh.record.Tests) != 0 {
+				t.Errorf("%d tests ran; none should", len(sh.record.Tests))
+			}
+		})
+	}
+}
+
+// TestPlanJSON: shoal plan collects without running and says what limits
+// the run.
+func TestPlanJSON(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "isolation")
+	out := runShoalCommand(t, dir, "plan", "-n", "4", "--json")
+	if out.code != 0 {
+		t.Fatalf("shoal plan exited %d:\n%s", out.code, out)
+	}
+	var p struct {
+		Tests     int      `json:"tests"`
+		Exclusive int      `json:"exclusive"`
+		Locked    int      `json:"locked"`
+		Heavy     int      `json:"heavy"`
+		Predicted *float64 `json:"predicted_makespan"`
+		Bound     *float64 `json:"lower_bound"`
+		Limits    []string `json:"limits"`
+	}
+	if err := json.Unmarshal([]byte(out.stdout), &p); err != nil {
+		t.Fatalf("shoal plan --json: %v\n%s", err, out.stdout)
+	}
+	if p.Tests != 23 || p.Exclusive != 5 || p.Locked != 9 || p.Heavy != 1 {
+		t.Errorf("counts: %+v, want 23 tests, 5 exclusive, 9 locked, 1 heavy", p)
+	}
+	if p.Predicted == nil || p.Bound == nil || *p.Bound > *p.Predicted {
+		t.Errorf("predicted_makespan %v and lower_bound %v: want both, the bound no larger", p.Predicted, p.Bound)
+	}
+	if len(p.Limits) == 0 || !strings.HasPrefix(p.Limits[0], "isolation tests: ") {
+		t.Errorf("limits: %q", p.Limits)
+	}
+	if strings.Contains(out.stdout, "passed") {
+		t.Errorf("shoal plan ran tests:\n%s", out.stdout)
+	}
+}
+
+// TestShardsSplitTheSuite: --shard K/N runs each test on exactly one of N
+// runs, and each run counts the others' tests as deselected.
+func TestShardsSplitTheSuite(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	seen := map[string]int{}
+	for _, k := range []string{"1/3", "2/3", "3/3"} {
+		sh := runShoal(t, copySuite(t, "isolation"), shoalCall{mode: startModes[0], flags: []string{"--shard", k}})
+		if sh.code != 0 && sh.code != 5 {
+			t.Fatalf("--shard %s exited %d:\n%s", k, sh.code, sh.output)
+		}
+		for _, rt := range sh.record.Tests {
+			seen[rt.NodeID]++
+		}
+		if sh.code == 0 && sh.record.Summary["deselected"] == 0 {
+			t.Errorf("--shard %s: no test counted as deselected: %v", k, sh.record.Summary)
+		}
+	}
+	if len(seen) != 23 {
+		t.Errorf("the shards ran %d distinct tests, want 23", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s ran in %d shards", id, n)
+		}
+	}
+}
+
+// runShoalCommand runs a shoal subcommand in dir with the test's Python.
+func runShoalCommand(t *testing.T, dir string, args ...string) output {
+	t.Helper()
+	env := append(baseEnv(), "TMPDIR="+privateTmp(t))
+	return execute(t, dir, env, hangTimeout, termGrace, shoalBin, append(args, "--python", python)...)
+}

@@ -1,0 +1,193 @@
+package plan
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"shoal/protocol"
+	"shoal/result"
+	"shoal/schedule"
+)
+
+func TestParseShard(t *testing.T) {
+	type testCase struct {
+		in   string
+		want Shard
+		bad  bool
+	}
+	for _, tc := range []testCase{
+		{in: "1/4", want: Shard{1, 4}},
+		{in: "4/4", want: Shard{4, 4}},
+		{in: " 2 / 3 ", want: Shard{2, 3}},
+		{in: "0/4", bad: true},
+		{in: "5/4", bad: true},
+		{in: "1/0", bad: true},
+		{in: "2", bad: true},
+		{in: "a/b", bad: true},
+	} {
+		got, err := ParseShard(tc.in)
+		if tc.bad != (err != nil) || !tc.bad && got != tc.want {
+			t.Errorf("ParseShard(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.bad)
+		}
+	}
+}
+
+func TestShardFromEnv(t *testing.T) {
+	type testCase struct {
+		name string
+		env  map[string]string
+		want Shard
+		from string
+		bad  bool
+	}
+	for _, tc := range []testCase{
+		{name: "none", env: map[string]string{}},
+		{name: "gitlab counts from 1", env: map[string]string{"CI_NODE_INDEX": "2", "CI_NODE_TOTAL": "3"}, want: Shard{2, 3}, from: "CI_NODE_INDEX"},
+		{name: "circleci counts from 0", env: map[string]string{"CIRCLE_NODE_INDEX": "0", "CIRCLE_NODE_TOTAL": "2"}, want: Shard{1, 2}, from: "CIRCLE_NODE_INDEX"},
+		{name: "buildkite counts from 0", env: map[string]string{"BUILDKITE_PARALLEL_JOB": "3", "BUILDKITE_PARALLEL_JOB_COUNT": "4"}, want: Shard{4, 4}, from: "BUILDKITE_PARALLEL_JOB"},
+		{name: "index past the total", env: map[string]string{"CIRCLE_NODE_INDEX": "2", "CIRCLE_NODE_TOTAL": "2"}, bad: true, from: "CIRCLE_NODE_INDEX"},
+		{name: "not a number", env: map[string]string{"CI_NODE_INDEX": "x", "CI_NODE_TOTAL": "2"}, bad: true, from: "CI_NODE_INDEX"},
+		{name: "only the index", env: map[string]string{"CI_NODE_INDEX": "1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, from, err := ShardFromEnv(func(k string) string { return tc.env[k] })
+			if tc.bad != (err != nil) || got != tc.want || from != tc.from {
+				t.Errorf("got %v from %q, error %v; want %v from %q, error %v", got, from, err, tc.want, tc.from, tc.bad)
+			}
+		})
+	}
+}
+
+// suiteOf makes tests in files of the given sizes, each test d seconds.
+func suiteOf(sizes []int, d float64, known bool) ([]schedule.Test, []string) {
+	var tests []schedule.Test
+	var files []string
+	for f, n := range sizes {
+		files = append(files, fmt.Sprintf("tests/test_%02d.py", f))
+		for i := 0; i < n; i++ {
+			tests = append(tests, schedule.Test{Group: f, Seconds: d * float64(f+1), Known: known})
+		}
+	}
+	return tests, files
+}
+
+func TestShardsPartitionTheSuite(t *testing.T) {
+	for _, known := range []bool{true, false} {
+		tests, files := suiteOf([]int{5, 1, 9, 3, 3, 7, 2, 8, 4, 6}, 0.1, known)
+		const n = 3
+		owner := make([]int, len(tests))
+		for i := range owner {
+			owner[i] = -1
+		}
+		work := make([]float64, n)
+		for k := 1; k <= n; k++ {
+			keep := Shard{k, n}.Keep(tests, files, nil)
+			again := Shard{k, n}.Keep(tests, files, nil)
+			if !reflect.DeepEqual(keep, again) {
+				t.Fatalf("shard %d/%d differs between two calls", k, n)
+			}
+			for i, kept := range keep {
+				if !kept {
+					continue
+				}
+				if owner[i] >= 0 {
+					t.Fatalf("test %d is in shards %d and %d", i, owner[i], k)
+				}
+				owner[i] = k
+				work[k-1] += tests[i].Seconds
+			}
+		}
+		for i, o := range owner {
+			if o < 0 {
+				t.Fatalf("test %d is in no shard", i)
+			}
+			for j := range tests {
+				if tests[j].Group == tests[i].Group && owner[j] != o {
+					t.Fatalf("file %d is split between shards %d and %d", tests[i].Group, o, owner[j])
+				}
+			}
+		}
+		if known {
+			lo, hi := work[0], work[0]
+			for _, w := range work {
+				lo, hi = min(lo, w), max(hi, w)
+			}
+			// The biggest file is 9 tests × 0.3 s = 2.7 s; LPT keeps shards within it.
+			if hi-lo > 2.7 {
+				t.Errorf("shards with history are unbalanced: %v", work)
+			}
+		}
+	}
+}
+
+func TestWholeSuiteIsOneShard(t *testing.T) {
+	tests, files := suiteOf([]int{2, 2}, 0.1, false)
+	for i, k := range (Shard{}).Keep(tests, files, nil) {
+		if !k {
+			t.Errorf("test %d left out of the whole suite", i)
+		}
+	}
+}
+
+type fakeHistory struct{}
+
+func (fakeHistory) Estimates(nodeids []string) []Estimate {
+	out := make([]Estimate, len(nodeids))
+	for i := range out {
+		out[i] = Estimate{Seconds: float64(i + 1), Known: i%2 == 0, Failed: i == 1}
+	}
+	return out
+}
+
+func (fakeHistory) FileSetup(files []string) []float64 {
+	out := make([]float64, len(files))
+	for i := range out {
+		out[i] = 0.5
+	}
+	return out
+}
+
+func TestBuild(t *testing.T) {
+	run := &result.Run{Files: []string{"a.py", "b.py"}, Tests: []*result.Test{
+		{File: 0, NodeID: "a.py::x"},
+		{File: 1, NodeID: "b.py::y", Marks: &protocol.Marks{Exclusive: true}},
+		{File: 1, NodeID: "b.py::z", Marks: &protocol.Marks{Locks: []string{"db"}, Slots: 2}},
+	}}
+	tests, cfg := Build(run, []int{1, 0}, fakeHistory{}, Settings{Workers: 3, Limits: map[string]int{"db": 2}})
+	want := []schedule.Test{
+		{Group: 0, Seconds: 1, Known: true},
+		{Group: 1, Seconds: 2, Exclusive: true, Failed: true},
+		{Group: 1, Seconds: 3, Known: true, Locks: []string{"db"}, Slots: 2},
+	}
+	if !reflect.DeepEqual(tests, want) {
+		t.Errorf("tests:\n got %+v\nwant %+v", tests, want)
+	}
+	if cfg.Workers != 3 || !reflect.DeepEqual(cfg.Setup, []float64{0.5, 0.5}) || !reflect.DeepEqual(cfg.Owner, []int{1, 0}) || cfg.Limits["db"] != 2 {
+		t.Errorf("config: %+v", cfg)
+	}
+	if tests, _ := Build(run, nil, nil, Settings{Workers: 2}); tests[0].Known || tests[0].Seconds != 0 {
+		t.Errorf("without history a test is a guess; got %+v", tests[0])
+	}
+}
+
+func TestPredict(t *testing.T) {
+	tests, _ := suiteOf([]int{10, 10, 10, 10}, 0.1, true)
+	tests[0].Exclusive = true
+	p, err := Predict(tests, schedule.Config{Workers: 4}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Tests != 40 || p.Exclusive != 1 || p.Measured != 40 {
+		t.Errorf("counts: %+v", p)
+	}
+	if p.LowerBound > p.PredictedMakespan || p.LowerBound < 0.5+p.Bound.Exclusive {
+		t.Errorf("bound %.3f s, prediction %.3f s: the bound must be under the prediction and over start-up plus exclusive time", p.LowerBound, p.PredictedMakespan)
+	}
+	if p.Speedup <= 1 {
+		t.Errorf("four workers predicted no faster than one: %.2f", p.Speedup)
+	}
+	if len(p.Limits) == 0 || p.Limits[0] != "isolation tests: 0.10 s that nothing can overlap" {
+		t.Errorf("limits: %q", p.Limits)
+	}
+}
