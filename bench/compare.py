@@ -147,6 +147,28 @@ def warm_up(ctx, out):
     return code, took
 
 
+def shoal_warm_up(ctx, out):
+    """One shoal run, so its history holds every test's duration as later
+    rounds find it, then `shoal plan --json` for the prediction to hold the
+    rounds to."""
+    log_path = os.path.join(out, "runs", "shoal-warmup.log")
+    run = [ctx.shoal, "run", "-n", str(ctx.workers), "--python", ctx.python, "-q", "--", "-p", "no:cacheprovider"] + ctx.args
+    plan = [ctx.shoal, "plan", "-n", str(ctx.workers), "--python", ctx.python, "--json", "--", "-p", "no:cacheprovider"] + ctx.args
+    with open(log_path, "w") as log:
+        for argv in (run, plan):
+            log.write("$ " + " ".join(argv) + "\n")
+            log.flush()
+            done = subprocess.run(argv, cwd=ctx.cwd, env=ctx.env, stdout=subprocess.PIPE, stderr=log,
+                                  stdin=subprocess.DEVNULL, text=True)
+            log.write(done.stdout)
+    runners.reap_leftovers()
+    try:
+        p = json.loads(done.stdout)
+    except ValueError:
+        return {"error": f"shoal plan exited {done.returncode}; see runs/shoal-warmup.log"}
+    return {k: p.get(k) for k in ("predicted_makespan", "lower_bound", "startup", "schedule", "exclusive", "measured", "limits")}
+
+
 class Bench:
     """One invocation: its settings, its runs so far, and writing them out."""
 
@@ -213,6 +235,9 @@ def main(argv=None):
         code, took = warm_up(ctx, out)
         head["warmup"] = {"seconds": round(took, 3), "exit_code": code}
         print(f"warm-up collection: {took:.1f} s, exit {code}", flush=True)
+    if shoal:
+        head["shoal_plan"] = shoal_warm_up(ctx, out)
+        print(f"shoal warm-up run and plan: {head['shoal_plan']}", flush=True)
     bench = Bench(a, out, head)
     finished = run_rounds(bench, ctx, order, t0)
     head["machine"]["loadavg_end"] = machine.loadavg()

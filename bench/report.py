@@ -209,7 +209,8 @@ def markdown(h, runs, outcomes, notes, finished):
         lines.append(f"| shoal | {shoal.get('version')}, commit {commit[:12]}"
                      f"{' (modified)' if shoal.get('vcs.modified') == 'true' else ''}, {shoal.get('built', '')} |")
     lines += [""] + table(runs, h["runners"], check, outcomes) + [""]
-    bullets = (ratios(runs, h["runners"], check) + shoal_self(runs) + start_modes(runs))
+    bullets = (ratios(runs, h["runners"], check) + shoal_self(runs) + start_modes(runs) +
+               shoal_plan(h.get("shoal_plan"), runs) + overlap_lines(runs))
     lines += [f"- {b}" for b in bullets]
     lines += [""] + check.text(runs)
     extra = notes + leftovers(runs)
@@ -228,3 +229,27 @@ def _load(v):
 
 def _s(x):
     return "–" if x is None else f"{x:.2f}"
+
+
+def shoal_plan(plan, runs):
+    """shoal's median wall time against its plan's prediction and lower bound."""
+    if not plan or plan.get("predicted_makespan") is None:
+        return [f"shoal plan: {plan.get('error')}"] if plan else []
+    walls = sorted(r["wall_s"] for r in runs if r["runner"] == "shoal" and r["exit_code"] in (0, 1))
+    if not walls:
+        return []
+    med = walls[len(walls) // 2] if len(walls) % 2 else (walls[len(walls) // 2 - 1] + walls[len(walls) // 2]) / 2
+    pred, lb = plan["predicted_makespan"], plan["lower_bound"]
+    return [f"shoal plan (after one warm-up run): predicted {pred:.2f} s, lower bound {lb:.2f} s "
+            f"(start-up {plan.get('startup') or 0:.2f} s + schedule bound); shoal's median {med:.2f} s is "
+            f"{med / lb:.3f} × the bound, and the prediction is off by {100 * (pred - med) / med:+.1f}%; "
+            f"limits: {'; '.join(plan.get('limits') or [])}"]
+
+
+def overlap_lines(runs):
+    """Whether any exclusive test overlapped another in shoal's run records."""
+    counted = [r.get("overlaps") for r in runs if r["runner"] == "shoal" and r.get("overlaps") is not None]
+    if not counted:
+        return []
+    return [f"run records: {sum(counted)} overlaps of exclusive or same-key tests in {len(counted)} shoal runs "
+            "(bench/overlaps.py)"]

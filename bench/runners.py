@@ -17,6 +17,8 @@ import subprocess
 import threading
 import time
 
+import overlaps
+
 XDIST_MODES = ("load", "loadfile", "loadscope", "worksteal")
 ALL = ("serial",) + tuple("xdist-" + m for m in XDIST_MODES) + ("xdist-two-run", "shoal")
 
@@ -102,7 +104,18 @@ def measure(runner, ctx, base, timeout):
     if runner == "shoal":
         rec["shoal_self"] = _self_stats(base + ".self.json", self_stats)
         rec["start_mode"] = _start_mode(base)
+        rec["overlaps"] = _overlaps(base + ".record.json")
     return rec
+
+
+def _overlaps(path):
+    """How many pairs of tests overlapped that the markers keep apart, or None."""
+    try:
+        with open(path) as f:
+            tests = json.load(f)["tests"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return len(overlaps.overlaps(tests))
 
 
 def _start_mode(base):
