@@ -109,8 +109,13 @@ func ensureFile(path string) error {
 		return unwritable(path, err)
 	}
 	name := tmp.Name()
+	// A temporary file is private; the store is an ordinary project file.
+	err = tmp.Chmod(0o644)
 	tmp.Close()
 	defer os.Remove(name)
+	if err != nil {
+		return unwritable(path, err)
+	}
 	if err := initStore(name); err != nil {
 		return &Error{Op: "cannot create the history store", Path: path, Err: err,
 			Hint: "hint: check free disk space, or give another file with --history"}
