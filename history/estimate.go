@@ -178,20 +178,21 @@ func (s *siblings) estimate(nodeid string) Estimate {
 // siblingKeys names the groups a node ID belongs to: its function without
 // parameters (path::Class::test_f), its class (path::Class; "" at module
 // level) and its file (path). Parameters may contain "::", so they are cut
-// off first.
+// off first. Each key is a prefix of the node ID, so nothing is allocated.
 func siblingKeys(nodeid string) [3]string {
-	file, rest, ok := strings.Cut(nodeid, "::")
-	if !ok {
-		return [3]string{"", "", file}
+	i := strings.Index(nodeid, "::")
+	if i < 0 {
+		return [3]string{"", "", nodeid}
 	}
-	if i := strings.IndexByte(rest, '['); i >= 0 {
-		rest = rest[:i]
+	fn := nodeid
+	if j := strings.IndexByte(nodeid[i:], '['); j >= 0 {
+		fn = nodeid[:i+j]
 	}
 	var class string
-	if i := strings.LastIndex(rest, "::"); i >= 0 {
-		class = file + "::" + rest[:i]
+	if k := strings.LastIndex(fn, "::"); k > i {
+		class = fn[:k]
 	}
-	return [3]string{file + "::" + rest, class, file}
+	return [3]string{fn, class, nodeid[:i]}
 }
 
 // fileOf is the file part of a node ID.
