@@ -1,0 +1,85 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+)
+
+// SchemaVersion is the layout of the tables below. A file with a newer
+// version was written by a newer shoal: it is moved aside, not read.
+const SchemaVersion = 1
+
+// schema creates a fresh store. A test's kept results live in one blob in
+// its row (see encodeResults), beside the estimate made from them, so that
+// recording touches one row per test and estimating reads one small row per
+// test.
+const schema = `
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+	id      INTEGER PRIMARY KEY,
+	start   INTEGER NOT NULL, -- Unix nanoseconds
+	wall    REAL NOT NULL,
+	workers INTEGER NOT NULL,
+	startup REAL NOT NULL,    -- 0: unknown
+	refs    INTEGER NOT NULL  -- how many kept results belong to the run
+);
+CREATE INDEX runs_by_start ON runs (start, wall, workers);
+
+CREATE TABLE tests (
+	id        INTEGER PRIMARY KEY,
+	nodeid    TEXT NOT NULL UNIQUE,
+	file      TEXT NOT NULL,
+	results   BLOB NOT NULL, -- the last KeepRuns results, newest first
+	seconds   REAL NOT NULL, -- the test's Estimate
+	cpu       REAL NOT NULL
+);
+CREATE INDEX tests_by_file ON tests (file);
+
+CREATE TABLE files (
+	file  TEXT PRIMARY KEY,
+	extra REAL NOT NULL -- FileSetup's answer
+) WITHOUT ROWID;
+`
+
+// createSchema lays out an empty store and stamps its version.
+func createSchema(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("cannot create the tables: %w", err)
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema_version', ?)`,
+		strconv.Itoa(SchemaVersion))
+	if err != nil {
+		return fmt.Errorf("cannot stamp the schema version: %w", err)
+	}
+	return nil
+}
+
+// schemaVersion reads the version stamp; ok is false when the file has no
+// meta table or no stamp, that is, when it is not a shoal history store.
+func schemaVersion(ctx context.Context, db *sql.DB) (version int, ok bool, err error) {
+	var n int
+	err = db.QueryRowContext(ctx,
+		`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).Scan(&n)
+	if err != nil || n == 0 {
+		return 0, false, err
+	}
+	var v string
+	err = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	version, convErr := strconv.Atoi(v)
+	if convErr != nil {
+		return 0, false, nil
+	}
+	return version, true, nil
+}
