@@ -256,6 +256,11 @@ func (s *Scheduler) pick(w int) int {
 	if i := s.takeSpecial(w); i >= 0 {
 		return i
 	}
+	if seg := s.untouchedOf(w); seg != nil {
+		wk.seg = seg
+		seg.started = true
+		return s.takeFrom(seg)
+	}
 	if seg := s.untouched(w, s.runnable(w)+s.tailWork(w) >= max(s.cfg.Window, s.share/8)); seg != nil {
 		wk.seg = seg
 		seg.started = true
@@ -386,6 +391,21 @@ func (s *Scheduler) locksFree(w int, keys []string) bool {
 		}
 	}
 	return true
+}
+
+// untouchedOf is a part of the file w has set up that nobody started (a
+// kept test freed after its file's exclusive tests): no set-up to pay.
+func (s *Scheduler) untouchedOf(w int) *segment {
+	g, ok := s.warm(w)
+	if !ok {
+		return nil
+	}
+	for _, seg := range s.segs {
+		if seg.group == g && !seg.started && len(seg.items) > 0 {
+			return seg
+		}
+	}
+	return nil
 }
 
 func (s *Scheduler) tailWork(w int) float64 {
