@@ -278,3 +278,27 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+func TestFailedListsNewestFailures(t *testing.T) {
+	s := openTemp(t)
+	at := time.Unix(1_700_000_000, 0)
+	first := Run{Start: at, Wall: 1, Workers: 1, Tests: []TestRun{
+		{NodeID: "a.py::ok", Call: 0.1, Outcome: "passed"},
+		{NodeID: "a.py::fixed", Call: 0.1, Outcome: "failed"},
+		{NodeID: "a.py::broke", Call: 0.1, Outcome: "passed"},
+	}}
+	second := Run{Start: at.Add(time.Minute), Wall: 1, Workers: 1, Tests: []TestRun{
+		{NodeID: "a.py::ok", Call: 0.1, Outcome: "passed"},
+		{NodeID: "a.py::fixed", Call: 0.1, Outcome: "passed"},
+		{NodeID: "a.py::broke", Call: 0.1, Outcome: "error"},
+	}}
+	for _, r := range []Run{first, second} {
+		if err := s.Record(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := s.Failed()
+	if len(got) != 1 || !got["a.py::broke"] {
+		t.Errorf("Failed() = %v, want only a.py::broke", got)
+	}
+}

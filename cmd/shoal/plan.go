@@ -39,10 +39,11 @@ the run. Predictions use the durations measured by earlier runs.`,
 }
 
 func planSuite(ctx context.Context, f planFlags, args []string, stdout, stderr io.Writer) error {
-	s, err := prepare(f.runFlags)
+	s, err := prepare(f.runFlags, stderr)
 	if err != nil {
 		return err
 	}
+	defer s.history.close()
 	opts := s.options(args, os.Environ())
 	opts.CollectOnly = true
 	run, err := runner.Run(ctx, opts, quiet{})
@@ -70,7 +71,11 @@ func planSuite(ctx context.Context, f planFlags, args []string, stdout, stderr i
 		tests = kept
 	}
 	cfg.Workers = s.workers
-	p, err := plan.Predict(tests, cfg, 0)
+	startup := 0.0
+	if st := s.history.open(run.Rootdir); st != nil {
+		startup, _ = st.Startup()
+	}
+	p, err := plan.Predict(tests, cfg, startup)
 	if err != nil {
 		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}

@@ -139,14 +139,15 @@ type suite struct {
 	shardFrom string
 	choice    interp.Choice
 	pluginDir string
+	history   *measured
 }
 
-func prepare(f runFlags) (*suite, error) {
+func prepare(f runFlags, warn io.Writer) (*suite, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return nil, &exitError{code: result.ExitInternalError, msg: "cannot read the working directory: " + err.Error()}
 	}
-	s := &suite{dir: dir}
+	s := &suite{dir: dir, history: &measured{flags: f.sched, order: f.sched.order == "failed-first", warn: warn}}
 	if s.cfg, err = loadConfig(dir); err != nil {
 		return nil, err
 	}
@@ -171,15 +172,16 @@ func (s *suite) options(args []string, env []string) runner.Options {
 	return runner.Options{
 		Python: s.choice.Path, PluginDir: s.pluginDir, Args: args, Workers: s.workers,
 		Fork: s.cfg.Fork, Dir: s.dir, Env: append(env, markersEnv(s.cfg)...), MaxWorkerRestart: -1,
-		Plan: planner(nil, s.set),
+		Plan: planner(s.history, s.set),
 	}
 }
 
 func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string, stdout, stderr io.Writer) error {
-	s, err := prepare(f)
+	s, err := prepare(f, stderr)
 	if err != nil {
 		return err
 	}
+	defer s.history.close()
 	choice := s.choice
 	width, color := terminalShape(stdout)
 	term := terminal.New(stdout, width, color, func(run *result.Run) []string {
@@ -214,6 +216,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		term.Note("generated xml file: " + path)
 	}
 	term.Summary(run)
+	s.history.record(run)
 	if f.reportJSON != "" {
 		if err := record.WriteFile(f.reportJSON, run); err != nil {
 			return &exitError{code: result.ExitInternalError, msg: err.Error()}

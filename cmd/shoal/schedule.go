@@ -70,9 +70,13 @@ func markersEnv(cfg *config.Config) []string {
 	return []string{"SHOAL_MARKERS=" + string(data)}
 }
 
-// planner plans a collected run with the history est (nil: none).
-func planner(est plan.Estimator, set plan.Settings) runner.Planner {
+// planner plans a collected run from history (nil: none).
+func planner(hist *measured, set plan.Settings) runner.Planner {
 	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
+		var est plan.Estimator
+		if hist != nil {
+			est = hist.estimator(run.Rootdir)
+		}
 		tests, cfg := plan.Build(run, owners, est, set)
 		var keep []bool
 		if set.Shard.Total > 1 {

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"shoal/history"
+	"shoal/plan"
+	"shoal/result"
+)
+
+// measured is the history a run plans from and adds to. The store opens
+// once the session has said where the rootdir is.
+type measured struct {
+	flags  scheduleFlags
+	order  bool // read last failures too (--order failed-first)
+	warn   io.Writer
+	store  *history.Store
+	failed map[string]bool
+	tried  bool
+}
+
+// open returns the store for rootdir, or nil: --no-history, or a location
+// shoal cannot write (said once on warn; history never fails a run).
+func (m *measured) open(rootdir string) *history.Store {
+	if m.tried || m.flags.noHistory {
+		return m.store
+	}
+	m.tried = true
+	path := m.flags.history
+	if path == "" {
+		path = history.DefaultPath(rootdir)
+	}
+	s, warning, err := history.Open(path)
+	if warning != "" {
+		fmt.Fprintf(m.warn, "shoal: warning: %s\n", warning)
+	}
+	if err != nil {
+		fmt.Fprintf(m.warn, "shoal: warning: %v; this run neither uses nor keeps durations\n", err)
+		return nil
+	}
+	m.store = s
+	if m.order {
+		m.failed = s.Failed()
+	}
+	return s
+}
+
+// estimator is what a plan reads; nil without a store.
+func (m *measured) estimator(rootdir string) plan.Estimator {
+	if s := m.open(rootdir); s != nil {
+		return storeEstimates{s, m.failed}
+	}
+	return nil
+}
+
+func (m *measured) close() {
+	if m.store != nil {
+		m.store.Close()
+	}
+}
+
+// record adds a finished run's tests to the store.
+func (m *measured) record(run *result.Run) {
+	s := m.open(run.Rootdir)
+	if s == nil {
+		return
+	}
+	if err := s.Record(runOf(run)); err != nil {
+		fmt.Fprintf(m.warn, "shoal: warning: durations of this run not kept: %v\n", err)
+	}
+}
+
+type storeEstimates struct {
+	s      *history.Store
+	failed map[string]bool
+}
+
+func (e storeEstimates) Estimates(nodeids []string) []plan.Estimate {
+	got := e.s.Estimates(nodeids)
+	out := make([]plan.Estimate, len(got))
+	for i, g := range got {
+		out[i] = plan.Estimate{Seconds: g.Seconds, Known: g.Source != history.Default, Failed: e.failed[nodeids[i]]}
+	}
+	return out
+}
+
+func (e storeEstimates) FileSetup(files []string) []float64 { return e.s.FileSetup(files) }
+
+// runOf is what history keeps of a run: every test that finished (a crash
+// says nothing of a test's duration), and whether it was the first of its
+// file on its worker.
+func runOf(run *result.Run) history.Run {
+	h := history.Run{
+		Start: time.Unix(0, int64(run.Start*1e9)), Wall: run.Stop - run.Start, Workers: len(run.Workers),
+	}
+	var ran []*result.Test
+	first := 0.0
+	for _, t := range run.Tests {
+		if t.Ran() && !t.Crashed {
+			ran = append(ran, t)
+			if first == 0 || t.Start < first {
+				first = t.Start
+			}
+		}
+	}
+	if first > 0 {
+		h.Startup = first - run.Start
+	}
+	sort.SliceStable(ran, func(a, b int) bool { return ran[a].Start < ran[b].Start })
+	lastFile := map[string]int{}
+	for _, t := range ran {
+		prev, seen := lastFile[t.Worker]
+		lastFile[t.Worker] = t.File
+		tr := history.TestRun{NodeID: t.NodeID, CPU: t.CPU, Outcome: string(t.Outcome()), Worker: t.Worker,
+			Cold: !seen || prev != t.File}
+		for i, rep := range t.Reports {
+			switch rep.When {
+			case "setup":
+				tr.Setup += t.ReportDuration(i)
+			case "call":
+				tr.Call += t.ReportDuration(i)
+			case "teardown":
+				tr.Teardown += t.ReportDuration(i)
+			}
+		}
+		h.Tests = append(h.Tests, tr)
+	}
+	return h
+}
