@@ -2,6 +2,8 @@ package integration_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -137,4 +139,45 @@ func runShoalCommand(t *testing.T, dir string, args ...string) output {
 	t.Helper()
 	env := append(baseEnv(), "TMPDIR="+privateTmp(t))
 	return execute(t, dir, env, hangTimeout, termGrace, shoalBin, append(args, "--python", python)...)
+}
+
+// TestHistory: a run keeps its tests' durations for the next plan, and a
+// corrupt history file costs a warning and a fresh store, never the run.
+func TestHistory(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "isolation")
+	sh := runShoal(t, dir, shoalCall{mode: startModes[0]})
+	if sh.code != 0 {
+		t.Fatalf("first run exited %d:\n%s", sh.code, sh.output)
+	}
+	out := runShoalCommand(t, dir, "plan", "-n", "2", "--json")
+	var p struct {
+		Measured int     `json:"measured"`
+		Startup  float64 `json:"startup"`
+	}
+	if err := json.Unmarshal([]byte(out.stdout), &p); err != nil {
+		t.Fatalf("shoal plan --json: %v\n%s", err, out)
+	}
+	if p.Measured != 23 || p.Startup <= 0 {
+		t.Errorf("after one run the plan knows %d of 23 tests and a start-up of %.3f s; want all and > 0", p.Measured, p.Startup)
+	}
+	db := filepath.Join(dir, ".shoal", "history.db")
+	if err := os.WriteFile(db, []byte("this is not a database"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sh = runShoal(t, dir, shoalCall{mode: startModes[0]})
+	if sh.code != 0 {
+		t.Errorf("a run over a corrupt history exited %d:\n%s", sh.code, sh.output)
+	}
+	if !strings.Contains(sh.stderr, "shoal: warning: ") || !strings.Contains(sh.stderr, "history") {
+		t.Errorf("no warning about the corrupt history on stderr:\n%s", sh.stderr)
+	}
+	if _, err := os.Stat(db + ".corrupt"); err != nil {
+		t.Errorf("the corrupt file was not kept aside: %v", err)
+	}
+	sh = runShoal(t, dir, shoalCall{mode: startModes[0], flags: []string{"--no-history"}})
+	if sh.code != 0 || strings.Contains(sh.stderr, "warning") {
+		t.Errorf("--no-history run: exit %d, stderr %q", sh.code, sh.stderr)
+	}
 }
