@@ -83,7 +83,7 @@ func unwritable(path string, err error) *Error {
 // queue up rather than deadlock upgrading a read lock.
 func dsn(path string) string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path)}
-	return u.String() + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)"
+	return u.String() + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-8192)"
 }
 
 func openDB(path string) (*sql.DB, error) {
