@@ -61,6 +61,10 @@ type Message struct {
 	// bye: tests it was sent but did not run, as file, position pairs
 	Unrun []int `json:"unrun,omitempty"`
 
+	// timer: the test F, P starts now and may run for Seconds; sent only
+	// for tests that have a timeout
+	Seconds float64 `json:"s,omitempty"`
+
 	// exited (from the zygote)
 	Status *ExitStatus `json:"status,omitempty"`
 
@@ -320,6 +324,9 @@ type WorkerSpec struct {
 	UID      string `json:"uid"`
 	Basetemp string `json:"basetemp"`
 	Log      string `json:"log"`
+	// Stacks is the file a worker dumps its threads' stacks into when a
+	// test runs past its timeout.
+	Stacks string `json:"stacks,omitempty"`
 }
 
 // Encode writes one command as a line.
