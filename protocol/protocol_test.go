@@ -19,7 +19,7 @@ var seeds = []string{
 	`{"t":"collected_file","file":1,"items":[["test_b.py::test_x","test_b.py",null,"test_x"]],"errors":[{"nodeid":"test_c.py","outcome":"failed","longrepr":"ImportError"}]}`,
 	`{"t":"forked","worker":"gw1","pid":99}`,
 	`{"t":"exited","worker":"gw1","pid":99,"status":{"signal":11}}`,
-	`{"t":"timer","f":0,"p":2,"s":1.5}`,
+	`{"t":"timer","f":0,"p":2,"s":1.5,"start":1795720153.75,"sig":38}`,
 	`{"t":"done","f":0,"p":1,"start":1.5,"stop":2.5,"ok":[0.1,0.2,0.3]}`,
 	`{"t":"done","f":0,"p":2,"start":1,"stop":2,"reports":[{"when":"call","outcome":"failed","dur":0.5,"cat":"failed","letter":"F","word":"FAILED","longrepr":"assert 0","crash":"assert 0","crash_path":"/r/t.py","crash_lineno":3,"sections":[["Captured stdout call","\u00ff\n"]],"props":[["k",1]],"prop_text":["1"]},{"when":"setup","outcome":"skipped","dur":0,"skip":["t.py",null,"why"],"skip_raw":["/r/t.py",2,"why"]}]}`,
 	`{"t":"warning","nodeid":"t.py::x","when":"runtest","message":"careful","category":"UserWarning","filename":"t.py","lineno":4}`,
@@ -110,7 +110,7 @@ func TestDecodeValues(t *testing.T) {
 	if it.NodeID != "test_b.py::test_x" || it.Path != "test_b.py" || it.Lineno == nil || *it.Lineno != 3 || it.Domain != "test_x" {
 		t.Errorf("item %+v", it)
 	}
-	if m := msgs[1]; m.F != 0 || m.P != 2 || m.Seconds != 1.5 {
+	if m := msgs[1]; m.F != 0 || m.P != 2 || m.Seconds != 1.5 || m.Start != 1795720153.75 || m.DumpSignal != 38 {
 		t.Errorf("timer %+v", m)
 	}
 	reps := msgs[2].Reports
@@ -143,11 +143,11 @@ func TestMore(t *testing.T) {
 
 func TestEncode(t *testing.T) {
 	var buf bytes.Buffer
-	c := Command{T: "fork", Workers: []WorkerSpec{{ID: "gw0", Count: 2, UID: "u", Log: "/l", Stacks: "/s"}}}
+	c := Command{T: "fork", Workers: []WorkerSpec{{ID: "gw0", Count: 2, UID: "u", Log: "/l", Stacks: "/s", Captured: "/c"}}}
 	if err := Encode(&buf, c); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"t":"fork","workers":[{"id":"gw0","count":2,"uid":"u","basetemp":"","log":"/l","stacks":"/s"}]}` + "\n"
+	want := `{"t":"fork","workers":[{"id":"gw0","count":2,"uid":"u","basetemp":"","log":"/l","stacks":"/s","captured":"/c"}]}` + "\n"
 	if buf.String() != want {
 		t.Errorf("got %s want %s", buf.String(), want)
 	}

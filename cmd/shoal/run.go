@@ -26,10 +26,14 @@ import (
 )
 
 type runFlags struct {
-	workers    string
-	python     string
-	reportJSON string
-	noFork     bool
+	workers          string
+	python           string
+	reportJSON       string
+	noFork           bool
+	timeout          string
+	sessionTimeout   string
+	maxWorkerRestart string
+	interruptGrace   string
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
@@ -72,6 +76,10 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl.StringVar(&f.python, "python", "", "Python interpreter that has pytest (default: SHOAL_PYTHON, [tool.shoal] python, the active virtualenv, .venv, python3)")
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
+	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none); a timeout(seconds) marker overrides it")
+	fl.StringVar(&f.sessionTimeout, "session-timeout", "", "interrupt the run when it takes longer than this, as Ctrl-C does (default: [tool.shoal] session_timeout, else none)")
+	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
+	fl.StringVar(&f.interruptGrace, "interrupt-grace", "10s", "after Ctrl-C, how long running tests may finish before shoal ends them")
 	for _, p := range pytestFlags {
 		switch p.kind {
 		case "bool":
@@ -133,6 +141,10 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	if err != nil {
 		return err
 	}
+	limits, err := resolveLimits(f, cfg)
+	if err != nil {
+		return err
+	}
 	choice, err := interp.Choose(f.python, os.Getenv, cfg.Python, cfg.File, dir)
 	if err != nil {
 		return interpError(err)
@@ -149,9 +161,16 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	if color {
 		env = append(env, "SHOAL_COLOR=1")
 	}
+	if limits.session > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, limits.session,
+			fmt.Errorf("Interrupted: session timeout of %v reached", limits.session))
+		defer cancel()
+	}
 	run, err := runner.Run(ctx, runner.Options{
 		Python: choice.Path, PluginDir: pluginDir, Args: args, Workers: workers,
-		Fork: cfg.Fork && !f.noFork, Dir: dir, Env: env, MaxWorkerRestart: -1,
+		Fork: cfg.Fork && !f.noFork, Dir: dir, Env: env, MaxWorkerRestart: limits.maxRestart,
+		Timeout: limits.test.Seconds(), Grace: limits.grace, Abort: abortOf(ctx),
 	}, term)
 	var pass *runner.Passthrough
 	if errors.As(err, &pass) {
