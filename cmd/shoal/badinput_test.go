@@ -105,3 +105,16 @@ func TestBadPytestInput(t *testing.T) {
 		})
 	}
 }
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]string{"2": "2s", "2.5": "2.5s", "90s": "1m30s", "30m": "30m", "5400": "1h30m", "1h": "1h", "0": "0s"} {
+		d, err := parseDuration("--timeout", in)
+		if err != nil {
+			t.Errorf("parseDuration(%q): %v", in, err)
+			continue
+		}
+		if got := formatDuration(d); got != want {
+			t.Errorf("parseDuration(%q) shows as %q, want %q", in, got, want)
+		}
+	}
+}

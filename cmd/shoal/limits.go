@@ -55,6 +55,18 @@ func resolveLimits(f runFlags, cfg *config.Config) (limits, error) {
 	return l, nil
 }
 
+// formatDuration writes a duration as a user would: "2s", "30m", "1h30m".
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // parseDuration reads seconds ("30", "2.5") or a Go duration ("90s", "5m");

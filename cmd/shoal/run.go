@@ -164,7 +164,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	if limits.session > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, limits.session,
-			fmt.Errorf("Interrupted: session timeout of %v reached", limits.session))
+			fmt.Errorf("Interrupted: session timeout of %s reached", formatDuration(limits.session)))
 		defer cancel()
 	}
 	run, err := runner.Run(ctx, runner.Options{
