@@ -18,6 +18,7 @@ import (
 type crash struct {
 	worker, nodeid string
 	status         string // how the process ended, "" until known
+	endedByShoal   bool   // shoal killed it: its connection closed while it ran
 	// timeout > 0: the test ran past its timeout of this many seconds.
 	timeout float64
 	signal  int // on which shoal asked for the stacks
@@ -33,7 +34,7 @@ type crash struct {
 // describeCrash gathers what the worker left behind: its exit status if
 // known, the stacks it dumped at a timeout, the end of its output.
 func (r *runState) describeCrash(w *workerState, t *result.Test) *crash {
-	c := &crash{worker: w.id, nodeid: t.NodeID, output: crashOutput(w.log)}
+	c := &crash{worker: w.id, nodeid: t.NodeID, output: crashOutput(w.log), endedByShoal: w.endedByShoal}
 	c.stdout = readCaptured(r.capturedPrefix(w) + ".out")
 	c.stderr = readCaptured(r.capturedPrefix(w) + ".err")
 	if w.exited {
@@ -97,7 +98,7 @@ func (c *crash) text() string {
 	} else {
 		b.WriteString(c.message() + "\n")
 		if c.status != "" {
-			b.WriteString(c.status + statusNote(c.status) + "\n")
+			b.WriteString(c.status + c.statusNote() + "\n")
 		}
 	}
 	if c.stacks != "" {
@@ -141,11 +142,15 @@ func (c *crash) sections() [][2]string {
 }
 
 // statusNote explains a status whose cause is not obvious.
-func statusNote(status string) string {
-	if strings.HasPrefix(status, "signal 9 ") {
-		return "; nothing in shoal sent it: the kernel's out-of-memory killer ends processes this way (see dmesg)"
+func (c *crash) statusNote() string {
+	switch {
+	case !strings.HasPrefix(c.status, "signal 9 "):
+		return ""
+	case c.endedByShoal:
+		return "; shoal sent it: the worker's connection to shoal closed while the test ran " +
+			"(did the test close file descriptors it had not opened?)"
 	}
-	return ""
+	return "; nothing in shoal sent it: the kernel's out-of-memory killer ends processes this way (see dmesg)"
 }
 
 // formatSeconds writes 2 as "2" and 0.5 as "0.5".

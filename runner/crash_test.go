@@ -89,6 +89,13 @@ func TestCrashText(t *testing.T) {
 			has:     []string{"signal 9 (killed); ", "out-of-memory killer"},
 		},
 		{
+			name:    "killed by shoal",
+			crash:   crash{worker: "gw0", nodeid: "t.py::a", status: "signal 9 (killed)", endedByShoal: true},
+			message: "worker 'gw0' crashed while running 't.py::a'",
+			has:     []string{"signal 9 (killed); shoal sent it: the worker's connection to shoal closed"},
+			hasNot:  []string{"out-of-memory"},
+		},
+		{
 			name:    "captured output hides pytest's progress",
 			crash:   crash{worker: "gw0", nodeid: "t.py::a", status: "exit code 3", output: "t.py .", stderr: "boom"},
 			message: "worker 'gw0' crashed while running 't.py::a'",

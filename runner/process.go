@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"shoal/plugin"
 )
@@ -66,6 +67,33 @@ func killGroup(pid int) {
 	if pid > 0 {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
+}
+
+// processAlive tells whether a process runs: it exists and, where /proc
+// says, is not a zombie waiting to be reaped.
+func processAlive(pid int) bool {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) == 0 || fields[0] != "Z"
+}
+
+// exitsSoon tells whether a process whose connection closed is gone, or
+// goes within a moment: the connection closes as a dying process's files
+// do, a little before it becomes a zombie.
+func exitsSoon(pid int) bool {
+	for deadline := time.Now().Add(250 * time.Millisecond); processAlive(pid); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 // killGroupMembers ends every process of group pgid but its leader: what a

@@ -135,6 +135,9 @@ type workerState struct {
 	crashedTest *result.Test
 	crash       *crash
 	timer       *testTimer // the timeout of the test it runs now, if it has one
+	// endedByShoal: it still ran when its connection closed, and shoal
+	// ended it.
+	endedByShoal bool
 }
 
 // fileState is one test file of the session.
@@ -845,7 +848,9 @@ func (r *runState) crashed(w *workerState) {
 	w.outstanding = nil
 	r.queue.Drop(w.index)
 	r.queue.Requeue(rest)
-	// What the test started dies with it.
+	// What the test started dies with it; so does the worker if its
+	// connection closed while it lives on.
+	w.endedByShoal = !exitsSoon(w.pid)
 	killGroup(w.pid)
 	if w.timer != nil {
 		w.timer.timer.Stop()
