@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,6 +41,13 @@ type Config struct {
 	// ([tool.shoal.resources]): how many tests holding the key may run at
 	// once. Default: empty, every key has a limit of 1.
 	Resources map[string]int
+	// Timeout is how many seconds one test may run before shoal ends it
+	// (key "timeout"), a number ≥ 0. Default 0: no limit.
+	Timeout float64
+
+	// SessionTimeout is how many seconds the whole run may take before shoal
+	// interrupts it (key "session_timeout"), a number ≥ 0. Default 0: no limit.
+	SessionTimeout float64
 
 	// File is the pyproject.toml the settings were read from, for messages.
 	// Default "": no file.
@@ -80,16 +88,21 @@ func Find(dir string) (string, error) {
 // Load reads the [tool.shoal] table of the pyproject.toml at path. A path of
 // "" or a file without the table gives the defaults. Errors are *Error.
 func Load(path string) (*Config, error) {
-	c := Default()
 	if path == "" {
-		return c, nil
+		return Default(), nil
 	}
-	c.File = path
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot read the file", Err: err,
 			Hint: "hint: check that the file exists and is readable"}
 	}
+	return parse(path, data)
+}
+
+// parse is Load of the file at path holding data.
+func parse(path string, data []byte) (*Config, error) {
+	c := Default()
+	c.File = path
 	if err := decode(c, path, data, settings); err != nil {
 		return nil, err
 	}
@@ -103,6 +116,8 @@ var settings = []setting{
 	{key: "python", set: setPython},
 	{key: "workers", set: setWorkers},
 	{key: "fork", set: setFork},
+	{key: "timeout", set: seconds("timeout", func(c *Config) *float64 { return &c.Timeout })},
+	{key: "session_timeout", set: seconds("session_timeout", func(c *Config) *float64 { return &c.SessionTimeout })},
 	{key: "markers", sub: []setting{
 		{key: "isolation", set: setMarker("isolation")},
 		{key: "resource", set: setMarker("resource")},
@@ -186,4 +201,30 @@ func setFork(c *Config, v any) *Error {
 	}
 	c.Fork = b
 	return nil
+}
+
+// seconds sets a duration in seconds: an integer or a float, ≥ 0, where 0
+// means no limit.
+func seconds(key string, field func(c *Config) *float64) func(c *Config, v any) *Error {
+	const want = "a number of seconds ≥ 0 (0: no limit)"
+	return func(c *Config, v any) *Error {
+		var s float64
+		switch v := v.(type) {
+		case int64:
+			s = float64(v)
+		case float64:
+			s = v
+		case string:
+			e := wrongValue(want, v)
+			e.Hint = fmt.Sprintf("hint: write the seconds as a number, without quotes or units: %s = 300", key)
+			return e
+		default:
+			return wrongValue(want, v)
+		}
+		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+			return wrongValue(want, v)
+		}
+		*field(c) = s
+		return nil
+	}
 }

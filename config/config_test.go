@@ -56,6 +56,16 @@ func TestLoadValid(t *testing.T) {
 			want: Config{Python: ".venv/bin/python", Workers: "4", Fork: false},
 		},
 		{
+			name: "timeouts",
+			text: "[tool.shoal]\ntimeout = 300\nsession_timeout = 1.5\n",
+			want: Config{Fork: true, Timeout: 300, SessionTimeout: 1.5},
+		},
+		{
+			name: "no timeout",
+			text: "[tool.shoal]\ntimeout = 0\n",
+			want: Config{Fork: true},
+		},
+		{
 			name: "workers auto",
 			text: "[tool.shoal]\nworkers = \"auto\"\n",
 			want: Config{Workers: "auto", Fork: true},
@@ -212,7 +222,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			text: "[tool.shoal]\nworkers = 2\nnumprocesses = 4\n",
-			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, markers, resources`,
+			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources`,
 			key:  "numprocesses", line: 3, col: 1, hint: "spelling",
 		},
 		{
@@ -242,8 +252,32 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "first error in file order",
 			text: "[tool.shoal]\nzzz = 1\nfork = 1\naaa = 2\n",
-			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, markers, resources`,
+			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources`,
 			key:  "zzz", line: 2, col: 1, hint: "spelling",
+		},
+		{
+			name: "timeout quoted",
+			text: "[tool.shoal]\ntimeout = \"5m\"\n",
+			want: `FILE:2:11: [tool.shoal] timeout: expected a number of seconds ≥ 0 (0: no limit), got "5m"`,
+			key:  "timeout", line: 2, col: 11, hint: "timeout = 300",
+		},
+		{
+			name: "session timeout negative",
+			text: "[tool.shoal]\nsession_timeout = -1\n",
+			want: `FILE:2:19: [tool.shoal] session_timeout: expected a number of seconds ≥ 0 (0: no limit), got -1`,
+			key:  "session_timeout", line: 2, col: 19, hint: "remove the key",
+		},
+		{
+			name: "timeout infinite",
+			text: "[tool.shoal]\ntimeout = inf\n",
+			want: `FILE:2:11: [tool.shoal] timeout: expected a number of seconds ≥ 0 (0: no limit), got a float`,
+			key:  "timeout", line: 2, col: 11, hint: "remove the key",
+		},
+		{
+			name: "timeout a boolean",
+			text: "[tool.shoal]\ntimeout = true\n",
+			want: `FILE:2:11: [tool.shoal] timeout: expected a number of seconds ≥ 0 (0: no limit), got a boolean`,
+			key:  "timeout", line: 2, col: 11, hint: "remove the key",
 		},
 		{
 			name: "key in an inline table",

@@ -11,21 +11,23 @@ import (
 	"time"
 )
 
-// TestWorkerCrash runs the crash suite, where test_exit calls os._exit(3)
-// and test_segfault dereferences NULL, each after starting a child process
-// that would outlive it. Plain pytest would die with them, so the table is
-// here: those two fail as crashes whose reports say how the worker ended,
-// everything else passes, the crashed workers are replaced, and no process
-// of the run is left afterwards.
+// TestWorkerCrash runs the crash suite, where test_exit calls os._exit(3),
+// test_segfault dereferences NULL and test_killed gets SIGKILL, as from the
+// out-of-memory killer, each after starting a child process that would
+// outlive it. Plain pytest would die with them, so the table is here: those
+// three fail as crashes whose reports say how the worker ended and what the
+// test printed, everything else passes, the crashed workers are replaced,
+// and no process of the run is left afterwards.
 func TestWorkerCrash(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	// What each crash report must say of how its worker ended.
-	crashing := map[string]string{
-		"test_crash.py::test_exit":     "exit code 3",
-		"test_crash.py::test_segfault": "signal 11",
+	crashing := map[string][]string{
+		"test_crash.py::test_exit":     {"exit code 3"},
+		"test_crash.py::test_segfault": {"signal 11", "Fatal Python error: Segmentation fault", "test_crash.py\", line 38 in test_segfault"},
+		"test_crash.py::test_killed":   {"signal 9", "out-of-memory killer"},
 	}
-	const total = 17
+	const total = 18
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
@@ -37,7 +39,7 @@ func TestWorkerCrash(t *testing.T) {
 			if sh.code != 1 || sh.record == nil {
 				t.Fatalf("shoal should exit 1 and write its record:\n%s", sh.output)
 			}
-			if got, want := summaryLine(sh.stdout), fmt.Sprintf("2 failed, %d passed", total-2); got != want {
+			if got, want := summaryLine(sh.stdout), fmt.Sprintf("3 failed, %d passed", total-3); got != want {
 				t.Errorf("summary line is %q, want %q", got, want)
 			}
 			outcomes := sh.record.outcomes(t)
@@ -45,7 +47,7 @@ func TestWorkerCrash(t *testing.T) {
 				t.Errorf("the record has %d tests, want %d:\n%s", len(outcomes), total, sh.output)
 			}
 			for _, rt := range sh.record.Tests {
-				status, crashed := crashing[rt.NodeID]
+				says, crashed := crashing[rt.NodeID]
 				if !crashed {
 					if rt.Outcome != "passed" || rt.Crashed {
 						t.Errorf("%s: outcome %s, crashed %v; want passed, not crashed", rt.NodeID, rt.Outcome, rt.Crashed)
@@ -58,8 +60,18 @@ func TestWorkerCrash(t *testing.T) {
 				if !strings.Contains(rt.Message, "crashed while running") || !strings.Contains(rt.Message, rt.NodeID) {
 					t.Errorf("%s: message %q should say its worker crashed while running it", rt.NodeID, rt.Message)
 				}
-				if !strings.Contains(rt.Longrepr, status) {
-					t.Errorf("%s: the crash report should say how its worker ended, %q:\n%s", rt.NodeID, status, rt.Longrepr)
+				for _, s := range says {
+					if !strings.Contains(rt.Longrepr, s) {
+						t.Errorf("%s: the crash report should say %q:\n%s", rt.NodeID, s, rt.Longrepr)
+					}
+				}
+				if rt.NodeID == "test_crash.py::test_exit" {
+					// What the test printed before it died, kept by the worker.
+					out := rt.section("Captured stdout until the worker crashed")
+					errOut := rt.section("Captured stderr until the worker crashed")
+					if out != "about to exit\n" || errOut != "exiting with 3\n" {
+						t.Errorf("%s: captured output %q and %q, want what it printed", rt.NodeID, out, errOut)
+					}
 				}
 			}
 			for id := range crashing {
@@ -73,12 +85,54 @@ func TestWorkerCrash(t *testing.T) {
 			for _, w := range sh.record.Workers {
 				restarts += w.Restarts
 			}
-			if restarts < 1 || restarts > 2 {
-				t.Errorf("workers restarted %d times in all, want 1 or 2: %+v", restarts, sh.record.Workers)
+			if restarts < 2 || restarts > 3 {
+				t.Errorf("workers restarted %d times in all, want 2 or 3: %+v", restarts, sh.record.Workers)
 			}
 			checkMode(t, mode, sh)
 			if strings.Contains(sh.stderr, "panic:") {
 				t.Errorf("shoal crashed:\n%s", sh.stderr)
+			}
+		})
+	}
+}
+
+// TestMaxWorkerRestart: with --max-worker-restart 0 the first crash stops
+// the run, with a message saying so; the tests that finished keep their
+// results and the rest are listed as not run.
+func TestMaxWorkerRestart(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copySuite(t, "crash")
+			sh := runShoal(t, dir, shoalCall{mode: mode, flags: []string{"--max-worker-restart", "0"}, args: []string{dir}})
+			checkNoneLeft(t, dir)
+			if sh.code != 2 || sh.record == nil {
+				t.Fatalf("shoal should exit 2 and write its record:\n%s", sh.output)
+			}
+			const reason = "maximum crashed workers reached: 0 (--max-worker-restart)"
+			if got := stopReasons(sh.stdout); len(got) != 1 || got[0] != reason {
+				t.Errorf("stop reasons %q, want %q", got, reason)
+			}
+			crashed := 0
+			for _, rt := range sh.record.Tests {
+				switch {
+				case rt.Crashed:
+					crashed++
+				case rt.Outcome != "passed":
+					t.Errorf("%s: %s, want passed", rt.NodeID, rt.Outcome)
+				}
+			}
+			// The other worker may crash too before it hears that the run stops.
+			if crashed < 1 || crashed > 2 {
+				t.Errorf("%d crashed tests, want 1 or 2", crashed)
+			}
+			if n := len(sh.record.Tests) + len(sh.record.NotRun); n != 18 || len(sh.record.NotRun) == 0 {
+				t.Errorf("%d tests ran and %d did not; want some not run and 18 in all", len(sh.record.Tests), len(sh.record.NotRun))
+			}
+			if !strings.Contains(sh.stdout, fmt.Sprintf("%d tests did not run", len(sh.record.NotRun))) {
+				t.Errorf("the summary does not say how many tests did not run:\n%s", sh.stdout)
 			}
 		})
 	}

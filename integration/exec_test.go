@@ -176,6 +176,8 @@ type record struct {
 	StartMode     string            `json:"start_mode"`
 	Tests         []recordTest      `json:"tests"`
 	NotRun        []string          `json:"not_run"`
+	Killed        []string          `json:"killed"`
+	Stopped       string            `json:"stopped"`
 	Workers       []recordWorker    `json:"workers"`
 	Summary       map[string]int    `json:"summary"`
 	CollectErrors []json.RawMessage `json:"collect_errors"`
@@ -195,6 +197,18 @@ type recordTest struct {
 	Exclusive bool     `json:"exclusive"`
 	Locks     []string `json:"locks"`
 	Slots     int      `json:"slots"`
+	// Sections is the test's captured output: [name, text] pairs.
+	Sections [][2]string `json:"sections"`
+}
+
+// section is the text of the test's captured output section called name.
+func (rt recordTest) section(name string) string {
+	for _, s := range rt.Sections {
+		if s[0] == name {
+			return s[1]
+		}
+	}
+	return ""
 }
 
 type recordWorker struct {
@@ -230,15 +244,19 @@ func runShoal(t *testing.T, dir string, c shoalCall) shoalRun {
 		c.termGrace = termGrace
 	}
 	rec := filepath.Join(t.TempDir(), "record.json")
+	run := shoalRun{output: execute(t, dir, c.env, c.hangAfter, c.termGrace, shoalBin, shoalArgs(c, rec)...)}
+	run.record = readRecord(t, rec)
+	checkHang(t, run, c)
+	return run
+}
+
+// shoalArgs is shoal's command line for c, writing its record to rec.
+func shoalArgs(c shoalCall, rec string) []string {
 	argv := []string{"run", "-n", "2", "--python", python, "--report-json", rec}
 	argv = append(argv, c.mode.flags...)
 	argv = append(argv, c.flags...)
 	argv = append(argv, "--", "-p", "no:cacheprovider")
-	argv = append(argv, c.args...)
-	run := shoalRun{output: execute(t, dir, c.env, c.hangAfter, c.termGrace, shoalBin, argv...)}
-	run.record = readRecord(t, rec)
-	checkHang(t, run, c)
-	return run
+	return append(argv, c.args...)
 }
 
 // privateTmp is a fresh directory for a run's TMPDIR. pytest keeps only the

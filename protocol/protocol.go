@@ -62,6 +62,12 @@ type Message struct {
 	// bye: tests it was sent but did not run, as file, position pairs
 	Unrun []int `json:"unrun,omitempty"`
 
+	// timer: the test F, P starts at Start and may run for Seconds; at the
+	// end of them the worker dumps its threads' stacks on DumpSignal. Sent
+	// only for tests that have a timeout.
+	Seconds    float64 `json:"s,omitempty"`
+	DumpSignal int     `json:"sig,omitempty"`
+
 	// exited (from the zygote)
 	Status *ExitStatus `json:"status,omitempty"`
 
@@ -338,6 +344,12 @@ type WorkerSpec struct {
 	UID      string `json:"uid"`
 	Basetemp string `json:"basetemp"`
 	Log      string `json:"log"`
+	// Stacks is the file a worker dumps its threads' stacks into when a
+	// test runs past its timeout.
+	Stacks string `json:"stacks,omitempty"`
+	// Captured is where a worker keeps what the running test captured on
+	// fds 1 and 2: Captured+".out" and Captured+".err".
+	Captured string `json:"captured,omitempty"`
 }
 
 // Encode writes one command as a line.

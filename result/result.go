@@ -56,6 +56,9 @@ type Test struct {
 	Durations []float64
 	// Crashed is set when the worker died while running this test.
 	Crashed bool
+	// Killed is set when the test was running as the run was halted and
+	// shoal ended its worker: it did not finish, so it counts as not run.
+	Killed bool
 }
 
 // Ran tells whether the test has finished (its reports arrived or it crashed).
@@ -149,7 +152,11 @@ type Run struct {
 	Stopped string
 	// Interrupted runs exit 2 (collection errors, Ctrl-C); --maxfail does not.
 	Interrupted bool
-	ExitCode    int
+	// Halted says the run was cut short from outside its tests: a signal,
+	// the session timeout, too many crashed workers. Its summary then says
+	// what did not run.
+	Halted   bool
+	ExitCode int
 }
 
 // KnownTypes are the categories pytest names first in its closing line, in order.

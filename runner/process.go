@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"shoal/plugin"
 )
@@ -19,6 +21,9 @@ func (r *runState) pytestCommand(mode string, stdout, stderr io.Writer, extraEnv
 	cmd.Dir = r.opts.Dir
 	env := withPythonPath(r.opts.Env, r.opts.PluginDir)
 	env = append(env, "SHOAL_MODE="+mode, "SHOAL_SOCKET="+r.socket)
+	if r.opts.Timeout > 0 {
+		env = append(env, "SHOAL_TIMEOUT="+formatSeconds(r.opts.Timeout))
+	}
 	cmd.Env = append(env, extraEnv...)
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
@@ -38,7 +43,7 @@ func withPythonPath(env []string, dir string) []string {
 			}
 			continue
 		}
-		if strings.HasPrefix(kv, "SHOAL_MODE=") || strings.HasPrefix(kv, "SHOAL_SOCKET=") {
+		if isRunVariable(kv) {
 			continue
 		}
 		out = append(out, kv)
@@ -46,10 +51,70 @@ func withPythonPath(env []string, dir string) []string {
 	return append(out, "PYTHONPATH="+path)
 }
 
+// isRunVariable tells the variables shoal sets for its own pytest processes
+// (a shoal run inside a test must not inherit its parent's).
+func isRunVariable(kv string) bool {
+	for _, p := range []string{"SHOAL_MODE=", "SHOAL_SOCKET=", "SHOAL_TIMEOUT=", "SHOAL_STACKS=", "SHOAL_CAPTURED="} {
+		if strings.HasPrefix(kv, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // killGroup ends a process group; a group that is already gone is no error.
 func killGroup(pid int) {
 	if pid > 0 {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+}
+
+// processAlive tells whether a process runs: it exists and, where /proc
+// says, is not a zombie waiting to be reaped.
+func processAlive(pid int) bool {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) == 0 || fields[0] != "Z"
+}
+
+// exitsSoon tells whether a process whose connection closed is gone, or
+// goes within a moment: the connection closes as a dying process's files
+// do, a little before it becomes a zombie.
+func exitsSoon(pid int) bool {
+	for deadline := time.Now().Add(250 * time.Millisecond); processAlive(pid); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
+// killGroupMembers ends every process of group pgid but its leader: what a
+// test started, while its worker lives on.
+func killGroupMembers(pgid int) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == pgid {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold anything but ')'.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
 }
 

@@ -43,6 +43,12 @@ type Options struct {
 	// CollectOnly collects the whole suite in the session process and
 	// returns it without starting a worker or running a test.
 	CollectOnly bool
+	// Timeout is how many seconds one test may run where its timeout
+	// marker does not say otherwise; 0 means no limit.
+	Timeout float64
+	// Abort, once closed, ends every process of the run at once (a second
+	// Ctrl-C); the run still returns what it has.
+	Abort <-chan struct{}
 }
 
 // Planner makes the scheduler's input once the suite is collected. owners
@@ -102,6 +108,8 @@ type event struct {
 	msgs []*protocol.Message
 	err  error // the connection ended
 	exit *exitEvent
+	// timer is a test's timeout clock going off.
+	timer *testTimer
 }
 
 type exitEvent struct {
@@ -136,6 +144,11 @@ type workerState struct {
 	exited      bool
 	status      string
 	crashedTest *result.Test
+	crash       *crash
+	timer       *testTimer // the timeout of the test it runs now, if it has one
+	// endedByShoal: it still ran when its connection closed, and shoal
+	// ended it.
+	endedByShoal bool
 }
 
 // fileState is one test file of the session.
@@ -179,6 +192,9 @@ type runState struct {
 	killAt    <-chan time.Time
 	// collectedOnly: a CollectOnly run has what it came for.
 	collectedOnly bool
+	// killed: the run ended every process it started (an interrupt's
+	// grace ran out, or a second one came).
+	killed bool
 }
 
 func now() float64 { return float64(time.Now().UnixNano()) / 1e9 }
@@ -270,6 +286,7 @@ const coalesce = 2 * time.Millisecond
 
 func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 	interrupted := ctx.Done()
+	abort := r.opts.Abort
 	for {
 		if r.finished() {
 			return r.finish()
@@ -277,10 +294,13 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 		select {
 		case <-interrupted:
 			interrupted = nil
-			r.interrupt("KeyboardInterrupt")
+			r.interrupt(interruptReason(ctx))
+		case <-abort:
+			abort = nil
+			r.abort()
 		case <-r.killAt:
 			r.killAt = nil
-			r.killAll()
+			r.graceOver()
 		case ev := <-r.events:
 			if err := r.handle(ev); err != nil {
 				return r.run, err
@@ -322,6 +342,9 @@ func (r *runState) dispatch(ev event) error {
 	switch {
 	case ev.exit != nil:
 		return r.onExit(ev.exit)
+	case ev.timer != nil:
+		r.onTimerExpired(ev.timer)
+		return nil
 	case ev.err != nil:
 		return r.onClosed(ev.conn, ev.err)
 	}
@@ -353,7 +376,10 @@ func (r *runState) onMessage(c *conn, m *protocol.Message) error {
 			r.workerExited(w, exitStatusText(m.Status))
 		}
 	case "done":
+		r.lateForTimeout(c.worker, m)
 		return r.onDone(c.worker, m)
+	case "timer":
+		r.onTimer(c.worker, m)
 	case "warning":
 		r.run.Warnings = append(r.run.Warnings, result.Warning{
 			NodeID: m.NodeID, When: m.When, Message: m.Text, Category: m.Category,
@@ -688,7 +714,8 @@ func (r *runState) spec(w *workerState, basetemp string) protocol.WorkerSpec {
 	if basetemp != "" {
 		bt = filepath.Join(basetemp, "popen-"+w.id)
 	}
-	return protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt, Log: w.log}
+	return protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt, Log: w.log, Stacks: r.stacksFile(w),
+		Captured: r.capturedPrefix(w)}
 }
 
 func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
@@ -702,6 +729,8 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 		fmt.Sprintf("SHOAL_WORKER_COUNT=%d", spec.Count),
 		"PYTEST_XDIST_TESTRUNUID="+r.uid,
 		"SHOAL_BASETEMP="+spec.Basetemp,
+		"SHOAL_STACKS="+spec.Stacks,
+		"SHOAL_CAPTURED="+spec.Captured,
 	)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start worker %s with %s: %w", w.id, r.opts.Python, err)
@@ -817,8 +846,10 @@ func (r *runState) stop(reason string, interrupted bool) {
 
 func (r *runState) interrupt(reason string) {
 	r.stop(reason, true)
+	// Also after --maxfail: the reason for stopping is now the interrupt.
+	r.run.Stopped, r.run.Interrupted, r.run.Halted = reason, true, true
 	if r.sched == nil {
-		r.killAll()
+		r.killEverything()
 		return
 	}
 	r.killAt = time.After(r.opts.Grace)
@@ -834,7 +865,11 @@ func (r *runState) onClosed(c *conn, err error) error {
 	}
 	w.ended = true
 	if len(w.collecting) > 0 {
-		r.crashedCollecting(w)
+		if r.stopping {
+			w.collecting = nil // nothing more runs: what it collected no longer matters
+		} else {
+			r.crashedCollecting(w)
+		}
 	}
 	if len(w.outstanding) > 0 {
 		r.crashed(w)
@@ -849,9 +884,15 @@ func (r *runState) onClosed(c *conn, err error) error {
 func (r *runState) onExit(e *exitEvent) error {
 	if e.worker == "" {
 		r.sessionUp = false
+		if r.run.Halted && (r.session == nil || r.files == nil) {
+			// Interrupted before the suite was known: a run of nothing.
+			r.files = []fileState{}
+			return nil
+		}
 		if r.session == nil || r.files == nil {
 			return r.passthrough(e)
 		}
+		r.forksLost()
 		return nil
 	}
 	if w := r.byPID[e.pid]; w != nil {
@@ -865,8 +906,10 @@ func (r *runState) onExit(e *exitEvent) error {
 func (r *runState) workerExited(w *workerState, status string) {
 	w.exited = true
 	w.status = status
-	if t := w.crashedTest; t != nil && len(t.Reports) > 0 {
-		t.Reports[0].LongRepr += "\n" + status
+	if t := w.crashedTest; t != nil && len(t.Reports) > 0 && w.crash != nil {
+		// The status came after the report: say it in its place.
+		w.crash.status = status
+		t.Reports[0].LongRepr = w.crash.text()
 	}
 	if w.conn == nil && !w.ended {
 		// It died before it ever connected: no connection will close.
@@ -882,28 +925,52 @@ func (r *runState) workerExited(w *workerState, status string) {
 func (r *runState) crashed(w *workerState) {
 	t := r.run.Tests[w.outstanding[0]]
 	w.outstanding = nil
+	// What the test started dies with it; so does the worker if its
+	// connection closed while it lives on.
+	w.endedByShoal = !exitsSoon(w.pid)
+	killGroup(w.pid)
+	if w.timer != nil {
+		w.timer.timer.Stop()
+	}
+	if r.killed {
+		// shoal ended it for an interrupt: the test did not finish.
+		t.Worker, t.Killed = w.id, true
+		return
+	}
+	if r.timeoutCasualty(w, t) {
+		// It had only just started: it runs again, on another worker.
+		_ = os.Remove(r.stacksFile(w))
+		r.sched.Lost(w.index)
+		if !r.stopping {
+			r.replace(w)
+		}
+		return
+	}
 	r.sched.Crashed(w.index)
-	msg := fmt.Sprintf("worker '%s' crashed while running '%s'", w.id, t.NodeID)
-	text := msg
-	if w.exited {
-		text += "\n" + w.status
-	}
-	if out := tail(w.log, 30); out != "" {
-		text += "\n\nlast lines of its output:\n" + out
-	}
+	c := r.describeCrash(w, t)
+	msg := c.message()
 	t.Worker = w.id
 	t.Crashed = true
 	t.Reports = []protocol.Report{{
 		When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED",
-		LongRepr: text, Crash: &msg,
+		LongRepr: c.text(), Crash: &msg, Sections: c.sections(),
 	}}
 	w.crashedTest = t
+	w.crash = c
+	// Its replacement starts an empty log: what this one wrote is in the report.
+	_ = os.Truncate(w.log, 0)
 	r.obs.TestDone(r.run, t)
 	r.failures++
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
 		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
 	}
 	if r.stopping || r.sched.Left() == 0 {
+		return
+	}
+	if c.timeout > 0 {
+		// A test that hangs is not a worker that crashes: it does not
+		// count against --max-worker-restart.
+		r.replace(w)
 		return
 	}
 	r.restart(w)
@@ -931,11 +998,20 @@ func (r *runState) crashedCollecting(w *workerState) {
 }
 
 func (r *runState) restart(old *workerState) {
+	if r.killed {
+		return
+	}
 	if r.restarts >= r.opts.MaxWorkerRestart {
-		r.stop(fmt.Sprintf("maximum crashed workers reached: %d", r.restarts), true)
+		r.stop(fmt.Sprintf("maximum crashed workers reached: %d (--max-worker-restart)", r.restarts), true)
+		r.run.Halted = true
 		return
 	}
 	r.restarts++
+	r.replace(old)
+}
+
+// replace starts a new worker in place of one that ended.
+func (r *runState) replace(old *workerState) {
 	w := &workerState{id: old.id, index: old.index, log: old.log}
 	r.workers[w.id] = w
 	for k, o := range r.order {
@@ -973,6 +1049,7 @@ func (r *runState) passthrough(e *exitEvent) error {
 }
 
 func (r *runState) finish() (*result.Run, error) {
+	r.awaitStatuses(2 * time.Second)
 	if r.session != nil && r.sessionUp {
 		r.session.send(protocol.Command{T: "exit"})
 		r.waitSession(10 * time.Second)

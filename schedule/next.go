@@ -333,7 +333,7 @@ func (s *Scheduler) hasOtherPlain(g int) bool {
 func (s *Scheduler) takeFrom(seg *segment) int {
 	i := seg.items[0]
 	seg.items = seg.items[1:]
-	seg.work -= s.expected(i)
+	s.addWork(seg, i, -1)
 	return i
 }
 
@@ -354,7 +354,7 @@ func (s *Scheduler) releaseWarmup(g int) {
 		return
 	}
 	delete(s.warmup, g)
-	s.segs = append(s.segs, &segment{group: g, items: []int{i}, work: s.expected(i)})
+	s.segs = append(s.segs, s.newSegment(g, []int{i}))
 }
 
 // takeSpecial takes the longest test with locks or slots that w may hold now.
@@ -448,7 +448,7 @@ func (s *Scheduler) untouched(w int, busy bool) *segment {
 	return best
 }
 
-func (s *Scheduler) cost(seg *segment) float64 { return s.setup(seg.group) + seg.work }
+func (s *Scheduler) cost(seg *segment) float64 { return s.setup(seg.group) + s.work(seg) }
 
 // split cuts the file with the most work left in two and returns the back
 // half, when doing half elsewhere, set-up included, ends sooner, or always
@@ -456,7 +456,7 @@ func (s *Scheduler) cost(seg *segment) float64 { return s.setup(seg.group) + seg
 func (s *Scheduler) split(force bool) *segment {
 	var best *segment
 	for _, seg := range s.segs {
-		if len(seg.items) > 0 && (best == nil || seg.work > best.work) {
+		if len(seg.items) > 0 && (best == nil || s.work(seg) > s.work(best)) {
 			best = seg
 		}
 	}
@@ -465,16 +465,16 @@ func (s *Scheduler) split(force bool) *segment {
 	}
 	setup := s.setup(best.group)
 	if len(best.items) == 1 {
-		if best.work <= setup && !force {
+		if s.work(best) <= setup && !force {
 			return nil
 		}
 		return s.cut(best, 0)
 	}
-	if best.work/2 <= setup && !force {
+	if s.work(best)/2 <= setup && !force {
 		return nil
 	}
 	acc, k := 0.0, len(best.items)
-	for k > 1 && acc+s.expected(best.items[k-1]) <= best.work/2 {
+	for k > 1 && acc+s.expected(best.items[k-1]) <= s.work(best)/2 {
 		k--
 		acc += s.expected(best.items[k])
 	}
@@ -486,12 +486,12 @@ func (s *Scheduler) split(force bool) *segment {
 
 // cut moves seg's items from k on into a new, started segment.
 func (s *Scheduler) cut(seg *segment, k int) *segment {
-	back := &segment{group: seg.group, items: append([]int(nil), seg.items[k:]...), started: true}
-	seg.items = seg.items[:k]
+	back := s.newSegment(seg.group, append([]int(nil), seg.items[k:]...))
+	back.started = true
 	for _, i := range back.items {
-		back.work += s.expected(i)
+		s.addWork(seg, i, -1)
 	}
-	seg.work -= back.work
+	seg.items = seg.items[:k]
 	s.segs = append(s.segs, back)
 	return back
 }

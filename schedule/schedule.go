@@ -116,8 +116,32 @@ type worker struct {
 type segment struct {
 	group   int
 	items   []int
-	work    float64 // expected seconds of items
+	known   float64 // expected seconds of its measured items
+	unknown int     // items nobody measured: they cost what the run learns
 	started bool
+}
+
+func (s *Scheduler) newSegment(group int, items []int) *segment {
+	seg := &segment{group: group, items: items}
+	for _, i := range items {
+		s.addWork(seg, i, 1)
+	}
+	return seg
+}
+
+// addWork counts test i in or (sign -1) out of seg's work.
+func (s *Scheduler) addWork(seg *segment, i int, sign float64) {
+	if s.tests[i].Known {
+		seg.known += sign * s.tests[i].Seconds
+	} else {
+		seg.unknown += int(sign)
+	}
+}
+
+// work is the expected seconds of seg's items, with what the run has
+// learnt so far for those nobody measured.
+func (s *Scheduler) work(seg *segment) float64 {
+	return seg.known + float64(seg.unknown)*s.learnt
 }
 
 // block is one worker running one group's exclusive tests while all others wait.
@@ -194,7 +218,7 @@ func (s *Scheduler) plan() {
 				order = append(order, g)
 			}
 			g.items = append(g.items, i)
-			g.work += s.expected(i)
+			s.addWork(g, i, 1)
 		}
 	}
 	for g, seg := range byGroup {
@@ -202,7 +226,7 @@ func (s *Scheduler) plan() {
 			k := s.shortest(seg.items)
 			s.warmup[g] = seg.items[k]
 			seg.items = append(seg.items[:k], seg.items[k+1:]...)
-			seg.work -= s.expected(s.warmup[g])
+			s.addWork(seg, s.warmup[g], -1)
 		}
 	}
 	order = append(order, s.extractLong(order)...)
@@ -235,8 +259,8 @@ func (s *Scheduler) extractLong(order []*segment) []*segment {
 		for _, i := range seg.items {
 			d := s.expected(i)
 			if s.tests[i].Known && d > share/16 && d > 4*s.setup(seg.group) && len(seg.items) > 1 {
-				out = append(out, &segment{group: seg.group, items: []int{i}, work: d})
-				seg.work -= d
+				out = append(out, s.newSegment(seg.group, []int{i}))
+				s.addWork(seg, i, -1)
 				continue
 			}
 			kept = append(kept, i)
@@ -327,12 +351,19 @@ func (s *Scheduler) Done(w, i int, seconds, now float64) {
 
 // Crashed forgets worker w's tests after it died running the first of them:
 // that one is over, the others go back to be handed out again.
-func (s *Scheduler) Crashed(w int) {
+func (s *Scheduler) Crashed(w int) { s.takeBack(w, 1) }
+
+// Lost gives every test worker w held back to be handed out again: it was
+// ended for another test's sake before it could run them.
+func (s *Scheduler) Lost(w int) { s.takeBack(w, 0) }
+
+// takeBack forgets w's tests, handing out again those from position from on.
+func (s *Scheduler) takeBack(w, from int) {
 	wk := &s.workers[w]
 	if len(wk.queue) == 0 {
 		return
 	}
-	rest := append([]int(nil), wk.queue[1:]...)
+	rest := append([]int(nil), wk.queue[min(from, len(wk.queue)):]...)
 	for _, i := range append([]int(nil), wk.queue...) {
 		s.remove(w, i)
 	}
@@ -351,10 +382,7 @@ func (s *Scheduler) Crashed(w int) {
 		s.left++
 	}
 	if len(plain) > 0 {
-		seg := &segment{group: s.tests[plain[0]].Group, items: plain}
-		for _, i := range plain {
-			seg.work += s.expected(i)
-		}
+		seg := s.newSegment(s.tests[plain[0]].Group, plain)
 		s.segs = append([]*segment{seg}, s.segs...)
 	}
 	if s.heavy != nil && s.heavy.worker == w {

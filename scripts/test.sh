@@ -12,3 +12,7 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
+# A few seconds of fuzzing on every run: the decoder of the plugin's messages
+# and the pyproject.toml loader must turn any input into a result or an error.
+go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 3s ./protocol/
+go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 3s ./config/

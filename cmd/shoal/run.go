@@ -27,11 +27,15 @@ import (
 )
 
 type runFlags struct {
-	workers    string
-	python     string
-	reportJSON string
-	noFork     bool
-	sched      scheduleFlags
+	workers          string
+	python           string
+	reportJSON       string
+	noFork           bool
+	timeout          string
+	sessionTimeout   string
+	maxWorkerRestart string
+	interruptGrace   string
+	sched            scheduleFlags
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
@@ -72,6 +76,10 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
+	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none); a timeout(seconds) marker overrides it")
+	fl.StringVar(&f.sessionTimeout, "session-timeout", "", "interrupt the run when it takes longer than this, as Ctrl-C does (default: [tool.shoal] session_timeout, else none)")
+	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
+	fl.StringVar(&f.interruptGrace, "interrupt-grace", "10s", "after Ctrl-C, how long running tests may finish before shoal ends them")
 	addSuiteFlags(cmd, &f)
 	return cmd
 }
@@ -182,6 +190,10 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		return err
 	}
 	defer s.history.close()
+	limits, err := resolveLimits(f, s.cfg)
+	if err != nil {
+		return err
+	}
 	choice := s.choice
 	width, color := terminalShape(stdout)
 	term := terminal.New(stdout, width, color, func(run *result.Run) []string {
@@ -192,8 +204,15 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	if color {
 		env = append(env, "SHOAL_COLOR=1")
 	}
+	if limits.session > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, limits.session,
+			fmt.Errorf("Interrupted: session timeout of %s reached", formatDuration(limits.session)))
+		defer cancel()
+	}
 	opts := s.options(args, env)
 	opts.Fork = opts.Fork && !f.noFork
+	opts.MaxWorkerRestart, opts.Timeout, opts.Grace, opts.Abort = limits.maxRestart, limits.test.Seconds(), limits.grace, abortOf(ctx)
 	run, err := runner.Run(ctx, opts, term)
 	var pass *runner.Passthrough
 	if errors.As(err, &pass) {

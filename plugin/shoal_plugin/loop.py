@@ -23,7 +23,7 @@ import select
 import time
 from pathlib import Path
 
-from shoal_plugin import configure, reports
+from shoal_plugin import configure, reports, timeout
 
 def take_identity(spec):
     """The environment pytest-xdist gives its workers."""
@@ -51,7 +51,7 @@ def become(config, spec):
 
 
 class Loop:
-    def __init__(self, session, chan, inventory):
+    def __init__(self, session, chan, inventory, stacks=""):
         self.session = session
         self.inventory = inventory
         self.config = session.config
@@ -63,8 +63,10 @@ class Loop:
         self.gated = False
         self.waiting = False
         self.reports = []
+        self.timer = timeout.Timer(chan, stacks, timeout.DEFAULT)
         self.config.pluginmanager.register(self, "shoal-loop")
         self.config.pluginmanager.register(inventory, "shoal-inventory")
+        self.config.pluginmanager.register(self.timer, "shoal-timer")
 
     # pytest hooks, registered on this object while the loop runs
     def pytest_runtest_logreport(self, report):
@@ -151,11 +153,13 @@ class Loop:
                 break
         self.config.pluginmanager.unregister(self, "shoal-loop")
         self.config.pluginmanager.unregister(self.inventory, "shoal-inventory")
+        self.config.pluginmanager.unregister(self.timer, "shoal-timer")
         unrun = ([held] if held is not None else []) + list(self.queue)
         self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
 
     def _run_one(self, ref, item, nextitem):
         self.reports = []
+        self.timer.start(ref, item)
         start, cpu = time.time(), time.process_time()
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         stop, cpu = time.time(), time.process_time() - cpu

@@ -7,6 +7,7 @@ forking and spawning from the thread count reported here: a process with more
 than one thread cannot fork safely.
 """
 
+import faulthandler
 import gc
 import os
 import platform
@@ -17,7 +18,7 @@ import threading
 import pluggy
 import pytest
 
-from shoal_plugin import channel, collect, configure, loop, marks, reports
+from shoal_plugin import capture, channel, collect, configure, loop, marks, reports, timeout
 
 __all__ = [
     "pytest_cmdline_main",
@@ -45,6 +46,7 @@ def pytest_configure(config):
     configure.take_over_reporting(config)
     configure.register_fixtures(config)
     marks.register(config)
+    timeout.register_marker(config)
 
 
 def _header(config):
@@ -198,14 +200,26 @@ def _run_forked_worker(session, spec):
         # Children would otherwise share the zygote's capture files.
         capman.stop_global_capturing()
     _redirect_output(spec["log"])
+    _faults_to_log()
     if capman is not None:
         capman.start_global_capturing()
         capman.suspend_global_capture()
+    capture.keep(config, spec.get("captured", ""))
     loop.become(config, spec)
     chan = channel.connect()
     channel.forget_environment()
     chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid()})
-    loop.Loop(session, chan, _state["inventory"]).run()
+    loop.Loop(session, chan, _state["inventory"], stacks=spec.get("stacks", "")).run()
+
+
+def _faults_to_log():
+    """Send faulthandler's reports (a segfault's stacks) to this worker's log.
+
+    pytest points faulthandler at a copy of the session's stderr; shoal shows
+    the end of a worker's log when it crashes.
+    """
+    if faulthandler.is_enabled():
+        faulthandler.enable(file=os.dup(2), all_threads=True)
 
 
 def _redirect_output(path):

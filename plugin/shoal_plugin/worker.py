@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from shoal_plugin import channel, collect, configure, loop, marks
+from shoal_plugin import capture, channel, collect, configure, loop, marks, timeout
 
 __all__ = [
     "pytest_cmdline_main",
@@ -32,6 +32,8 @@ def _spec():
         "count": int(os.environ["SHOAL_WORKER_COUNT"]),
         "uid": os.environ.get("PYTEST_XDIST_TESTRUNUID", ""),
         "basetemp": os.environ.get("SHOAL_BASETEMP", ""),
+        "stacks": os.environ.get("SHOAL_STACKS", ""),
+        "captured": os.environ.get("SHOAL_CAPTURED", ""),
     }
 
 
@@ -40,6 +42,7 @@ def pytest_configure(config):
     configure.take_over_reporting(config)
     configure.register_fixtures(config)
     marks.register(config)
+    timeout.register_marker(config)
     loop.take_identity(_spec())
 
 
@@ -59,6 +62,8 @@ def pytest_collection(session):
 def pytest_runtestloop(session):
     configure.drop_cache_writers(session.config)
     inv = _state["inventory"]
+    spec = _spec()
+    capture.keep(session.config, spec["captured"])
     chan = channel.connect()
     channel.forget_environment()
     chan.send(
@@ -70,5 +75,5 @@ def pytest_runtestloop(session):
             "digest": inv.digest(),
         }
     )
-    loop.Loop(session, chan, inv).run()
+    loop.Loop(session, chan, inv, stacks=spec["stacks"]).run()
     return True

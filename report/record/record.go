@@ -19,19 +19,22 @@ const Version = 1
 
 // Record is the file's top level.
 type Record struct {
-	Version       int            `json:"version"`
-	ExitCode      int            `json:"exit_code"`
-	Start         float64        `json:"start"`
-	Stop          float64        `json:"stop"`
-	Duration      float64        `json:"duration"`
-	Rootdir       string         `json:"rootdir"`
-	PythonVersion string         `json:"python_version"`
-	PytestVersion string         `json:"pytest_version"`
-	StartMode     string         `json:"start_mode"`
-	Stopped       string         `json:"stopped,omitempty"`
-	Workers       []Worker       `json:"workers"`
-	Tests         []Test         `json:"tests"`
-	NotRun        []string       `json:"not_run"`
+	Version       int      `json:"version"`
+	ExitCode      int      `json:"exit_code"`
+	Start         float64  `json:"start"`
+	Stop          float64  `json:"stop"`
+	Duration      float64  `json:"duration"`
+	Rootdir       string   `json:"rootdir"`
+	PythonVersion string   `json:"python_version"`
+	PytestVersion string   `json:"pytest_version"`
+	StartMode     string   `json:"start_mode"`
+	Stopped       string   `json:"stopped,omitempty"`
+	Workers       []Worker `json:"workers"`
+	Tests         []Test   `json:"tests"`
+	NotRun        []string `json:"not_run"`
+	// Killed are the tests of not_run that were running when the run was
+	// halted (Ctrl-C, the session timeout) and shoal ended their workers.
+	Killed        []string       `json:"killed,omitempty"`
 	CollectErrors []CollectError `json:"collect_errors"`
 	Summary       map[string]int `json:"summary"`
 }
@@ -59,6 +62,9 @@ type Test struct {
 	Exclusive bool     `json:"exclusive,omitempty"`
 	Locks     []string `json:"locks,omitempty"`
 	Slots     int      `json:"slots,omitempty"`
+	// Sections is the output the test captured, whole, as pytest names it:
+	// [["Captured stdout call", "..."], ...].
+	Sections [][2]string `json:"sections,omitempty"`
 }
 
 // Phases are the durations pytest measured for each phase, in seconds.
@@ -78,7 +84,7 @@ type CollectError struct {
 // Build turns a run into its record.
 func Build(run *result.Run) *Record {
 	rec := header(run)
-	rec.NotRun = notRun(run)
+	rec.NotRun, rec.Killed = notRun(run)
 	for _, t := range run.Tests {
 		if t.Ran() {
 			rec.Tests = append(rec.Tests, testOf(t))
@@ -128,6 +134,7 @@ func testOf(t *result.Test) Test {
 		case "teardown":
 			rt.Phases.Teardown += t.ReportDuration(i)
 		}
+		rt.Sections = mergeSections(rt.Sections, rep.Sections)
 		if rep.Outcome == "failed" && rt.Longrepr == "" {
 			rt.Longrepr = rep.LongRepr
 			if rep.Crash != nil {
@@ -136,6 +143,23 @@ func testOf(t *result.Test) Test {
 		}
 	}
 	return rt
+}
+
+// mergeSections adds a phase's sections to those of the phases before. A
+// report repeats the sections of the phases before it, so a name that is
+// there already takes the later, fuller text in its place.
+func mergeSections(have, add [][2]string) [][2]string {
+next:
+	for _, s := range add {
+		for i := range have {
+			if have[i][0] == s[0] {
+				have[i] = s
+				continue next
+			}
+		}
+		have = append(have, s)
+	}
+	return have
 }
 
 // WriteFile writes the record of run to path. Tests are encoded one at a
@@ -153,7 +177,7 @@ func WriteFile(path string, run *result.Run) error {
 	}
 	defer f.Close()
 	rec := header(run)
-	rec.NotRun = notRun(run)
+	rec.NotRun, rec.Killed = notRun(run)
 	head, err := json.Marshal(rec)
 	if err != nil {
 		return fail(err)
@@ -184,12 +208,17 @@ func WriteFile(path string, run *result.Run) error {
 	return f.Close()
 }
 
-func notRun(run *result.Run) []string {
-	out := []string{}
+// notRun lists the tests that did not run, and those of them that were
+// running when shoal ended their workers.
+func notRun(run *result.Run) (out, killed []string) {
+	out = []string{}
 	for _, t := range run.Tests {
 		if !t.Ran() {
 			out = append(out, t.NodeID)
+			if t.Killed {
+				killed = append(killed, t.NodeID)
+			}
 		}
 	}
-	return out
+	return out, killed
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"shoal/protocol"
@@ -55,5 +56,36 @@ func TestWriteFileMatchesBuild(t *testing.T) {
 	}
 	if got.Summary["passed"] != 1 || got.Summary["failed"] != 1 {
 		t.Errorf("summary: %v", got.Summary)
+	}
+}
+
+// TestOutputAndKilled: the record keeps every section of captured output
+// once and whole, however long, and says which tests an interrupt cut off.
+func TestOutputAndKilled(t *testing.T) {
+	big := strings.Repeat("x", 3<<20)
+	run := &result.Run{Tests: []*result.Test{
+		{NodeID: "t.py::talks", Reports: []protocol.Report{
+			{When: "setup", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", "s"}}},
+			{When: "call", Outcome: "failed", Category: "failed", Sections: [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}}},
+			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}, {"Captured stderr teardown", "e"}}},
+		}},
+		{NodeID: "t.py::hang", Worker: "gw0", Killed: true},
+		{NodeID: "t.py::never"},
+	}}
+	path := filepath.Join(t.TempDir(), "run.json")
+	if err := WriteFile(path, run); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	var got Record
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}, {"Captured stderr teardown", "e"}}
+	if !reflect.DeepEqual(got.Tests[0].Sections, want) {
+		t.Errorf("sections: %d of them", len(got.Tests[0].Sections))
+	}
+	if !reflect.DeepEqual(got.NotRun, []string{"t.py::hang", "t.py::never"}) || !reflect.DeepEqual(got.Killed, []string{"t.py::hang"}) {
+		t.Errorf("not_run %v, killed %v", got.NotRun, got.Killed)
 	}
 }

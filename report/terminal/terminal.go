@@ -204,8 +204,42 @@ func (r *Reporter) Summary(run *result.Run) {
 	if run.Stopped != "" {
 		r.sep("!", run.Stopped, "red")
 	}
+	if run.Halted {
+		r.unfinished(run)
+	}
 	r.stats(run)
 	r.flush()
+}
+
+// unfinished says, after a halted run, which tests shoal ended while they
+// ran and how many never started; with -v it names those too.
+func (r *Reporter) unfinished(run *result.Run) {
+	notRun := 0
+	var waiting []string
+	for _, t := range run.Tests {
+		if t.Ran() {
+			continue
+		}
+		notRun++
+		if t.Killed {
+			r.line(fmt.Sprintf("%s %s - still running on %s when shoal ended it", r.paint("KILLED", "red"), t.NodeID, t.Worker))
+		} else {
+			waiting = append(waiting, t.NodeID)
+		}
+	}
+	if verbosity(run) > 0 {
+		for _, id := range waiting {
+			r.line(r.paint("NOT RUN", "yellow") + " " + id)
+		}
+	}
+	if notRun == 0 {
+		return
+	}
+	line := fmt.Sprintf("%d test%s did not run", notRun, plural(notRun))
+	if verbosity(run) <= 0 && len(waiting) > 0 {
+		line += " (-v lists them; so does --report-json, under not_run)"
+	}
+	r.line(r.paint(line, "yellow"))
 }
 
 func (r *Reporter) errors(run *result.Run) {
@@ -285,7 +319,7 @@ func (r *Reporter) sections(rep protocol.Report, showCapture, only string) {
 			continue
 		}
 		r.sep("-", s[0], "")
-		r.line(strings.TrimSuffix(s[1], "\n"))
+		r.line(strings.TrimSuffix(clip(s[1]), "\n"))
 	}
 }
 
@@ -302,7 +336,7 @@ func withSections(rep protocol.Report, showCapture string) string {
 			continue
 		}
 		b.WriteString("\n\x00" + s[0] + "\x00\n")
-		b.WriteString(strings.TrimSuffix(s[1], "\n"))
+		b.WriteString(strings.TrimSuffix(clip(s[1]), "\n"))
 	}
 	return b.String()
 }

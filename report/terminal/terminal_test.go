@@ -2,6 +2,8 @@ package terminal
 
 import (
 	"bytes"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,5 +88,65 @@ func TestClosingLine(t *testing.T) {
 	r.w.Flush()
 	if got, want := buf.String(), "1 failed, 1 passed, 1 warning, 1 error in 0.50s\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestClip(t *testing.T) {
+	small := strings.Repeat("a line\n", 100)
+	if got := clip(small); got != small {
+		t.Errorf("small output changed")
+	}
+	var b strings.Builder
+	for i := 0; b.Len() < 5<<20; i++ {
+		fmt.Fprintf(&b, "line %07d\n", i)
+	}
+	big := b.String()
+	got := clip(big)
+	if len(got) > clipHead+clipTail+200 {
+		t.Errorf("clipped to %d bytes", len(got))
+	}
+	if !strings.HasPrefix(got, "line 0000000\n") || !strings.HasSuffix(got, big[len(big)-13:]) {
+		t.Errorf("clipped output lost its start or its end")
+	}
+	note := regexp.MustCompile(`\n\[\.\.\. shoal cut 5\.0 MiB, [0-9]+ lines, here; the run record \(--report-json\) has the whole output \.\.\.\]\nline `)
+	if !note.MatchString(got) {
+		t.Errorf("no note between whole lines:\n%s", got[clipHead-100:clipHead+200])
+	}
+	oneLine := strings.Repeat("x", 1<<20)
+	if got := clip(oneLine); !strings.Contains(got, "x\n[... shoal cut 984.0 KiB here;") || len(got) > clipHead+clipTail+200 {
+		t.Errorf("one long line: %d bytes, %q", len(got), got[clipHead-10:clipHead+60])
+	}
+}
+
+func TestHaltedSummary(t *testing.T) {
+	run := &result.Run{Stopped: "KeyboardInterrupt", Interrupted: true, Halted: true, Tests: []*result.Test{
+		{NodeID: "t.py::done", Reports: result.PassReports, Durations: []float64{0, 0, 0}},
+		{NodeID: "t.py::hang", Worker: "gw1", Killed: true},
+		{NodeID: "t.py::later"},
+		{NodeID: "t.py::last"},
+	}}
+	summary := func(verbose int) string {
+		run.Options.Verbose = verbose
+		var buf bytes.Buffer
+		New(&buf, 80, false, nil).Summary(run)
+		return buf.String()
+	}
+	got := summary(0)
+	for _, want := range []string{
+		"!!!!!!!!!!!!!!!!!!!!!!!!!!!!!! KeyboardInterrupt !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n" +
+			"KILLED t.py::hang - still running on gw1 when shoal ended it\n" +
+			"3 tests did not run (-v lists them; so does --report-json, under not_run)\n",
+		"= 1 passed in ",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, got)
+		}
+	}
+	if got := summary(1); !strings.Contains(got, "NOT RUN t.py::later\nNOT RUN t.py::last\n3 tests did not run\n") {
+		t.Errorf("-v does not list what did not run:\n%s", got)
+	}
+	run.Halted = false
+	if got := summary(1); strings.Contains(got, "did not run") || strings.Contains(got, "KILLED") {
+		t.Errorf("a run that was not halted (-x) says what did not run, which pytest does not:\n%s", got)
 	}
 }

@@ -1,4 +1,4 @@
-"""Two tests that kill their worker, among ordinary ones.
+"""Three tests that kill their worker, among ordinary ones.
 
 Before dying, each starts a child process that would outlive it: shoal must
 end it with the worker's process group. Its command line names this
@@ -7,6 +7,7 @@ directory, so the integration test can look for it afterwards.
 
 import ctypes
 import os
+import signal
 import subprocess
 import sys
 
@@ -23,6 +24,8 @@ def test_before_exit():
 
 def test_exit():
     _leave_a_child()
+    print("about to exit")
+    sys.stderr.write("exiting with 3\n")
     os._exit(3)
 
 
@@ -37,3 +40,9 @@ def test_segfault():
 
 def test_after_segfault():
     pass
+
+
+def test_killed():
+    # As the kernel's out-of-memory killer ends a process.
+    _leave_a_child()
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,248 @@
+package integration_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// interruptSuite is the hang suite's test_interrupt.py: test_hang starts a
+// child process and sleeps, and 30 short tests follow.
+const (
+	interruptFile  = "test_interrupt.py"
+	interruptTests = 31
+	hangingTest    = "test_interrupt.py::test_hang"
+)
+
+// TestInterrupt sends SIGINT or SIGTERM to shoal once test_hang runs. shoal
+// must stop handing out tests, let running ones finish within the grace
+// period, then end test_hang's worker and its child; print the partial
+// summary with what did not run; write the record and the JUnit file; and
+// exit 2, leaving no process behind. No test may be reported as failed.
+func TestInterrupt(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	signals := []struct {
+		name   string
+		sig    syscall.Signal
+		reason string
+	}{
+		{"SIGINT", syscall.SIGINT, "KeyboardInterrupt"},
+		{"SIGTERM", syscall.SIGTERM, "Interrupted: terminated by SIGTERM"},
+	}
+	for _, s := range signals {
+		for _, mode := range startModes {
+			t.Run(s.name+"/"+mode.name, func(t *testing.T) {
+				t.Parallel()
+				sh := startInterruptible(t, mode, "--interrupt-grace", "1")
+				sh.waitForChild(t)
+				sh.signal(t, s.sig)
+				res := sh.wait(t, 30*time.Second)
+				checkInterrupted(t, res, sh, s.reason)
+			})
+		}
+	}
+}
+
+// TestSecondInterrupt: with a long grace period, a second SIGINT ends the
+// running tests at once; the run still reports and exits 2.
+func TestSecondInterrupt(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	sh := startInterruptible(t, startModes[0], "--interrupt-grace", "60")
+	sh.waitForChild(t)
+	sh.signal(t, syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	second := time.Now()
+	sh.signal(t, syscall.SIGINT)
+	res := sh.wait(t, 30*time.Second)
+	if took := time.Since(second); took > 10*time.Second {
+		t.Errorf("shoal took %v to exit after the second SIGINT", took)
+	}
+	checkInterrupted(t, res, sh, "KeyboardInterrupt")
+	if !strings.Contains(res.stderr, "again: ending every test process now") {
+		t.Errorf("shoal did not say it ends the tests now:\n%s", res.stderr)
+	}
+}
+
+// TestSessionTimeout: --session-timeout interrupts the run as Ctrl-C does,
+// and says why. The 31 tests take 6 s on one worker; the run gets 4.
+func TestSessionTimeout(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "hang")
+	pids := t.TempDir()
+	sh := runShoal(t, dir, shoalCall{
+		mode:      startModes[0],
+		env:       baseEnv("SHOAL_IT_PIDS=" + pids),
+		flags:     []string{"--session-timeout", "4", "--interrupt-grace", "0.5"},
+		args:      []string{dir + "/" + interruptFile},
+		hangAfter: 30 * time.Second,
+	})
+	checkNoneLeft(t, dir)
+	if sh.code != 2 || sh.record == nil {
+		t.Fatalf("shoal should exit 2 and write its record:\n%s", sh.output)
+	}
+	if got := stopReasons(sh.stdout); !slices.Equal(got, []string{"Interrupted: session timeout of 4s reached"}) {
+		t.Errorf("stop reasons %q", got)
+	}
+	if files, _ := filepath.Glob(filepath.Join(pids, "*.pid")); len(files) == 0 {
+		// A machine so busy that the suite was not collected in 4 s.
+		t.Skipf("the session timeout came before test_hang started:\n%s", sh.output)
+	}
+	checkChildrenGone(t, pids, 1)
+	checkPartialRecord(t, sh.record, sh.output)
+}
+
+// liveShoal is a shoal run going on in the background.
+type liveShoal struct {
+	cmd            *exec.Cmd
+	dir, pids      string
+	rec, junit     string
+	stdout, stderr *bytes.Buffer
+	started        time.Time
+}
+
+// startInterruptible starts shoal on the hang suite's test_interrupt.py.
+func startInterruptible(t *testing.T, mode startMode, flags ...string) *liveShoal {
+	t.Helper()
+	dir := copySuite(t, "hang")
+	tmp := t.TempDir()
+	sh := &liveShoal{
+		dir: dir, pids: t.TempDir(), rec: filepath.Join(tmp, "record.json"), junit: filepath.Join(tmp, "junit.xml"),
+		stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+	}
+	c := shoalCall{mode: mode, flags: flags, args: []string{"--junitxml", sh.junit, dir + "/" + interruptFile}}
+	sh.cmd = exec.Command(shoalBin, shoalArgs(c, sh.rec)...)
+	sh.cmd.Dir, sh.cmd.Stdout, sh.cmd.Stderr = dir, sh.stdout, sh.stderr
+	sh.cmd.Env = baseEnv("SHOAL_IT_PIDS="+sh.pids, "TMPDIR="+privateTmp(t))
+	if err := sh.cmd.Start(); err != nil {
+		t.Fatalf("cannot start shoal: %v", err)
+	}
+	sh.started = time.Now()
+	t.Cleanup(func() {
+		if sh.cmd.ProcessState == nil {
+			_ = sh.cmd.Process.Kill()
+			_ = sh.cmd.Wait()
+		}
+	})
+	return sh
+}
+
+// waitForChild waits until test_hang's child process has written its pid:
+// test_hang runs.
+func (sh *liveShoal) waitForChild(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if files, _ := filepath.Glob(filepath.Join(sh.pids, "*.pid")); len(files) > 0 {
+			return
+		}
+	}
+	t.Fatalf("test_hang did not start within 30s:\n%s\n%s", sh.stdout, sh.stderr)
+}
+
+func (sh *liveShoal) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := sh.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("cannot signal shoal: %v", err)
+	}
+}
+
+// wait waits for shoal to exit, killing it after limit.
+func (sh *liveShoal) wait(t *testing.T, limit time.Duration) shoalRun {
+	t.Helper()
+	timer := time.AfterFunc(limit, func() { _ = sh.cmd.Process.Kill() })
+	err := sh.cmd.Wait()
+	hung := !timer.Stop()
+	res := shoalRun{output: output{code: sh.cmd.ProcessState.ExitCode(), stdout: sh.stdout.String(), stderr: sh.stderr.String(), hung: hung}}
+	if hung {
+		t.Fatalf("shoal did not exit within %v of the interrupt (%v):\n%s", limit, err, res.output)
+	}
+	res.record = readRecord(t, sh.rec)
+	return res
+}
+
+// checkInterrupted checks a run interrupted while test_hang ran.
+func checkInterrupted(t *testing.T, res shoalRun, sh *liveShoal, reason string) {
+	t.Helper()
+	checkNoneLeft(t, sh.dir)
+	checkChildrenGone(t, sh.pids, 1)
+	if res.code != 2 || res.record == nil {
+		t.Fatalf("shoal should exit 2 and write its record:\n%s", res.output)
+	}
+	if got := stopReasons(res.stdout); !slices.Equal(got, []string{reason}) {
+		t.Errorf("stop reasons %q, want %q", got, reason)
+	}
+	if res.record.Stopped != reason {
+		t.Errorf("the record says it stopped for %q, want %q", res.record.Stopped, reason)
+	}
+	checkPartialRecord(t, res.record, res.output)
+	if !strings.Contains(res.stdout, "KILLED "+hangingTest+" - still running on gw") {
+		t.Errorf("the summary does not name the test shoal ended:\n%s", res.stdout)
+	}
+	checkJUnit(t, sh.junit, len(res.record.Tests))
+	if strings.Contains(res.stderr, "panic:") {
+		t.Errorf("shoal crashed:\n%s", res.stderr)
+	}
+}
+
+// checkPartialRecord: every test is either in the record's tests, and
+// passed, or in not_run; test_hang was ended while it ran; the summary says
+// how many did not run.
+func checkPartialRecord(t *testing.T, rec *record, out output) {
+	t.Helper()
+	if len(rec.Tests)+len(rec.NotRun) != interruptTests {
+		t.Errorf("%d tests ran and %d did not, want %d in all", len(rec.Tests), len(rec.NotRun), interruptTests)
+	}
+	if len(rec.NotRun) == 0 || !slices.Contains(rec.NotRun, hangingTest) {
+		t.Errorf("not_run %v should hold %s and the tests that never started", rec.NotRun, hangingTest)
+	}
+	if !slices.Equal(rec.Killed, []string{hangingTest}) {
+		t.Errorf("killed %v, want [%s]", rec.Killed, hangingTest)
+	}
+	for _, rt := range rec.Tests {
+		if rt.Outcome != "passed" || rt.Crashed {
+			t.Errorf("%s: %s (crashed %v), want passed", rt.NodeID, rt.Outcome, rt.Crashed)
+		}
+	}
+	didNot := fmt.Sprintf("\n%d tests did not run", len(rec.NotRun))
+	if len(rec.NotRun) == 1 {
+		didNot = "\n1 test did not run"
+	}
+	if !strings.Contains(out.stdout, didNot) {
+		t.Errorf("the summary does not say %q:\n%s", didNot[1:], out.stdout)
+	}
+	if got, want := summaryLine(out.stdout), fmt.Sprintf("%d passed", len(rec.Tests)); len(rec.Tests) > 0 && got != want {
+		t.Errorf("summary line %q, want %q", got, want)
+	}
+}
+
+// checkJUnit: the JUnit file is there, is XML, and holds the tests that ran.
+func checkJUnit(t *testing.T, path string, ran int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("no JUnit file: %v", err)
+		return
+	}
+	var doc struct {
+		Suites []struct {
+			Tests int `xml:"tests,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Errorf("the JUnit file is not XML: %v", err)
+		return
+	}
+	if len(doc.Suites) != 1 || doc.Suites[0].Tests != ran {
+		t.Errorf("the JUnit file has %+v, want one suite of %d tests", doc.Suites, ran)
+	}
+}

@@ -1,0 +1,112 @@
+package integration_test
+
+import (
+	"encoding/xml"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestNoisyOutput runs the noisy suite, whose tests print megabytes, bytes
+// that are not UTF-8, write straight to fds 1 and 2 and close stdin, under
+// pytest and under shoal. Outcomes and the summary must be pytest's; the
+// terminal shows huge output cut, with a note, while the run record and
+// the JUnit file (junit_logging = all) keep it whole.
+func TestNoisyOutput(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	py := runPytest(t, copySuite(t, "noisy"))
+	if py.code != 1 || len(py.outcomes) != 12 {
+		t.Fatalf("pytest should exit 1 after running 12 tests; it exited %d after %d", py.code, len(py.outcomes))
+	}
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copySuite(t, "noisy")
+			junit := filepath.Join(t.TempDir(), "junit.xml")
+			sh := runShoal(t, dir, shoalCall{mode: mode, args: []string{"--junitxml", junit}})
+			if sh.code != py.code || sh.record == nil {
+				t.Fatalf("shoal exited %d, pytest %d:\n%s", sh.code, py.code, shortened(sh.stdout)+sh.stderr)
+			}
+			if got := sh.record.outcomes(t); !maps.Equal(got, py.outcomes) {
+				t.Errorf("outcomes differ:\nshoal:  %v\npytest: %v", got, py.outcomes)
+			}
+			for _, cmp := range []struct {
+				what        string
+				shoal, pyts []string
+			}{
+				{"summary line", []string{summaryLine(sh.stdout)}, []string{summaryLine(py.stdout)}},
+				{"FAILURES titles", sectionTitles(sh.stdout), sectionTitles(py.stdout)},
+				{"short test summary", shortSummary(sh.stdout), shortSummary(py.stdout)},
+			} {
+				if !slices.Equal(cmp.shoal, cmp.pyts) {
+					t.Errorf("%s differs:\nshoal:  %q\npytest: %q", cmp.what, cmp.shoal, cmp.pyts)
+				}
+			}
+			// pytest prints its 7 MB; shoal cuts both huge outputs.
+			if len(py.stdout) < 7<<20 || len(sh.stdout) > 512<<10 {
+				t.Errorf("pytest printed %d bytes and shoal %d; shoal should print far less", len(py.stdout), len(sh.stdout))
+			}
+			if n := strings.Count(sh.stdout, "; the run record (--report-json) has the whole output ...]"); n != 2 {
+				t.Errorf("%d notes of cut output, want 2:\n%s", n, shortened(sh.stdout))
+			}
+			// The ends of cut output are there: the last lines matter most.
+			if !strings.Contains(sh.stdout, "line 0131071 of a test that talks a lot\nTHE END\n") {
+				t.Errorf("the end of test_big_fail's output is missing:\n%s", shortened(sh.stdout))
+			}
+			big := findTest(sh.record, "test_noisy.py::test_big_fail").section("Captured stdout call")
+			if len(big) < 5<<20 || !strings.HasSuffix(big, "THE END\n") {
+				t.Errorf("the record keeps %d bytes of test_big_fail's output, want all of it", len(big))
+			}
+			huge := findTest(sh.record, "test_noisy.py::test_one_huge_line").section("Captured stderr call")
+			if len(huge) != 2<<20 {
+				t.Errorf("the record keeps %d bytes of test_one_huge_line's output, want %d", len(huge), 2<<20)
+			}
+			binary := findTest(sh.record, "test_noisy.py::test_binary")
+			if out := binary.section("Captured stdout call"); !strings.Contains(out, "\x1b[31mred\x1b[0m not utf-8: \ufffd(") {
+				t.Errorf("test_binary's stdout, with what is not UTF-8 replaced as pytest does, is %q", out)
+			}
+			if out := binary.section("Captured stderr call"); !strings.HasPrefix(out, "straight to fd 2 ") {
+				t.Errorf("test_binary's stderr is %q", out)
+			}
+			checkNoisyJUnit(t, junit)
+		})
+	}
+}
+
+// checkNoisyJUnit: the JUnit file is XML and keeps test_big_fail's output whole.
+func checkNoisyJUnit(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no JUnit file: %v", err)
+	}
+	var doc struct {
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testsuite>testcase"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("the JUnit file is not XML: %v", err)
+	}
+	for _, c := range doc.Cases {
+		if c.Name == "test_big_fail" && (len(c.SystemOut) < 5<<20 || !strings.Contains(c.SystemOut, "THE END")) {
+			t.Errorf("the JUnit file keeps %d bytes of test_big_fail's output, want all of it", len(c.SystemOut))
+		}
+	}
+	if len(doc.Cases) != 12 {
+		t.Errorf("the JUnit file has %d test cases, want 12", len(doc.Cases))
+	}
+}
+
+// shortened is output fit for a test failure message.
+func shortened(s string) string {
+	if len(s) > 8<<10 {
+		return s[:4<<10] + "\n[...]\n" + s[len(s)-4<<10:]
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// seeds are messages as the plugin writes them, one per kind, and broken
+// lines of the kinds a dying worker or a stray write leaves behind. The fuzz
+// test starts from them too.
+var seeds = []string{
+	`{"t":"hello","role":"session","protocol":1,"pid":12,"python":"/usr/bin/python3","python_version":"3.11.2","pytest_version":"7.2.1","rootdir":"/r","invocation_dir":"/r","header":["platform linux"],"options":{"verbose":1,"reportchars":"fE","maxfail":0,"xmlpath":null}}`,
+	`{"t":"hello","role":"worker","worker":"gw0","pid":13,"digest":"ab"}`,
+	`{"t":"files","lazy":true,"files":[{"nodeid":"test_a.py","size":10},{"nodeid":"test_b.py","size":3,"items":[["test_b.py::test_x","test_b.py",3,"test_x"]]}],"digest":"ab","python_threads":1,"can_fork":true,"basetemp":"/tmp/p"}`,
+	`{"t":"collected_file","file":1,"items":[["test_b.py::test_x","test_b.py",null,"test_x"]],"errors":[{"nodeid":"test_c.py","outcome":"failed","longrepr":"ImportError"}]}`,
+	`{"t":"forked","worker":"gw1","pid":99}`,
+	`{"t":"exited","worker":"gw1","pid":99,"status":{"signal":11}}`,
+	`{"t":"timer","f":0,"p":2,"s":1.5,"start":1795720153.75,"sig":38}`,
+	`{"t":"done","f":0,"p":1,"start":1.5,"stop":2.5,"ok":[0.1,0.2,0.3]}`,
+	`{"t":"done","f":0,"p":2,"start":1,"stop":2,"reports":[{"when":"call","outcome":"failed","dur":0.5,"cat":"failed","letter":"F","word":"FAILED","longrepr":"assert 0","crash":"assert 0","crash_path":"/r/t.py","crash_lineno":3,"sections":[["Captured stdout call","\u00ff\n"]],"props":[["k",1]],"prop_text":["1"]},{"when":"setup","outcome":"skipped","dur":0,"skip":["t.py",null,"why"],"skip_raw":["/r/t.py",2,"why"]}]}`,
+	`{"t":"warning","nodeid":"t.py::x","when":"runtest","message":"careful","category":"UserWarning","filename":"t.py","lineno":4}`,
+	`{"t":"bye","unrun":[0,3,0,4]}`,
+	"",
+	"\n",
+	"{}\n",
+	`{"t":""}`,
+	`{"t":"done","reports":[{"skip":[1,2]}]}`,
+	`{"t":"files","files":[{"items":[["a"]]}]}`,
+	`{"t":"files","files":[{"items":[null]}]}`,
+	`{"t":"done","f":"zero"}`,
+	`{"t":"hello"` + "\n" + `{"t":"bye"}`,
+	"\xff\xfe\x00garbage\n",
+	`[1,2,3]`,
+	`{"t":"exited","status":{"code":1e400}}`,
+}
+
+func decodeAll(t *testing.T, input string) ([]*Message, error) {
+	t.Helper()
+	dec := NewDecoder(strings.NewReader(input))
+	var out []*Message
+	for {
+		m, err := dec.Decode()
+		if err != nil {
+			if m != nil {
+				t.Errorf("Decode returned both a message and the error %v", err)
+			}
+			return out, err
+		}
+		out = append(out, m)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	type testCase struct {
+		name  string
+		input string
+		kinds []string // the messages' kinds, in order
+		err   string   // "" for a clean end (io.EOF); else a part of the error
+	}
+	run := func(t *testing.T, tc testCase) {
+		msgs, err := decodeAll(t, tc.input)
+		var kinds []string
+		for _, m := range msgs {
+			kinds = append(kinds, m.T)
+		}
+		if strings.Join(kinds, ",") != strings.Join(tc.kinds, ",") {
+			t.Errorf("kinds %v, want %v", kinds, tc.kinds)
+		}
+		switch {
+		case tc.err == "" && !errors.Is(err, io.EOF):
+			t.Errorf("error %v, want a clean end", err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("error %v, want one saying %q", err, tc.err)
+		}
+	}
+	testCases := []testCase{
+		{name: "nothing", input: ""},
+		{name: "every kind", input: strings.Join(seeds[:11], "\n") + "\n",
+			kinds: []string{"hello", "hello", "files", "collected_file", "forked", "exited", "timer", "done", "done", "warning", "bye"}},
+		{name: "a cut-off last line", input: seeds[4] + "\n" + `{"t":"do`, kinds: []string{"forked"}, err: "unexpected EOF"},
+		{name: "a line without a kind", input: "{}\n", err: "without a kind"},
+		{name: "an empty kind", input: `{"t":""}` + "\n", err: "without a kind"},
+		{name: "not JSON", input: "hello from a test\n", err: "bad message"},
+		{name: "binary bytes", input: "\xff\xfe\x00\x01\n", err: "bad message"},
+		{name: "an empty line", input: "\n", err: "bad message"},
+		{name: "an array", input: "[1,2]\n", err: "bad message"},
+		{name: "a short item", input: `{"t":"files","files":[{"items":[["a"]]}]}` + "\n", err: "item"},
+		{name: "a null item", input: `{"t":"collected_file","items":[null]}` + "\n", err: "item"},
+		{name: "a wrong type", input: `{"t":"done","f":"zero"}` + "\n", err: "bad message"},
+		{name: "a bad skip", input: `{"t":"done","reports":[{"skip":[1,2]}]}` + "\n", err: "skip"},
+		{name: "an out-of-range number", input: `{"t":"exited","status":{"code":1e400}}` + "\n", err: "bad message"},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+// TestDecodeValues checks that the fields of the compact forms land where
+// they belong.
+func TestDecodeValues(t *testing.T) {
+	msgs, err := decodeAll(t, seeds[2]+"\n"+seeds[6]+"\n"+seeds[8]+"\n")
+	if !errors.Is(err, io.EOF) || len(msgs) != 3 {
+		t.Fatalf("got %d messages and %v", len(msgs), err)
+	}
+	it := msgs[0].Files[1].Items[0]
+	if it.NodeID != "test_b.py::test_x" || it.Path != "test_b.py" || it.Lineno == nil || *it.Lineno != 3 || it.Domain != "test_x" {
+		t.Errorf("item %+v", it)
+	}
+	if m := msgs[1]; m.F != 0 || m.P != 2 || m.Seconds != 1.5 || m.Start != 1795720153.75 || m.DumpSignal != 38 {
+		t.Errorf("timer %+v", m)
+	}
+	reps := msgs[2].Reports
+	if len(reps) != 2 || reps[0].Sections[0][1] != "\u00ff\n" || reps[1].Skip.Reason != "why" || reps[1].Skip.Lineno != nil {
+		t.Errorf("reports %+v", reps)
+	}
+}
+
+// TestMore: More says whether a whole message is buffered, never a partial one.
+func TestMore(t *testing.T) {
+	r, w := io.Pipe()
+	dec := NewDecoder(r)
+	go func() {
+		_, _ = w.Write([]byte(seeds[4] + "\n" + seeds[10] + "\n" + `{"t":`))
+	}()
+	if _, err := dec.Decode(); err != nil {
+		t.Fatal(err)
+	}
+	if !dec.More() {
+		t.Fatal("More is false with a whole message buffered")
+	}
+	if _, err := dec.Decode(); err != nil {
+		t.Fatal(err)
+	}
+	if dec.More() {
+		t.Error("More is true with only part of a message buffered")
+	}
+	w.Close()
+}
+
+func TestEncode(t *testing.T) {
+	var buf bytes.Buffer
+	c := Command{T: "fork", Workers: []WorkerSpec{{ID: "gw0", Count: 2, UID: "u", Log: "/l", Stacks: "/s", Captured: "/c"}}}
+	if err := Encode(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"t":"fork","workers":[{"id":"gw0","count":2,"uid":"u","basetemp":"","log":"/l","stacks":"/s","captured":"/c"}]}` + "\n"
+	if buf.String() != want {
+		t.Errorf("got %s want %s", buf.String(), want)
+	}
+}
+
+// FuzzDecode feeds the decoder arbitrary bytes. It must return messages or
+// errors, never panic, never return a message without a kind, and whatever
+// it accepts must survive being written and read again unchanged.
+//
+//	go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 3s ./protocol/
+func FuzzDecode(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+		f.Add([]byte(s + "\n" + s + "\n"))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := NewDecoder(bytes.NewReader(data))
+		for i := 0; ; i++ {
+			m, err := dec.Decode()
+			if err != nil {
+				if m != nil {
+					t.Fatalf("a message and an error: %v", err)
+				}
+				return
+			}
+			if i > len(data) {
+				t.Fatalf("%d messages from %d bytes", i, len(data))
+			}
+			if m.T == "" {
+				t.Fatalf("a message without a kind from %q", data)
+			}
+			again, err := json.Marshal(m)
+			if err != nil {
+				t.Fatalf("cannot write back %+v: %v", m, err)
+			}
+			m2, err := NewDecoder(bytes.NewReader(append(again, '\n'))).Decode()
+			if err != nil {
+				t.Fatalf("cannot read back %s: %v", again, err)
+			}
+			if twice, _ := json.Marshal(m2); !bytes.Equal(twice, again) {
+				t.Fatalf("not stable:\n%s\n%s", again, twice)
+			}
+		}
+	})
+}
