@@ -114,7 +114,10 @@ func (s *Scheduler) mayEnd(w int) bool {
 
 // grow adds tests to w's queue while it wants more and may take them.
 func (s *Scheduler) grow(w int) {
-	for s.wants(w) {
+	if !s.wants(w, s.cfg.Window/2) {
+		return // refilled once half its window is used: one message for many tests
+	}
+	for s.wants(w, s.cfg.Window) {
 		i := s.pick(w)
 		if i < 0 {
 			return
@@ -174,9 +177,9 @@ func (s *Scheduler) growBlock(w int) {
 	}
 }
 
-// wants: a worker holds its running test, the next, and enough after them
-// to cover the round trip to shoal. It is refilled once half is used.
-func (s *Scheduler) wants(w int) bool {
+// wants: a worker holds its running test, the next, and after them at
+// least window seconds of expected work, to cover the round trip to shoal.
+func (s *Scheduler) wants(w int, window float64) bool {
 	q := s.workers[w].queue
 	if len(q) == 1 && s.fewLeft(w) {
 		s.workers[w].final = true // the idle workers take the rest
@@ -192,7 +195,7 @@ func (s *Scheduler) wants(w int) bool {
 	for _, i := range q[1:] {
 		work += s.expected(i)
 	}
-	return work < s.cfg.Window
+	return work < window
 }
 
 // fewLeft: what is left is ordinary tests of other files, no more than the
