@@ -3,6 +3,7 @@ module shoal
 go 1.26.8
 
 require (
+	github.com/goccy/go-json v0.12.0
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
