@@ -31,6 +31,17 @@ type Config struct {
 	// safe (key "fork"). Default true.
 	Fork bool
 
+	// Ports is [tool.shoal.ports]: each worker's block of ports.
+	Ports Ports
+
+	// Database is [tool.shoal.database]: the template of each worker's
+	// database. Default: none.
+	Database Database
+
+	// Services is [[tool.shoal.services]]: processes each worker gets its
+	// own instance of. Default: none.
+	Services []Service
+
 	// File is the pyproject.toml the settings were read from, for messages.
 	// Default "": no file.
 	File string
@@ -40,7 +51,7 @@ type Config struct {
 // It is the one place defaults live: Load starts from it and overwrites only
 // the keys a file sets.
 func Default() *Config {
-	return &Config{Fork: true}
+	return &Config{Fork: true, Ports: Ports{Base: 20000, Size: 100}}
 }
 
 // Find returns the first pyproject.toml in dir or one of its parents, or ""
@@ -88,11 +99,15 @@ func Load(path string) (*Config, error) {
 
 // settings lists the keys of [tool.shoal]. To add one, add a field to Config
 // with its default in Default, and a setting here; a nested table such as
-// [tool.shoal.resources] is a setting with sub settings and no set.
+// [tool.shoal.ports] is a setting with sub settings and no set, an array of
+// tables such as [[tool.shoal.services]] one with each and start.
 var settings = []setting{
 	{key: "python", set: setPython},
 	{key: "workers", set: setWorkers},
 	{key: "fork", set: setFork},
+	{key: "ports", sub: portSettings, check: checkPorts},
+	{key: "database", sub: databaseSettings},
+	{key: "services", each: serviceSettings, start: startService, check: checkService},
 }
 
 func setPython(c *Config, v any) *Error {

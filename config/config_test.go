@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,8 @@ func TestLoadValid(t *testing.T) {
 	type testCase struct {
 		name string
 		text string
-		want Config // File is filled in by run
+		// want changes the defaults to what the file sets; File is filled in by run.
+		want func(c *Config)
 	}
 	run := func(t *testing.T, tc testCase) {
 		path := writeFile(t, t.TempDir(), FileName, tc.text)
@@ -33,31 +35,33 @@ func TestLoadValid(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		tc.want.File = path
-		if *got != tc.want {
-			t.Errorf("got %+v, want %+v", *got, tc.want)
+		want := Default()
+		want.File = path
+		if tc.want != nil {
+			tc.want(want)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %+v, want %+v", *got, *want)
 		}
 	}
 	testCases := []testCase{
 		{
 			name: "no table gives defaults",
 			text: "[project]\nname = \"demo\"\n",
-			want: Config{Fork: true},
 		},
 		{
 			name: "empty file gives defaults",
 			text: "",
-			want: Config{Fork: true},
 		},
 		{
 			name: "every key",
 			text: "[tool.shoal]\npython = \".venv/bin/python\"\nworkers = 4\nfork = false\n",
-			want: Config{Python: ".venv/bin/python", Workers: "4", Fork: false},
+			want: func(c *Config) { c.Python, c.Workers, c.Fork = ".venv/bin/python", "4", false },
 		},
 		{
 			name: "workers auto",
 			text: "[tool.shoal]\nworkers = \"auto\"\n",
-			want: Config{Workers: "auto", Fork: true},
+			want: func(c *Config) { c.Workers = "auto" },
 		},
 		{
 			name: "other tables are not shoal's",
@@ -73,22 +77,21 @@ workers = 2
 [tool.other]
 workers = "lots"
 `,
-			want: Config{Workers: "2", Fork: true},
+			want: func(c *Config) { c.Workers = "2" },
 		},
 		{
 			name: "inline table",
 			text: "[tool]\nshoal = { workers = 3, fork = false }\n",
-			want: Config{Workers: "3"},
+			want: func(c *Config) { c.Workers, c.Fork = "3", false },
 		},
 		{
 			name: "dotted keys at top level",
 			text: "tool.shoal.python = \"python3.12\"\n",
-			want: Config{Python: "python3.12", Fork: true},
+			want: func(c *Config) { c.Python = "python3.12" },
 		},
 		{
 			name: "empty table",
 			text: "[tool.shoal]\n",
-			want: Config{Fork: true},
 		},
 	}
 	for _, tc := range testCases {
@@ -101,7 +104,7 @@ func TestLoadNoPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *got != *Default() {
+	if !reflect.DeepEqual(got, Default()) {
 		t.Errorf("got %+v, want the defaults %+v", *got, *Default())
 	}
 }
@@ -205,13 +208,13 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			text: "[tool.shoal]\nworkers = 2\nnumprocesses = 4\n",
-			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork`,
+			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, ports, database, services`,
 			key:  "numprocesses", line: 3, col: 1, hint: "spelling",
 		},
 		{
 			name: "first error in file order",
 			text: "[tool.shoal]\nzzz = 1\nfork = 1\naaa = 2\n",
-			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork`,
+			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, ports, database, services`,
 			key:  "zzz", line: 2, col: 1, hint: "spelling",
 		},
 		{
