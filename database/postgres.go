@@ -57,13 +57,8 @@ type Postgres struct {
 // Open connects to the server of the template URL and checks that the
 // template exists. Every error is an *Error.
 func Open(ctx context.Context, rawURL string) (*Postgres, error) {
-	u, err := url.Parse(rawURL)
+	p, err := Connect(ctx, rawURL)
 	if err != nil {
-		return nil, &Error{URL: config.RedactURL(rawURL), Msg: "cannot read the database URL",
-			Hint: "write postgresql://user:password@host:port/template_db"}
-	}
-	p := &Postgres{url: u, Template: strings.Trim(u.Path, "/")}
-	if err := p.connect(ctx); err != nil {
 		return nil, err
 	}
 	var found bool
@@ -76,6 +71,21 @@ func Open(ctx context.Context, rawURL string) (*Postgres, error) {
 		p.Close()
 		return nil, &Error{URL: p.Redacted(), Msg: fmt.Sprintf("the template database %q does not exist", p.Template),
 			Hint: fmt.Sprintf("create it and load its schema (createdb %s), or fix [tool.shoal.database] url", p.Template)}
+	}
+	return p, nil
+}
+
+// Connect connects to the server of the template URL, for dropping what
+// an earlier run made: the template itself may be gone.
+func Connect(ctx context.Context, rawURL string) (*Postgres, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, &Error{URL: config.RedactURL(rawURL), Msg: "cannot read the database URL",
+			Hint: "write postgresql://user:password@host:port/template_db"}
+	}
+	p := &Postgres{url: u, Template: strings.Trim(u.Path, "/")}
+	if err := p.connect(ctx); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
