@@ -320,6 +320,9 @@ type WorkerSpec struct {
 	UID      string `json:"uid"`
 	Basetemp string `json:"basetemp"`
 	Log      string `json:"log"`
+	// Env is what the worker sets in its environment before its first
+	// test: its own TMPDIR, ports, database.
+	Env map[string]string `json:"env,omitempty"`
 }
 
 // Encode writes one command as a line.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -44,6 +45,16 @@ func withPythonPath(env []string, dir string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "PYTHONPATH="+path)
+}
+
+// envList is env as KEY=VALUE entries, sorted so that runs are repeatable.
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // killGroup ends a process group; a group that is already gone is no error.

@@ -21,6 +21,7 @@ import (
 	"shoal/report/junit"
 	"shoal/report/record"
 	"shoal/report/terminal"
+	"shoal/resources"
 	"shoal/result"
 	"shoal/runner"
 )
@@ -30,6 +31,7 @@ type runFlags struct {
 	python     string
 	reportJSON string
 	noFork     bool
+	keepTmp    bool
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
@@ -72,6 +74,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl.StringVar(&f.python, "python", "", "Python interpreter that has pytest (default: SHOAL_PYTHON, [tool.shoal] python, the active virtualenv, .venv, python3)")
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
+	fl.BoolVar(&f.keepTmp, "keep-tmp", false, "keep the run's temporary files (workers' TMPDIR, basetemp, worker_tmp_path) when tests fail")
 	for _, p := range pytestFlags {
 		switch p.kind {
 		case "bool":
@@ -143,16 +146,47 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 			hint: "set SHOAL_CACHE_DIR to a writable directory"}
 	}
 	width, color := terminalShape(stdout)
-	term := terminal.New(stdout, width, color, workerInfo)
 	// pytest renders tracebacks in the workers: give them shoal's width and colour.
 	env := append(os.Environ(), "COLUMNS="+strconv.Itoa(width))
 	if color {
 		env = append(env, "SHOAL_COLOR=1")
 	}
-	run, err := runner.Run(ctx, runner.Options{
+	opts := runner.Options{
 		Python: choice.Path, PluginDir: pluginDir, Args: args, Workers: workers,
 		Fork: cfg.Fork && !f.noFork, Dir: dir, Env: env, MaxWorkerRestart: -1,
-	}, term)
+	}
+	info := workerInfo
+	var res *resources.Run
+	keep := false
+	if !infoOnly(args) {
+		if res, err = startResources(ctx, cfg, workers, dir, env, stderr); err != nil {
+			return err
+		}
+		defer func() { closeResources(res, keep, stderr) }()
+		opts.RunDir, opts.WorkerEnv = res.Dir, res.Env
+		opts.Env = append(opts.Env, "SHOAL_RUN_BASETEMP="+res.Basetemp)
+		info = func(run *result.Run) []string {
+			lines := workerInfo(run)
+			if run.Options.Verbose > 0 {
+				lines = append(lines, resourceLines(run, res)...)
+			}
+			return lines
+		}
+	}
+	term := terminal.New(stdout, width, color, info)
+	run, err := runner.Run(ctx, opts, term)
+	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
+	if run != nil && res != nil {
+		for _, w := range run.Workers {
+			w.Resources = res.Describe(w.ID)
+		}
+		for _, n := range serviceLogNotes(res) {
+			term.Note(n)
+		}
+		if keep {
+			term.Note("kept temporary files in " + res.Dir)
+		}
+	}
 	var pass *runner.Passthrough
 	if errors.As(err, &pass) {
 		return passthrough(ctx, choice, pass, stdout, stderr)
