@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,9 +38,24 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// oneLine flattens pgx's multi-line errors (one line per address tried).
+// oneLine flattens pgx's multi-line errors, one line per address and
+// attempt (with TLS, without), which often say the same thing.
 func oneLine(err error) string {
-	return strings.ReplaceAll(strings.ReplaceAll(err.Error(), "\n\t", "; "), "\n", "; ")
+	lines := strings.Split(err.Error(), "\n")
+	var out []string
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if i == 0 && len(lines) > 1 {
+			l = strings.TrimSuffix(l, ":")
+		}
+		if l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return out[0] + ": " + strings.Join(out[1:], "; ")
 }
 
 // ConnectTimeout bounds each attempt to reach the server.

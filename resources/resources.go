@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -339,7 +340,7 @@ func serviceError(err error) error {
 	if errors.As(err, &se) {
 		return &Error{Msg: se.Error(), Err: err,
 			Hint:   "fix the service's command in [[tool.shoal.services]], or see its log",
-			Detail: "last lines of its log:\n" + se.Tail}
+			Detail: "last lines of its log:\n    " + strings.ReplaceAll(se.Tail, "\n", "\n    ")}
 	}
 	return err
 }

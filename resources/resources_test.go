@@ -314,7 +314,7 @@ func TestServiceFails(t *testing.T) {
 	opts := testOptions(t, 3)
 	withEcho(t, &opts)
 	server := ""
-	if os.Getenv("SHOAL_REQUIRE_POSTGRES") == "1" || reachable() {
+	if _, err := pgtest.Find(); err == nil || os.Getenv("SHOAL_REQUIRE_POSTGRES") == "1" {
 		server = pgtest.URL(t)
 		opts.Database.URL = pgtest.Template(t, server)
 	}
@@ -340,21 +340,6 @@ func TestServiceFails(t *testing.T) {
 			t.Errorf("databases left: %v", left)
 		}
 	}
-}
-
-func reachable() bool {
-	u := os.Getenv("SHOAL_TEST_POSTGRES_URL")
-	if u == "" {
-		u = pgtest.DefaultURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, u)
-	if err != nil {
-		return false
-	}
-	c.Close(ctx)
-	return true
 }
 
 // processesIn lists live processes working in dir.
@@ -410,7 +395,7 @@ func TestSweep(t *testing.T) {
 		Services: []proc{{PID: svc.Process.Pid, Start: service.ProcStart(svc.Process.Pid)}}}
 	os.MkdirAll(filepath.Join(dead.Dir, "gw0", "tmp"), 0o700)
 	server := ""
-	if reachable() || os.Getenv("SHOAL_REQUIRE_POSTGRES") == "1" {
+	if _, err := pgtest.Find(); err == nil || os.Getenv("SHOAL_REQUIRE_POSTGRES") == "1" {
 		server = pgtest.URL(t)
 		tpl := pgtest.Template(t, server)
 		name := strings.TrimPrefix(mustURLPath(t, tpl), "/") + "_shoal_deadbeef_gw0"

@@ -75,7 +75,7 @@ func Start(ctx context.Context, spec Spec, v Vars, log string) (*Instance, error
 		return nil, fmt.Errorf("cannot create the log of service %s: %w", spec.Name, err)
 	}
 	defer out.Close()
-	cmd := exec.Command("/bin/sh", "-c", command)
+	cmd := exec.Command("/bin/sh", "-c", supervise, "sh", command)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = spec.Dir, spec.Env, out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// Its own group, so that stopping it stops what it started; and a
@@ -104,6 +104,14 @@ func Start(ctx context.Context, spec Spec, v Vars, log string) (*Instance, error
 	}
 	return inst, nil
 }
+
+// supervise runs a service's command ($1) under a shell that leads its
+// process group and passes SIGTERM on to the whole group. The kernel sends
+// the Pdeathsig to that shell only, and a shell running a command does not
+// pass signals on by itself.
+const supervise = `trap 'trap - TERM; kill -TERM 0' TERM
+eval "$1" &
+wait $!`
 
 // run starts cmd from a goroutine that keeps its thread for as long as the
 // process lives: Linux sends the Pdeathsig when the thread that started a

@@ -189,6 +189,9 @@ func TestStartCancelled(t *testing.T) {
 // below plays shoal.
 func TestDiesWithShoal(t *testing.T) {
 	spec, vars, log := echoSpec(t)
+	// A compound command: the shell does not exec it, so the server is a
+	// child of the shell that gets the signal.
+	spec.Command = "true && " + spec.Command
 	helper := exec.Command(os.Args[0], "-test.run=^TestHelperStarter$")
 	helper.Env = append(os.Environ(), "SERVICE_HELPER=1", "HELPER_DIR="+spec.Dir, "HELPER_PORT="+strconv.Itoa(vars.Port),
 		"HELPER_LOG="+log, "HELPER_COMMAND="+spec.Command)
@@ -205,15 +208,18 @@ func TestDiesWithShoal(t *testing.T) {
 		helper.Process.Kill()
 		t.Fatalf("the helper said %q", line)
 	}
+	if !GroupAlive(pid) {
+		t.Fatalf("the service's group %d is not running", pid)
+	}
 	_ = helper.Process.Kill()
 	_ = helper.Wait()
 	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) && time.Now().Before(deadline) {
+	for GroupAlive(pid) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if alive(pid) {
+	if GroupAlive(pid) {
 		syscall.Kill(-pid, syscall.SIGKILL)
-		t.Errorf("service %d outlived the process that started it", pid)
+		t.Errorf("the service (group %d) outlived the process that started it", pid)
 	}
 }
 

@@ -23,6 +23,18 @@ const DefaultURL = "postgresql://shoal_test:shoal_test@127.0.0.1:5432/postgres"
 // skips t (fails it under SHOAL_REQUIRE_POSTGRES=1) when none answers.
 func URL(t testing.TB) string {
 	t.Helper()
+	u, err := Find()
+	if err != nil {
+		if os.Getenv("SHOAL_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("SHOAL_REQUIRE_POSTGRES=1 but PostgreSQL cannot be reached: %v", err)
+		}
+		t.Skipf("no PostgreSQL server (set SHOAL_TEST_POSTGRES_URL, or run scripts/postgres.sh): %v", err)
+	}
+	return u
+}
+
+// Find returns the test server's URL, or why it cannot be reached.
+func Find() (string, error) {
 	u := os.Getenv("SHOAL_TEST_POSTGRES_URL")
 	if u == "" {
 		u = DefaultURL
@@ -31,13 +43,10 @@ func URL(t testing.TB) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, u)
 	if err != nil {
-		if os.Getenv("SHOAL_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("SHOAL_REQUIRE_POSTGRES=1 but PostgreSQL cannot be reached: %v", err)
-		}
-		t.Skipf("no PostgreSQL server (set SHOAL_TEST_POSTGRES_URL, or run scripts/postgres.sh): %v", err)
+		return "", err
 	}
 	_ = conn.Close(ctx)
-	return u
+	return u, nil
 }
 
 // Exec runs statements on the database of url.
