@@ -33,10 +33,11 @@ func startResources(ctx context.Context, cfg *config.Config, workers int, dir st
 	}
 	var re *resources.Error
 	if errors.As(err, &re) {
+		msg := re.Msg
 		if re.Detail != "" {
-			fmt.Fprintln(stderr, re.Detail)
+			msg += "\n" + re.Detail
 		}
-		return nil, usageError(re.Msg, re.Hint)
+		return nil, usageError(msg, re.Hint)
 	}
 	return nil, &exitError{code: result.ExitInternalError, msg: err.Error()}
 }
