@@ -15,14 +15,14 @@ as_postgres() {
 
 if ! command -v pg_ctlcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null 3>&-
 fi
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | awk '{print $1, $2}' | grep -qx "$version main"; then
-	$sudo pg_createcluster "$version" main >/dev/null
+	$sudo pg_createcluster "$version" main >/dev/null 3>&-
 fi
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
-	# Not fd 3: the server would hold the caller's pipe open for as long as it runs.
+	# Never fd 3 where a server may start: it would hold the caller's pipe open.
 	$sudo pg_ctlcluster "$version" main start 3>&-
 fi
 port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
