@@ -144,12 +144,17 @@ func sweep(ctx context.Context, stateDir string, notes io.Writer) {
 // cleanUp removes what rec holds, leaving in rec what it could not remove.
 // It says what it removed, in words.
 func cleanUp(ctx context.Context, rec *record) (done []string, left error) {
-	if n := len(rec.Services); n > 0 {
-		for _, p := range rec.Services {
+	killed := 0
+	for _, p := range rec.Services {
+		// Most are gone already: the kernel sends them SIGTERM when shoal dies.
+		if service.GroupAlive(p.PID) {
 			service.KillGroup(p.PID, p.Start)
+			killed++
 		}
-		rec.Services = nil
-		done = append(done, count(n, "service process", "service processes"))
+	}
+	rec.Services = nil
+	if killed > 0 {
+		done = append(done, count(killed, "service", "services"))
 	}
 	if len(rec.Databases) > 0 {
 		dropped, err := dropAll(ctx, rec.Postgres, rec.Databases)
