@@ -43,6 +43,7 @@ type resourcesRun struct {
 	template string // the template database's name
 	cache    string
 	tmp      string
+	extraEnv []string // for every run
 }
 
 // newResourcesRun copies the suite; withDatabase gives it a template
@@ -83,7 +84,8 @@ func (r *resourcesRun) appendConfig(t *testing.T, text string) {
 }
 
 func (r *resourcesRun) env(extra ...string) []string {
-	return baseEnv(append([]string{"SHOAL_CACHE_DIR=" + r.cache}, extra...)...)
+	extra = append(append([]string{"SHOAL_CACHE_DIR=" + r.cache}, r.extraEnv...), extra...)
+	return baseEnv(extra...)
 }
 
 // shoal runs shoal -n 4 on the suite and waits for it.
@@ -128,6 +130,8 @@ func TestResources(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
 			r := newResourcesRun(t, true)
+			portLog := t.TempDir()
+			r.extraEnv = []string{"RESOURCES_SUITE_LOG=" + portLog}
 			sh := r.shoal(t, mode, []string{"-v"})
 			r.checkNothingLeft(t)
 			if sh.code != 0 || sh.record == nil {
@@ -142,7 +146,71 @@ func TestResources(t *testing.T) {
 			}
 			checkMode(t, mode, sh)
 			checkWorkerResources(t, r, sh)
+			checkFreePorts(t, sh, portLog)
 		})
+	}
+}
+
+// checkFreePorts: every port free_port handed out lies in its worker's
+// range, and none was handed out twice.
+func checkFreePorts(t *testing.T, sh shoalRun, logDir string) {
+	t.Helper()
+	owner := map[int]string{}
+	total := 0
+	for _, w := range sh.record.Workers {
+		if w.Resources == nil {
+			continue
+		}
+		var lo, hi int
+		fmt.Sscanf(w.Resources.Ports, "%d-%d", &lo, &hi)
+		data, _ := os.ReadFile(filepath.Join(logDir, "ports-"+w.ID))
+		for _, field := range strings.Fields(string(data)) {
+			port, _ := strconv.Atoi(field)
+			total++
+			if port < lo || port > hi {
+				t.Errorf("%s got port %d from free_port, outside its range %s", w.ID, port, w.Resources.Ports)
+			}
+			if other, dup := owner[port]; dup {
+				t.Errorf("free_port handed out %d twice (%s and %s)", port, other, w.ID)
+			}
+			owner[port] = w.ID
+		}
+	}
+	if total != 8 {
+		t.Errorf("free_port handed out %d ports, want one per test_port test (8)", total)
+	}
+}
+
+// TestResourcesKeepTmp: with --keep-tmp, a failed run's run directory stays
+// and the summary says where; the databases and services go all the same.
+func TestResourcesKeepTmp(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	r := newResourcesRun(t, true)
+	test := "def test_leaves_a_file(worker_tmp_path):\n" +
+		"    (worker_tmp_path / 'evidence.txt').write_text('kept')\n" +
+		"    assert False\n"
+	if err := os.WriteFile(filepath.Join(r.dir, "test_fail.py"), []byte(test), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sh := r.shoal(t, startModes[0], []string{"--keep-tmp"}, "test_fail.py")
+	if sh.code != 1 || sh.record == nil {
+		t.Fatalf("shoal should exit 1:\n%s", sh.output)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(r.tmp, "shoal-*"))
+	if len(dirs) != 1 || !strings.Contains(sh.stdout, "kept temporary files in "+dirs[0]) {
+		t.Fatalf("run directories %v; the summary should name the kept one:\n%s", dirs, sh.stdout)
+	}
+	evidence, _ := filepath.Glob(filepath.Join(dirs[0], "gw*", "path", "evidence.txt"))
+	if len(evidence) != 1 {
+		t.Errorf("the test's file is not in the kept directory")
+	}
+	checkNoneLeft(t, r.dir)
+	if dbs := r.databases(t); len(dbs) > 0 {
+		t.Errorf("databases left: %v", dbs)
+	}
+	if files, _ := filepath.Glob(filepath.Join(r.cache, "runs", "*")); len(files) > 0 {
+		t.Errorf("state files left: %v", files)
 	}
 }
 

@@ -35,8 +35,14 @@ def _shoal_fixture(request, name):
 
 @pytest.fixture
 def port(request):
-    """A port to serve on."""
-    return _shoal_fixture(request, "free_port") or FIXED_PORT
+    """A port to serve on. Logged under $RESOURCES_SUITE_LOG, if set, for
+    the integration tests to check that no port was handed out twice."""
+    chosen = _shoal_fixture(request, "free_port") or FIXED_PORT
+    log = os.environ.get("RESOURCES_SUITE_LOG")
+    if log:
+        with open(os.path.join(log, "ports-" + worker()), "a") as f:
+            f.write("%d\n" % chosen)
+    return chosen
 
 
 @pytest.fixture
