@@ -49,6 +49,17 @@ type Config struct {
 	// interrupts it (key "session_timeout"), a number ≥ 0. Default 0: no limit.
 	SessionTimeout float64
 
+	// Ports is [tool.shoal.ports]: each worker's block of ports.
+	Ports Ports
+
+	// Database is [tool.shoal.database]: the template of each worker's
+	// database. Default: none.
+	Database Database
+
+	// Services is [[tool.shoal.services]]: processes each worker gets its
+	// own instance of. Default: none.
+	Services []Service
+
 	// File is the pyproject.toml the settings were read from, for messages.
 	// Default "": no file.
 	File string
@@ -58,7 +69,7 @@ type Config struct {
 // It is the one place defaults live: Load starts from it and overwrites only
 // the keys a file sets.
 func Default() *Config {
-	return &Config{Fork: true}
+	return &Config{Fork: true, Ports: Ports{Base: 20000, Size: 100}}
 }
 
 // Find returns the first pyproject.toml in dir or one of its parents, or ""
@@ -111,7 +122,8 @@ func parse(path string, data []byte) (*Config, error) {
 
 // settings lists the keys of [tool.shoal]. To add one, add a field to Config
 // with its default in Default, and a setting here; a nested table such as
-// [tool.shoal.resources] is a setting with sub settings and no set.
+// [tool.shoal.ports] is a setting with sub settings and no set, an array of
+// tables such as [[tool.shoal.services]] one with each and start.
 var settings = []setting{
 	{key: "python", set: setPython},
 	{key: "workers", set: setWorkers},
@@ -124,7 +136,10 @@ var settings = []setting{
 		{key: "heavy", set: setMarker("heavy")},
 		{key: "xdist_group", set: setMarker("xdist_group")},
 	}},
-	{key: "resources", each: setResource},
+	{key: "resources", named: setResource},
+	{key: "ports", sub: portSettings, check: checkPorts},
+	{key: "database", sub: databaseSettings},
+	{key: "services", each: serviceSettings, start: startService, check: checkService},
 }
 
 func setMarker(role string) func(c *Config, v any) *Error {

@@ -26,7 +26,8 @@ func TestLoadValid(t *testing.T) {
 	type testCase struct {
 		name string
 		text string
-		want Config // File is filled in by run
+		// want changes the defaults to what the file sets; File is filled in by run.
+		want func(c *Config)
 	}
 	run := func(t *testing.T, tc testCase) {
 		path := writeFile(t, t.TempDir(), FileName, tc.text)
@@ -34,41 +35,42 @@ func TestLoadValid(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load: %v", err)
 		}
-		tc.want.File = path
-		if !reflect.DeepEqual(*got, tc.want) {
-			t.Errorf("got %+v, want %+v", *got, tc.want)
+		want := Default()
+		want.File = path
+		if tc.want != nil {
+			tc.want(want)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %+v, want %+v", *got, *want)
 		}
 	}
 	testCases := []testCase{
 		{
 			name: "no table gives defaults",
 			text: "[project]\nname = \"demo\"\n",
-			want: Config{Fork: true},
 		},
 		{
 			name: "empty file gives defaults",
 			text: "",
-			want: Config{Fork: true},
 		},
 		{
 			name: "every key",
 			text: "[tool.shoal]\npython = \".venv/bin/python\"\nworkers = 4\nfork = false\n",
-			want: Config{Python: ".venv/bin/python", Workers: "4", Fork: false},
+			want: func(c *Config) { c.Python, c.Workers, c.Fork = ".venv/bin/python", "4", false },
 		},
 		{
 			name: "timeouts",
 			text: "[tool.shoal]\ntimeout = 300\nsession_timeout = 1.5\n",
-			want: Config{Fork: true, Timeout: 300, SessionTimeout: 1.5},
+			want: func(c *Config) { c.Timeout, c.SessionTimeout = 300, 1.5 },
 		},
 		{
 			name: "no timeout",
 			text: "[tool.shoal]\ntimeout = 0\n",
-			want: Config{Fork: true},
 		},
 		{
 			name: "workers auto",
 			text: "[tool.shoal]\nworkers = \"auto\"\n",
-			want: Config{Workers: "auto", Fork: true},
+			want: func(c *Config) { c.Workers = "auto" },
 		},
 		{
 			name: "other tables are not shoal's",
@@ -84,28 +86,29 @@ workers = 2
 [tool.other]
 workers = "lots"
 `,
-			want: Config{Workers: "2", Fork: true},
+			want: func(c *Config) { c.Workers = "2" },
 		},
 		{
 			name: "inline table",
 			text: "[tool]\nshoal = { workers = 3, fork = false }\n",
-			want: Config{Workers: "3"},
+			want: func(c *Config) { c.Workers, c.Fork = "3", false },
 		},
 		{
 			name: "dotted keys at top level",
 			text: "tool.shoal.python = \"python3.12\"\n",
-			want: Config{Python: "python3.12", Fork: true},
+			want: func(c *Config) { c.Python = "python3.12" },
 		},
 		{
 			name: "empty table",
 			text: "[tool.shoal]\n",
-			want: Config{Fork: true},
 		},
 		{
 			name: "markers and resources",
 			text: "[tool.shoal.markers]\nisolation = \"serial\"\nxdist_group = \"group\"\n\n[tool.shoal.resources]\ndb = 2\n\"redis-1\" = 1\n",
-			want: Config{Fork: true, Markers: map[string]string{"isolation": "serial", "xdist_group": "group"},
-				Resources: map[string]int{"db": 2, "redis-1": 1}},
+			want: func(c *Config) {
+				c.Markers = map[string]string{"isolation": "serial", "xdist_group": "group"}
+				c.Resources = map[string]int{"db": 2, "redis-1": 1}
+			},
 		},
 	}
 	for _, tc := range testCases {
@@ -118,7 +121,7 @@ func TestLoadNoPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(*got, *Default()) {
+	if !reflect.DeepEqual(got, Default()) {
 		t.Errorf("got %+v, want the defaults %+v", *got, *Default())
 	}
 }
@@ -222,7 +225,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			text: "[tool.shoal]\nworkers = 2\nnumprocesses = 4\n",
-			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources`,
+			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources, ports, database, services`,
 			key:  "numprocesses", line: 3, col: 1, hint: "spelling",
 		},
 		{
@@ -252,7 +255,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "first error in file order",
 			text: "[tool.shoal]\nzzz = 1\nfork = 1\naaa = 2\n",
-			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources`,
+			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources, ports, database, services`,
 			key:  "zzz", line: 2, col: 1, hint: "spelling",
 		},
 		{

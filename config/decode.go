@@ -26,9 +26,16 @@ type setting struct {
 	set func(c *Config, v any) *Error
 	// sub, when set, makes the key a nested table with these keys.
 	sub []setting
-	// each, when set, makes the key a table whose keys are the user's own
-	// names ([tool.shoal.resources]): each stores one entry.
-	each func(c *Config, name string, v any) *Error
+	// named, when set, makes the key a table whose keys are the user's own
+	// names ([tool.shoal.resources]): named stores one entry.
+	named func(c *Config, name string, v any) *Error
+	// each, when set, makes the key an array of tables ([[tool.shoal.x]]),
+	// each element with these keys; start runs before each element's keys.
+	each  []setting
+	start func(c *Config)
+	// check, when set, runs after a nested table's or an element's keys,
+	// for rules that tie keys together; its error is placed at the table.
+	check func(c *Config) *Error
 }
 
 // decoder applies one file's [tool.shoal] table to a Config. It decodes into
@@ -87,7 +94,7 @@ func (d *decoder) table(c *Config, path []string, v any, known []setting) *Error
 	t, ok := v.(map[string]any)
 	if !ok {
 		e := d.at(path, true)
-		e.Key = strings.Join(path[len(tablePath):], ".")
+		e.Key = keyName(path)
 		e.Msg = fmt.Sprintf("expected a table, got %s", describe(v))
 		if e.Key == "" {
 			e.Msg = fmt.Sprintf("[%s] must be a table, got %s", tableName, describe(v))
@@ -100,7 +107,7 @@ func (d *decoder) table(c *Config, path []string, v any, known []setting) *Error
 		s, ok := find(known, k)
 		if !ok {
 			e := d.at(keyPath, false)
-			e.Key = strings.Join(keyPath[len(tablePath):], ".")
+			e.Key = keyName(keyPath)
 			e.Msg = fmt.Sprintf("unknown key; known keys are %s", names(known))
 			e.Hint = "hint: check the spelling, or remove the key"
 			return e
@@ -113,41 +120,95 @@ func (d *decoder) table(c *Config, path []string, v any, known []setting) *Error
 }
 
 func (d *decoder) apply(c *Config, keyPath []string, v any, s setting) *Error {
-	if s.sub != nil {
-		return d.table(c, keyPath, v, s.sub)
+	switch {
+	case s.sub != nil:
+		if e := d.table(c, keyPath, v, s.sub); e != nil {
+			return e
+		}
+		return d.checked(c, keyPath, s, false)
+	case s.each != nil:
+		return d.array(c, keyPath, v, s)
 	}
-	if s.each != nil {
-		return d.entries(c, keyPath, v, s.each)
+	if s.named != nil {
+		return d.entries(c, keyPath, v, s.named)
 	}
-	return d.place(keyPath, s.set(c, v))
+	return d.placed(s.set(c, v), keyPath, true)
 }
 
 // entries applies a table of the user's own names, in file order.
-func (d *decoder) entries(c *Config, path []string, v any, each func(*Config, string, any) *Error) *Error {
+func (d *decoder) entries(c *Config, path []string, v any, named func(*Config, string, any) *Error) *Error {
 	t, ok := v.(map[string]any)
 	if !ok {
-		return d.place(path, wrongValue("a table", v))
+		return d.placed(wrongValue("a table", v), path, true)
 	}
 	for _, k := range d.sorted(path, t) {
-		if e := d.place(child(path, k), each(c, k, t[k])); e != nil {
+		if e := d.placed(named(c, k, t[k]), child(path, k), true); e != nil {
 			return e
 		}
 	}
 	return nil
 }
 
-// place says where a setting's error is: the file, line, column and key.
-func (d *decoder) place(keyPath []string, e *Error) *Error {
+// array applies an array of tables element by element.
+func (d *decoder) array(c *Config, keyPath []string, v any, s setting) *Error {
+	list, ok := v.([]any)
+	if !ok {
+		e := &Error{Msg: fmt.Sprintf("expected an array of tables ([[%s.%s]]), got %s",
+			tableName, keyName(keyPath), describe(v))}
+		return d.placed(e, keyPath, true)
+	}
+	for i, elem := range list {
+		elemPath := child(keyPath, elementKey(i))
+		if s.start != nil {
+			s.start(c)
+		}
+		if e := d.table(c, elemPath, elem, s.each); e != nil {
+			return e
+		}
+		if e := d.checked(c, elemPath, s, true); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// checked runs a table's check, placing its error at the table.
+func (d *decoder) checked(c *Config, path []string, s setting, element bool) *Error {
+	if s.check == nil {
+		return nil
+	}
+	return d.placed(s.check(c), path, !element)
+}
+
+// placed fills in where an error from a setter or check is.
+func (d *decoder) placed(e *Error, path []string, value bool) *Error {
 	if e == nil {
 		return nil
 	}
-	at := d.at(keyPath, true)
+	at := d.at(path, value)
 	e.File, e.Line, e.Col = at.File, at.Line, at.Col
-	e.Key = strings.Join(keyPath[len(tablePath):], ".")
+	e.Key = keyName(path)
 	if e.Hint == "" {
 		e.Hint = defaultHint
 	}
 	return e
+}
+
+// elementKey is the path part for an array's i-th element. Only a quoted
+// key spelt "[0]" could share it, and then only its place in messages.
+func elementKey(i int) string { return fmt.Sprintf("[%d]", i) }
+
+// keyName is a key path inside [tool.shoal] as messages show it:
+// "database.url", "services[1].command".
+func keyName(path []string) string {
+	var b strings.Builder
+	for _, k := range path[len(tablePath):] {
+		if b.Len() > 0 && !strings.HasPrefix(k, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(k)
+	}
+	return b.String()
 }
 
 // at starts an error placed at a key, or at its value when value is true.

@@ -28,11 +28,20 @@ func index(data []byte) positions {
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
+	elements := map[string]int{} // array table → elements seen
 	for p.NextExpression() {
 		n := p.Expression()
 		switch n.Kind {
-		case unstable.Table, unstable.ArrayTable:
+		case unstable.Table:
 			table = pos.keys(&p, nil, n.Key(), false)
+		case unstable.ArrayTable:
+			// Each [[x]] header starts element i of x; its keys go under x, [i].
+			table = pos.keys(&p, nil, n.Key(), false)
+			i := elements[pathKey(table)]
+			elements[pathKey(table)]++
+			header := firstKey(&p, n.Key())
+			table = child(table, elementKey(i))
+			pos[pathKey(table)] = place{key: header}
 		case unstable.KeyValue:
 			pos.keyValue(&p, table, n)
 		}
@@ -45,14 +54,41 @@ func index(data []byte) positions {
 func (pos positions) keyValue(p *unstable.Parser, prefix []string, n *unstable.Node) {
 	path := pos.keys(p, prefix, n.Key(), true)
 	v := n.Value()
-	if v.Kind != unstable.InlineTable {
-		return
-	}
-	for it := v.Children(); it.Next(); {
-		if c := it.Node(); c.Kind == unstable.KeyValue {
-			pos.keyValue(p, path, c)
+	switch v.Kind {
+	case unstable.InlineTable:
+		pos.inlineTable(p, path, v)
+	case unstable.Array:
+		// An array of inline tables: element i's keys go under path, [i].
+		i := 0
+		for it := v.Children(); it.Next(); i++ {
+			if c := it.Node(); c.Kind == unstable.InlineTable {
+				pos.inlineTable(p, child(path, elementKey(i)), c)
+			}
 		}
 	}
+}
+
+// inlineTable records the keys of { … } under path; path itself is placed
+// at its first key, the nearest spot the parser gives.
+func (pos positions) inlineTable(p *unstable.Parser, path []string, v *unstable.Node) {
+	for it := v.Children(); it.Next(); {
+		c := it.Node()
+		if c.Kind != unstable.KeyValue {
+			continue
+		}
+		if _, seen := pos[pathKey(path)]; !seen {
+			pos[pathKey(path)] = place{key: firstKey(p, c.Key())}
+		}
+		pos.keyValue(p, path, c)
+	}
+}
+
+// firstKey is where a (possibly dotted) key starts.
+func firstKey(p *unstable.Parser, it unstable.Iterator) unstable.Position {
+	if !it.Next() {
+		return unstable.Position{}
+	}
+	return p.Shape(it.Node().Raw).Start
 }
 
 // keys records each prefix of a (possibly dotted) key and returns the full

@@ -89,7 +89,7 @@ func baseEnv(extra ...string) []string {
 	drop := []string{
 		"PYTEST_ADDOPTS=", "PYTEST_PLUGINS=", "PYTEST_XDIST_", "PYTHONPATH=", "SHOAL_WORKER",
 		"SHOAL_MODE=", "SHOAL_SOCKET=", "SHOAL_BASETEMP=", "COLUMNS=", "PY_COLORS=", "FORCE_COLOR=",
-		"NO_COLOR=", "CI=", "BUILD_NUMBER=", "SHOAL_OBSERVER_OUT=",
+		"NO_COLOR=", "CI=", "BUILD_NUMBER=", "SHOAL_OBSERVER_OUT=", "SHOAL_RUN_BASETEMP=",
 	}
 	var env []string
 outer:
@@ -212,9 +212,23 @@ func (rt recordTest) section(name string) string {
 }
 
 type recordWorker struct {
-	ID       string `json:"id"`
-	PID      int    `json:"pid"`
-	Restarts int    `json:"restarts"`
+	ID        string           `json:"id"`
+	PID       int              `json:"pid"`
+	Restarts  int              `json:"restarts"`
+	Resources *recordResources `json:"resources"`
+}
+
+type recordResources struct {
+	TmpDir   string `json:"tmpdir"`
+	Path     string `json:"worker_tmp_path"`
+	Ports    string `json:"ports"`
+	Database string `json:"database"`
+	Services []struct {
+		Name string `json:"name"`
+		Port int    `json:"port"`
+		PID  int    `json:"pid"`
+		Log  string `json:"log"`
+	} `json:"services"`
 }
 
 // shoalCall says how to run shoal on a suite directory.
@@ -227,6 +241,8 @@ type shoalCall struct {
 	hangAfter time.Duration
 	// termGrace is how long shoal may take to exit after SIGTERM; default termGrace.
 	termGrace time.Duration
+	// tmp is the run's TMPDIR; default a fresh one (see privateTmp).
+	tmp string
 }
 
 // runShoal runs `shoal run -n 2 --python PY --report-json F MODEFLAGS FLAGS -- -p no:cacheprovider ARGS`
@@ -236,7 +252,10 @@ func runShoal(t *testing.T, dir string, c shoalCall) shoalRun {
 	if c.env == nil {
 		c.env = baseEnv()
 	}
-	c.env = append(slices.Clip(c.env), "TMPDIR="+privateTmp(t))
+	if c.tmp == "" {
+		c.tmp = privateTmp(t)
+	}
+	c.env = append(slices.Clip(c.env), "TMPDIR="+c.tmp)
 	if c.hangAfter == 0 {
 		c.hangAfter = hangTimeout
 	}

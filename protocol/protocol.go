@@ -354,6 +354,9 @@ type WorkerSpec struct {
 	// Captured is where a worker keeps what the running test captured on
 	// fds 1 and 2: Captured+".out" and Captured+".err".
 	Captured string `json:"captured,omitempty"`
+	// Env is what the worker sets in its environment before its first
+	// test: its own TMPDIR, ports, database.
+	Env map[string]string `json:"env,omitempty"`
 }
 
 // Encode writes one command as a line.

@@ -121,10 +121,28 @@ type Warning struct {
 
 // Worker describes one worker of the run.
 type Worker struct {
-	ID       string
-	PID      int
-	Restarts int
-	Log      string
+	ID        string
+	PID       int
+	Restarts  int
+	Log       string
+	Resources *Resources // nil when it was given none
+}
+
+// Resources are what a worker had of its own for the whole run.
+type Resources struct {
+	TmpDir   string // its TMPDIR
+	Path     string // worker_tmp_path, SHOAL_WORKER_TMP
+	Ports    string // the ports its tests may use, "lo-hi" (SHOAL_PORT_RANGE)
+	Database string // its database's URL, password hidden; "" without one
+	Services []Service
+}
+
+// Service is a worker's instance of a service.
+type Service struct {
+	Name string
+	Port int
+	PID  int
+	Log  string // its output
 }
 
 // Run is everything one `shoal run` produced.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -60,6 +61,16 @@ func isRunVariable(kv string) bool {
 		}
 	}
 	return false
+}
+
+// envList is env as KEY=VALUE entries, sorted so that runs are repeatable.
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // killGroup ends a process group; a group that is already gone is no error.

@@ -49,6 +49,12 @@ type Options struct {
 	// Abort, once closed, ends every process of the run at once (a second
 	// Ctrl-C); the run still returns what it has.
 	Abort <-chan struct{}
+	// RunDir holds shoal's socket and the pytest processes' logs. It is
+	// the caller's to make and remove; "" makes one for the run.
+	RunDir string
+	// WorkerEnv, when set, is what worker index gets on top of Env: its
+	// own temporary directory, ports, database.
+	WorkerEnv func(index int) map[string]string
 }
 
 // Planner makes the scheduler's input once the suite is collected. owners
@@ -75,12 +81,15 @@ func (p *Passthrough) Error() string { return fmt.Sprintf("pytest exited with co
 // Run runs the suite and returns what happened. Cancelling ctx interrupts the
 // run: nothing new starts, running tests get opts.Grace to finish.
 func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
-	dir, err := os.MkdirTemp("", "shoal-")
-	if err != nil {
-		return nil, fmt.Errorf("cannot create run directory: %w", err)
-	}
-	if os.Getenv("SHOAL_KEEP_RUN_DIR") == "" {
-		defer os.RemoveAll(dir)
+	dir := opts.RunDir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "shoal-"); err != nil {
+			return nil, fmt.Errorf("cannot create run directory: %w", err)
+		}
+		if os.Getenv("SHOAL_KEEP_RUN_DIR") == "" {
+			defer os.RemoveAll(dir)
+		}
 	}
 	r := &runState{
 		opts:    opts,
@@ -714,8 +723,12 @@ func (r *runState) spec(w *workerState, basetemp string) protocol.WorkerSpec {
 	if basetemp != "" {
 		bt = filepath.Join(basetemp, "popen-"+w.id)
 	}
-	return protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt, Log: w.log, Stacks: r.stacksFile(w),
+	spec := protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt, Log: w.log, Stacks: r.stacksFile(w),
 		Captured: r.capturedPrefix(w)}
+	if r.opts.WorkerEnv != nil {
+		spec.Env = r.opts.WorkerEnv(w.index)
+	}
+	return spec
 }
 
 func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
@@ -732,6 +745,7 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 		"SHOAL_STACKS="+spec.Stacks,
 		"SHOAL_CAPTURED="+spec.Captured,
 	)
+	cmd.Env = append(cmd.Env, envList(spec.Env)...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cannot start worker %s with %s: %w", w.id, r.opts.Python, err)
 	}

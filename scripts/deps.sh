@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what shoal's tests and example need on a Debian machine: Go must be
 # there already (/usr/local/go or on PATH); Python packages come from Debian.
+# PostgreSQL, which some tests need, comes from scripts/postgres.sh.
 set -euo pipefail
 
-packages=(python3-pytest python3-pytest-xdist python3-networkx)
+packages=(python3-pytest python3-pytest-xdist python3-networkx python3-psycopg2)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

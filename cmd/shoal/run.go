@@ -22,6 +22,7 @@ import (
 	"shoal/report/junit"
 	"shoal/report/record"
 	"shoal/report/terminal"
+	"shoal/resources"
 	"shoal/result"
 	"shoal/runner"
 )
@@ -36,6 +37,7 @@ type runFlags struct {
 	maxWorkerRestart string
 	interruptGrace   string
 	sched            scheduleFlags
+	keepTmp          bool
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
@@ -76,6 +78,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
+	fl.BoolVar(&f.keepTmp, "keep-tmp", false, "keep the run's temporary files (workers' TMPDIR, basetemp, worker_tmp_path) when tests fail")
 	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none); a timeout(seconds) marker overrides it")
 	fl.StringVar(&f.sessionTimeout, "session-timeout", "", "interrupt the run when it takes longer than this, as Ctrl-C does (default: [tool.shoal] session_timeout, else none)")
 	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
@@ -196,9 +199,6 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	}
 	choice := s.choice
 	width, color := terminalShape(stdout)
-	term := terminal.New(stdout, width, color, func(run *result.Run) []string {
-		return append(workerInfo(run), nonEmpty(shardInfo(s.set, s.shardFrom))...)
-	})
 	// pytest renders tracebacks in the workers: give them shoal's width and colour.
 	env := append(os.Environ(), "COLUMNS="+strconv.Itoa(width))
 	if color {
@@ -213,7 +213,39 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	opts := s.options(args, env)
 	opts.Fork = opts.Fork && !f.noFork
 	opts.MaxWorkerRestart, opts.Timeout, opts.Grace, opts.Abort = limits.maxRestart, limits.test.Seconds(), limits.grace, abortOf(ctx)
+	shard := nonEmpty(shardInfo(s.set, s.shardFrom))
+	info := func(run *result.Run) []string { return append(workerInfo(run), shard...) }
+	var res *resources.Run
+	keep := false
+	if !infoOnly(args) {
+		if res, err = startResources(ctx, s.cfg, s.workers, s.dir, opts.Env, stderr); err != nil {
+			return err
+		}
+		defer func() { closeResources(res, keep, stderr) }()
+		opts.RunDir, opts.WorkerEnv = res.Dir, res.Env
+		opts.Env = append(opts.Env, "SHOAL_RUN_BASETEMP="+res.Basetemp)
+		info = func(run *result.Run) []string {
+			lines := append(workerInfo(run), shard...)
+			if run.Options.Verbose > 0 {
+				lines = append(lines, resourceLines(run, res)...)
+			}
+			return lines
+		}
+	}
+	term := terminal.New(stdout, width, color, info)
 	run, err := runner.Run(ctx, opts, term)
+	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
+	if run != nil && res != nil {
+		for _, w := range run.Workers {
+			w.Resources = res.Describe(w.ID)
+		}
+		for _, n := range serviceLogNotes(res) {
+			term.Note(n)
+		}
+		if keep {
+			term.Note("kept temporary files in " + res.Dir)
+		}
+	}
 	var pass *runner.Passthrough
 	if errors.As(err, &pass) {
 		return passthrough(ctx, choice, pass, stdout, stderr)

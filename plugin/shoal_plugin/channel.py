@@ -55,5 +55,5 @@ def connect():
 
 def forget_environment():
     """Keep shoal's own variables away from the tests and what they start."""
-    for key in ("SHOAL_SOCKET", "SHOAL_MODE", "SHOAL_TIMEOUT", "SHOAL_STACKS", "SHOAL_CAPTURED"):
+    for key in ("SHOAL_SOCKET", "SHOAL_MODE", "SHOAL_TIMEOUT", "SHOAL_STACKS", "SHOAL_CAPTURED", "SHOAL_RUN_BASETEMP"):
         os.environ.pop(key, None)

@@ -9,6 +9,8 @@ import os
 
 import pytest
 
+from shoal_plugin import fixtures
+
 
 def neutralise_xdist(config):
     # `-n` in addopts would make pytest-xdist start its own workers.
@@ -106,3 +108,13 @@ class Fixtures:
 
 def register_fixtures(config):
     config.pluginmanager.register(Fixtures(), "shoal-fixtures")
+    config.pluginmanager.register(fixtures.ResourceFixtures(), "shoal-resource-fixtures")
+
+
+def take_run_basetemp(config):
+    """The session's basetemp goes in shoal's run directory, removed with it,
+    unless --basetemp says where. Call it before pytest's tmpdir plugin
+    configures itself (from a tryfirst pytest_configure)."""
+    given = os.environ.get("SHOAL_RUN_BASETEMP")
+    if given and getattr(config.option, "basetemp", None) is None:
+        config.option.basetemp = given

@@ -20,6 +20,7 @@ Commands from shoal:
 import collections
 import os
 import select
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,8 +46,18 @@ def take_basetemp(config, spec):
         factory._basetemp = None
 
 
+def take_env(spec):
+    """The worker's own resources (TMPDIR, ports, database), for a forked
+    worker: a spawned one starts with them in its environment."""
+    env = spec.get("env") or {}
+    os.environ.update(env)
+    if "TMPDIR" in env:
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
 def become(config, spec):
     take_identity(spec)
+    take_env(spec)
     take_basetemp(config, spec)
 
 

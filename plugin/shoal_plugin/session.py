@@ -43,6 +43,7 @@ def pytest_cmdline_main(config):
 def pytest_configure(config):
     _state["config"] = config
     _state["options"] = configure.options_for_go(config)
+    configure.take_run_basetemp(config)
     configure.take_over_reporting(config)
     configure.register_fixtures(config)
     marks.register(config)

@@ -41,9 +41,27 @@ type Record struct {
 
 // Worker is one worker of the run.
 type Worker struct {
-	ID       string `json:"id"`
-	PID      int    `json:"pid"`
-	Restarts int    `json:"restarts"`
+	ID        string     `json:"id"`
+	PID       int        `json:"pid"`
+	Restarts  int        `json:"restarts"`
+	Resources *Resources `json:"resources,omitempty"`
+}
+
+// Resources are what a worker had of its own for the whole run.
+type Resources struct {
+	TmpDir   string    `json:"tmpdir"`
+	Path     string    `json:"worker_tmp_path"`
+	Ports    string    `json:"ports"`
+	Database string    `json:"database,omitempty"` // password hidden
+	Services []Service `json:"services,omitempty"`
+}
+
+// Service is a worker's instance of a service.
+type Service struct {
+	Name string `json:"name"`
+	Port int    `json:"port"`
+	PID  int    `json:"pid"`
+	Log  string `json:"log"`
 }
 
 // Test is one test that ran.
@@ -102,7 +120,7 @@ func header(run *result.Run) *Record {
 		Workers: []Worker{}, Tests: []Test{}, NotRun: []string{}, CollectErrors: []CollectError{},
 	}
 	for _, w := range run.Workers {
-		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts})
+		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts, Resources: resourcesOf(w.Resources)})
 	}
 	for _, e := range run.CollectErrors {
 		rec.CollectErrors = append(rec.CollectErrors, CollectError{NodeID: e.NodeID, Outcome: e.Outcome, Longrepr: e.LongRepr})
@@ -115,6 +133,17 @@ func header(run *result.Run) *Record {
 		}
 	}
 	return rec
+}
+
+func resourcesOf(r *result.Resources) *Resources {
+	if r == nil {
+		return nil
+	}
+	out := &Resources{TmpDir: r.TmpDir, Path: r.Path, Ports: r.Ports, Database: r.Database}
+	for _, s := range r.Services {
+		out.Services = append(out.Services, Service{Name: s.Name, Port: s.Port, PID: s.PID, Log: s.Log})
+	}
+	return out
 }
 
 func testOf(t *result.Test) Test {

@@ -89,3 +89,38 @@ func TestOutputAndKilled(t *testing.T) {
 		t.Errorf("not_run %v, killed %v", got.NotRun, got.Killed)
 	}
 }
+
+// TestWorkerResources: workers[].resources holds what a worker had, with
+// the keys documented in README.md; a worker without any has none.
+func TestWorkerResources(t *testing.T) {
+	run := &result.Run{Workers: []*result.Worker{
+		{ID: "gw0", PID: 42, Resources: &result.Resources{
+			TmpDir: "/tmp/shoal-1/gw0/tmp", Path: "/tmp/shoal-1/gw0/path", Ports: "20001-20099",
+			Database: "postgresql://app:xxxxx@db/app_test_shoal_1_gw0",
+			Services: []result.Service{{Name: "redis", Port: 20000, PID: 43, Log: "/logs/redis-gw0.log"}},
+		}},
+		{ID: "gw1", PID: 44},
+	}}
+	path := filepath.Join(t.TempDir(), "run.json")
+	if err := WriteFile(path, run); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	var doc struct {
+		Workers []map[string]any `json:"workers"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"tmpdir": "/tmp/shoal-1/gw0/tmp", "worker_tmp_path": "/tmp/shoal-1/gw0/path", "ports": "20001-20099",
+		"database": "postgresql://app:xxxxx@db/app_test_shoal_1_gw0",
+		"services": []any{map[string]any{"name": "redis", "port": 20000.0, "pid": 43.0, "log": "/logs/redis-gw0.log"}},
+	}
+	if got := doc.Workers[0]["resources"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("gw0's resources:\n got %v\nwant %v", got, want)
+	}
+	if _, ok := doc.Workers[1]["resources"]; ok {
+		t.Errorf("gw1 has no resources, but the record lists some: %v", doc.Workers[1])
+	}
+}

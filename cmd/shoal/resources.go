@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"shoal/config"
+	"shoal/plugin"
+	"shoal/resources"
+	"shoal/result"
+)
+
+// startResources makes each worker's resources. A problem the user can fix
+// is a usage error, told with its hint and, for a service, its log's end.
+func startResources(ctx context.Context, cfg *config.Config, workers int, dir string, env []string, stderr io.Writer) (*resources.Run, error) {
+	project := dir
+	if cfg.File != "" {
+		project = filepath.Dir(cfg.File)
+	}
+	res, err := resources.Setup(ctx, resources.Options{
+		Workers: workers, Ports: cfg.Ports, Database: cfg.Database, Services: cfg.Services,
+		ProjectDir: project, StateDir: plugin.DefaultCacheDir(), Env: env, Notes: stderr,
+	})
+	if err == nil {
+		return res, nil
+	}
+	if ctx.Err() != nil {
+		return nil, &exitError{code: result.ExitInterrupted, msg: "interrupted while making the workers' resources"}
+	}
+	var re *resources.Error
+	if errors.As(err, &re) {
+		msg := re.Msg
+		if re.Detail != "" {
+			msg += "\n" + re.Detail
+		}
+		return nil, usageError(msg, re.Hint)
+	}
+	return nil, &exitError{code: result.ExitInternalError, msg: err.Error()}
+}
+
+// closeResources stops and removes what the workers had; what it cannot
+// remove a later run will.
+func closeResources(res *resources.Run, keep bool, stderr io.Writer) {
+	if err := res.Close(keep); err != nil {
+		fmt.Fprintf(stderr, "shoal: warning: %v\n", err)
+	}
+}
+
+// infoOnly tells whether pytest's arguments only ask for information
+// (--help, --version, --collect-only, …): no worker will start, so none
+// needs resources, and a database that is down must not stand in the way.
+func infoOnly(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		switch a {
+		case "-h", "--help", "--version", "-V", "--collect-only", "--co", "--fixtures", "--funcargs",
+			"--fixtures-per-test", "--markers":
+			return true
+		}
+	}
+	return false
+}
+
+// resourceLines list each worker's resources for `shoal run -v`.
+func resourceLines(run *result.Run, res *resources.Run) []string {
+	var out []string
+	for _, w := range run.Workers {
+		d := res.Describe(w.ID)
+		if d == nil {
+			continue
+		}
+		parts := []string{"TMPDIR " + d.TmpDir, "worker_tmp_path " + d.Path, "ports " + d.Ports}
+		if d.Database != "" {
+			parts = append(parts, "database "+d.Database)
+		}
+		for _, s := range d.Services {
+			parts = append(parts, fmt.Sprintf("service %s on port %d (pid %d)", s.Name, s.Port, s.PID))
+		}
+		out = append(out, fmt.Sprintf("shoal: %s: %s", w.ID, strings.Join(parts, ", ")))
+	}
+	return out
+}
+
+// serviceLogNotes name the services' logs, one line per service.
+func serviceLogNotes(res *resources.Run) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range res.Workers {
+		for _, s := range w.Services {
+			if !seen[s.Name] {
+				seen[s.Name] = true
+				out = append(out, fmt.Sprintf("service %s: logs in %s", s.Name,
+					filepath.Join(res.LogDir, s.Name+"-gw*.log")))
+			}
+		}
+	}
+	return out
+}
