@@ -92,6 +92,21 @@ func (t *Test) ReportDuration(i int) float64 {
 	return t.Reports[i].Duration
 }
 
+// Phases is the time of each phase: setup, call and teardown.
+func (t *Test) Phases() (setup, call, teardown float64) {
+	for i, rep := range t.Reports {
+		switch rep.When {
+		case "setup":
+			setup += t.ReportDuration(i)
+		case "call":
+			call += t.ReportDuration(i)
+		case "teardown":
+			teardown += t.ReportDuration(i)
+		}
+	}
+	return setup, call, teardown
+}
+
 // Duration is the sum of the phase durations, as pytest's junit file reports it.
 func (t *Test) Duration() float64 {
 	var d float64

@@ -122,16 +122,7 @@ func runOf(run *result.Run) history.Run {
 		lastFile[t.Worker] = t.File
 		tr := history.TestRun{NodeID: t.NodeID, CPU: t.CPU, Outcome: string(t.Outcome()), Worker: t.Worker,
 			Cold: !seen || prev != t.File}
-		for i, rep := range t.Reports {
-			switch rep.When {
-			case "setup":
-				tr.Setup += t.ReportDuration(i)
-			case "call":
-				tr.Call += t.ReportDuration(i)
-			case "teardown":
-				tr.Teardown += t.ReportDuration(i)
-			}
-		}
+		tr.Setup, tr.Call, tr.Teardown = t.Phases()
 		h.Tests = append(h.Tests, tr)
 	}
 	return h

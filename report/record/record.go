@@ -154,15 +154,8 @@ func testOf(t *result.Test) Test {
 	if m := t.Marks; m != nil {
 		rt.Exclusive, rt.Locks, rt.Slots = m.Exclusive, m.Locks, m.Slots
 	}
-	for i, rep := range t.Reports {
-		switch rep.When {
-		case "setup":
-			rt.Phases.Setup += t.ReportDuration(i)
-		case "call":
-			rt.Phases.Call += t.ReportDuration(i)
-		case "teardown":
-			rt.Phases.Teardown += t.ReportDuration(i)
-		}
+	rt.Phases.Setup, rt.Phases.Call, rt.Phases.Teardown = t.Phases()
+	for _, rep := range t.Reports {
 		rt.Sections = mergeSections(rt.Sections, rep.Sections)
 		if rep.Outcome == "failed" && rt.Longrepr == "" {
 			rt.Longrepr = rep.LongRepr
