@@ -80,7 +80,7 @@ func (p *Prediction) count(t schedule.Test, workers int) {
 		p.Measured++
 	}
 	switch {
-	case t.Exclusive || t.Slots > 1 && t.Slots >= workers:
+	case t.Alone(workers):
 		p.Exclusive++
 	case t.Slots > 1:
 		p.Heavy++

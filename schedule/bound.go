@@ -23,7 +23,7 @@ func LowerBound(tests []Test, cfg Config) Bound {
 	s := &Scheduler{cfg: cfg, tests: tests, learnt: defaultOr(cfg.Default)}
 	for i, t := range tests {
 		d := s.expected(i)
-		if t.Exclusive || t.Slots > 1 && t.Slots >= cfg.Workers {
+		if t.Alone(cfg.Workers) {
 			b.Exclusive += d
 			exclGroups[t.Group] = true
 			continue

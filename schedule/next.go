@@ -1,5 +1,7 @@
 package schedule
 
+import "sort"
+
 // maxHold bounds how many tests one worker holds, however short they are.
 const maxHold = 64
 
@@ -509,24 +511,17 @@ func (s *Scheduler) reserve(w, i int) {
 			others = append(others, x)
 		}
 	}
-	sortByHeld(others, func(x int) float64 {
+	held := func(x int) float64 {
 		work := 0.0
 		for _, j := range s.workers[x].queue {
 			work += s.expected(j)
 		}
 		return work
-	})
+	}
+	sort.SliceStable(others, func(a, b int) bool { return held(others[a]) < held(others[b]) })
 	r := &reservation{worker: w, quiet: others[:min(need, len(others))]}
 	for _, q := range r.quiet {
 		s.workers[q].reserved = true
 	}
 	s.heavy = r
-}
-
-func sortByHeld(ws []int, work func(int) float64) {
-	for a := 1; a < len(ws); a++ {
-		for b := a; b > 0 && work(ws[b]) < work(ws[b-1]); b-- {
-			ws[b], ws[b-1] = ws[b-1], ws[b]
-		}
-	}
 }

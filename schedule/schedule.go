@@ -37,6 +37,12 @@ type Test struct {
 	Failed    bool // failed last time (for FailedFirst)
 }
 
+// Alone tells whether t runs with no other test beside it on workers
+// workers: it is exclusive, or wants every worker's slot.
+func (t Test) Alone(workers int) bool {
+	return t.Exclusive || t.Slots > 1 && t.Slots >= workers
+}
+
 // Order is the order tests are handed out in.
 type Order int
 
@@ -205,7 +211,7 @@ func (s *Scheduler) plan() {
 	for i := range s.tests {
 		t := &s.tests[i]
 		switch {
-		case t.Exclusive || t.Slots >= s.cfg.Workers && t.Slots > 1:
+		case t.Alone(s.cfg.Workers):
 			t.Exclusive = true
 			s.excl[t.Group] = append(s.excl[t.Group], i)
 		case t.Slots > 1 || len(t.Locks) > 0:
