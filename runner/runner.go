@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"shoal/plan"
 	"shoal/protocol"
 	"shoal/result"
 	"shoal/schedule"
@@ -692,14 +693,8 @@ func (r *runState) plan(owners []int) error {
 // markersOnly plans with no history: every duration is learnt as the run goes.
 func markersOnly(workers int) Planner {
 	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
-		tests := make([]schedule.Test, len(run.Tests))
-		for i, t := range run.Tests {
-			tests[i].Group = t.File
-			if m := t.Marks; m != nil {
-				tests[i].Exclusive, tests[i].Locks, tests[i].Slots = m.Exclusive, m.Locks, m.Slots
-			}
-		}
-		return tests, schedule.Config{Workers: workers, Owner: owners}, nil, nil
+		tests, cfg := plan.Build(run, owners, nil, plan.Settings{Workers: workers})
+		return tests, cfg, nil, nil
 	}
 }
 
