@@ -14,26 +14,25 @@ import (
 // its tests written back once, with their medians and the file's extra
 // setup brought up to date.
 type batch struct {
-	tx    *sql.Tx
-	stmts []*sql.Stmt
-	adds  map[string]map[string][]result // file → node ID → new results
-	refs  map[int64]int                  // run → change in how many kept results it has
+	tx     *sql.Tx
+	stmts  []*sql.Stmt
+	adds   map[string]map[string][]result // file → node ID → new results
+	refs   map[int64]int                  // run → change in how many kept results it has
+	intern map[string]string              // worker names read back
 
-	insertRun, findRun, loadFile, insertTest, updateTest, upsertFile, addRefs *sql.Stmt
+	insertRun, findRun, loadFile, saveFile, addRefs *sql.Stmt
 }
 
 func newBatch(ctx context.Context, tx *sql.Tx) (*batch, error) {
-	b := &batch{tx: tx, adds: map[string]map[string][]result{}, refs: map[int64]int{}}
+	b := &batch{tx: tx, adds: map[string]map[string][]result{}, refs: map[int64]int{}, intern: map[string]string{}}
 	queries := []struct {
 		stmt **sql.Stmt
 		sql  string
 	}{
 		{&b.insertRun, `INSERT INTO runs (start, wall, workers, startup, refs) VALUES (?, ?, ?, ?, 0)`},
 		{&b.findRun, `SELECT id FROM runs WHERE start = ? AND wall = ? AND workers = ? LIMIT 1`},
-		{&b.loadFile, `SELECT id, nodeid, results, seconds, cpu FROM tests WHERE file = ?`},
-		{&b.insertTest, `INSERT INTO tests (results, seconds, cpu, nodeid, file) VALUES (?, ?, ?, ?, ?)`},
-		{&b.updateTest, `UPDATE tests SET results = ?, seconds = ?, cpu = ? WHERE id = ?`},
-		{&b.upsertFile, `INSERT OR REPLACE INTO files (file, extra) VALUES (?, ?)`},
+		{&b.loadFile, `SELECT tests FROM files WHERE file = ?`},
+		{&b.saveFile, saveFileSQL},
 		{&b.addRefs, `UPDATE runs SET refs = refs + ? WHERE id = ?`},
 	}
 	for _, q := range queries {
@@ -53,6 +52,10 @@ func (b *batch) close() {
 		s.Close()
 	}
 }
+
+// saveFileSQL writes a file's row, new or not.
+const saveFileSQL = `INSERT INTO files (file, extra, tests) VALUES (?, ?, ?)
+	ON CONFLICT (file) DO UPDATE SET extra = excluded.extra, tests = excluded.tests`
 
 // addRun stores a run's own figures (not its tests) and returns its ID.
 func (b *batch) addRun(ctx context.Context, r Run) (int64, error) {
@@ -102,83 +105,85 @@ func (b *batch) finish(ctx context.Context) error {
 	return forgetRuns(ctx, b.tx)
 }
 
-// stored is a test as a file's tests are read: its row (0: not stored
-// yet), its kept results and the estimate stored with them.
-type stored struct {
-	id       int64
-	results  []result
-	estimate Estimate
-	changed  bool
-}
-
 // mergeFile adds results to a file's tests, then refreshes the file's extra
-// setup and the estimates that depend on it.
+// setup and the estimates that depend on it, and writes the file's row.
 func (b *batch) mergeFile(ctx context.Context, file string, adds map[string][]result) error {
 	tests, err := b.load(ctx, file)
 	if err != nil {
 		return err
 	}
-	for nodeid, rs := range adds {
-		t := tests[nodeid]
-		t.results = mergeResults(t.results, rs, b.refs)
-		t.changed = true
-		tests[nodeid] = t
+	index := make(map[string]int, len(tests))
+	for i, t := range tests {
+		index[t.name] = i
 	}
+	for nodeid, rs := range adds {
+		name := nodeid[len(file):]
+		i, ok := index[name]
+		if !ok {
+			i = len(tests)
+			index[name] = i
+			tests = append(tests, fileTest{name: name})
+		}
+		tests[i].results = mergeResults(tests[i].results, rs, b.refs)
+	}
+	return writeFile(ctx, b.saveFile, file, tests)
+}
+
+// writeFile stores a file's tests with the file's extra setup and the
+// estimates that depend on it.
+func writeFile(ctx context.Context, save *sql.Stmt, file string, tests []fileTest) error {
 	extra := fileExtra(tests)
-	for nodeid, t := range tests {
+	for i := range tests {
 		// A test only ever run cold is estimated from the file's extra
 		// setup, so it may change without results of its own.
-		e := testEstimate(t.results, extra)
-		if t.changed || e != t.estimate {
-			t.estimate = e
-			if err := b.save(ctx, nodeid, file, t); err != nil {
-				return err
-			}
-		}
+		tests[i].estimate = testEstimate(tests[i].results, extra)
 	}
-	_, err = b.upsertFile.ExecContext(ctx, file, extra)
+	slices.SortFunc(tests, func(a, b fileTest) int { return cmp.Compare(a.name, b.name) })
+	_, err := save.ExecContext(ctx, file, extra, encodeFile(tests))
 	return err
 }
 
-// save writes a test's results and estimate.
-func (b *batch) save(ctx context.Context, nodeid, file string, t stored) error {
-	args := []any{encodeResults(t.results), t.estimate.Seconds, t.estimate.CPU}
-	var err error
-	if t.id == 0 {
-		_, err = b.insertTest.ExecContext(ctx, append(args, nodeid, file)...)
-	} else {
-		_, err = b.updateTest.ExecContext(ctx, append(args, t.id)...)
+// load reads the kept results of every test of a file. Results that cannot
+// be read are dropped rather than blocking every later run from recording
+// the file.
+func (b *batch) load(ctx context.Context, file string) ([]fileTest, error) {
+	var blob []byte
+	err := b.loadFile.QueryRowContext(ctx, file).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	return err
-}
-
-// load reads the kept results of every test of a file.
-func (b *batch) load(ctx context.Context, file string) (map[string]stored, error) {
-	rows, err := b.loadFile.QueryContext(ctx, file)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	tests := map[string]stored{}
-	for rows.Next() {
-		var nodeid string
-		var blob []byte
-		var t stored
-		if err := rows.Scan(&t.id, &nodeid, &blob, &t.estimate.Seconds, &t.estimate.CPU); err != nil {
-			return nil, err
+	var tests []fileTest
+	// One allocation for the file's results, which take some 25 bytes each
+	// in the blob.
+	slab := make([]result, 0, len(blob)/20)
+	decodeFile(blob, func(name []byte, _ Estimate, encoded []byte) error {
+		start := len(slab)
+		slab, err = decodeResults(encoded, slab, b.intern)
+		if err != nil {
+			slab = slab[:start]
 		}
-		// Results that cannot be read are dropped rather than blocking
-		// every later run from recording this test.
-		t.results, _ = decodeResults(blob)
-		tests[nodeid] = t
-	}
-	return tests, rows.Err()
+		tests = append(tests, fileTest{name: string(name), results: slab[start:len(slab):len(slab)]})
+		return nil
+	})
+	return tests, nil
 }
 
 // mergeResults adds new results to a test's kept ones (a result for a run
 // already there replaces it), keeps the KeepRuns newest, newest first, and
 // counts each run's gained and lost results in refs.
 func mergeResults(kept, adds []result, refs map[int64]int) []result {
+	if len(adds) == 1 && len(kept) == KeepRuns && newestFirst(adds[0], kept[0]) < 0 && runIndex(kept, adds[0].run) < 0 {
+		// A run newer than all kept ones, as every run but an import is:
+		// the oldest result makes room, in place.
+		refs[kept[len(kept)-1].run]--
+		copy(kept[1:], kept[:len(kept)-1])
+		kept[0] = adds[0]
+		refs[adds[0].run]++
+		return kept
+	}
 	out := append([]result(nil), kept...)
 	for _, a := range adds {
 		if i := runIndex(out, a.run); i >= 0 {
@@ -215,7 +220,7 @@ func runIndex(rs []result, run int64) int {
 }
 
 // fileExtra is FileSetup's answer from the kept results of a file's tests.
-func fileExtra(tests map[string]stored) float64 {
+func fileExtra(tests []fileTest) float64 {
 	var cold, warm []float64
 	for _, t := range tests {
 		for _, r := range t.results {

@@ -42,17 +42,23 @@ func BenchmarkEstimates(b *testing.B) {
 }
 
 // BenchmarkRecord records a 100,000-test run into a store that already
-// holds one, as the end of every run of a large suite does.
+// holds KeepRuns of them, as the end of every run of a large suite does.
 func BenchmarkRecord(b *testing.B) {
 	const n = 100_000
 	ids := largeSuite(n)
 	s := openTempB(b)
-	if err := s.Record(largeRun(n, 0, ids)); err != nil {
-		b.Fatal(err)
+	for i := range KeepRuns {
+		if err := s.Record(largeRun(n, i, ids)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runs := make([]Run, b.N)
+	for i := range runs {
+		runs[i] = largeRun(n, KeepRuns+i, ids)
 	}
 	b.ResetTimer()
-	for i := range b.N {
-		if err := s.Record(largeRun(n, i+1, ids)); err != nil {
+	for _, r := range runs {
+		if err := s.Record(r); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"math"
 )
 
-// result is one kept result of a test, as the tests table stores it.
+// result is one kept result of a test, as its file's row stores it.
 type result struct {
 	run                        int64 // runs.id
 	start                      int64 // the run's start, Unix nanoseconds: results are ordered by it
@@ -15,28 +15,21 @@ type result struct {
 	cold                       bool
 }
 
-// codecVersion starts every encoded list, so that the layout can change.
-const codecVersion = 1
-
 // outcomes are stored as their index here; any other outcome as otherOutcome
 // followed by its text.
 var outcomes = []string{"passed", "failed", "skipped", "error", "xfailed", "xpassed"}
 
 const otherOutcome = 255
 
-// encodeResults packs a test's results into the blob the tests table keeps:
-// a version byte, then per result the run and start as varints, setup,
-// call, teardown and CPU as varint microseconds, the outcome, the worker
-// (length-prefixed) and cold. About 25 bytes a result keeps a 100,000-test
-// suite's history in tens of megabytes; one row per test instead of one per
-// result keeps recording it to a few statements per file.
-func encodeResults(rs []result) []byte {
-	b := make([]byte, 0, 1+len(rs)*32)
-	b = append(b, codecVersion)
+// appendResults packs a test's results: per result the run and start as
+// varints, setup, call, teardown and CPU as varint microseconds, the
+// outcome, the worker (length-prefixed) and cold. About 25 bytes a result
+// keeps a 100,000-test suite's history in tens of megabytes.
+func appendResults(b []byte, rs []result) []byte {
 	for _, r := range rs {
 		b = binary.AppendUvarint(b, uint64(r.run))
 		b = binary.AppendVarint(b, r.start)
-		for _, v := range []float64{r.setup, r.call, r.teardown, r.cpu} {
+		for _, v := range [...]float64{r.setup, r.call, r.teardown, r.cpu} {
 			b = binary.AppendUvarint(b, micros(v))
 		}
 		b = appendOutcome(b, r.outcome)
@@ -71,13 +64,10 @@ func appendString(b []byte, s string) []byte {
 
 var errBadResults = errors.New("unreadable stored results")
 
-// decodeResults unpacks what encodeResults packed.
-func decodeResults(b []byte) ([]result, error) {
-	if len(b) == 0 || b[0] != codecVersion {
-		return nil, errBadResults
-	}
-	d := decoder{b: b[1:]}
-	var rs []result
+// decodeResults unpacks what appendResults packed, appending to rs. Worker
+// names come from intern, so that the same name is one string.
+func decodeResults(b []byte, rs []result, intern map[string]string) ([]result, error) {
+	d := decoder{b: b, intern: intern}
 	for len(d.b) > 0 && d.err == nil {
 		r := result{run: int64(d.uvarint()), start: d.varint()}
 		r.setup, r.call = fromMicros(d.uvarint()), fromMicros(d.uvarint())
@@ -86,16 +76,66 @@ func decodeResults(b []byte) ([]result, error) {
 		r.cold = d.byte() == 1
 		rs = append(rs, r)
 	}
-	if d.err != nil {
-		return nil, d.err
+	return rs, d.err
+}
+
+// fileTest is one test as its file's row keeps it.
+type fileTest struct {
+	name     string   // the node ID after its file's path, such as "::test_x[1]"
+	estimate Estimate // from results (Source is always Measured)
+	results  []result // the KeepRuns newest, newest first
+}
+
+// fileVersion starts every file's blob, so that the layout can change.
+const fileVersion = 2
+
+// encodeFile packs a file's tests into the blob its row keeps: a version
+// byte, then per test its name, its estimate's seconds and CPU (8 bytes
+// each, exactly) and its results behind their length in bytes, so that a
+// reader after estimates alone skips them. One row per file keeps recording
+// a run to two statements per file.
+func encodeFile(tests []fileTest) []byte {
+	b := make([]byte, 0, 1+len(tests)*(40+KeepRuns*28))
+	b = append(b, fileVersion)
+	var scratch []byte
+	for _, t := range tests {
+		b = appendString(b, t.name)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(t.estimate.Seconds))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(t.estimate.CPU))
+		scratch = appendResults(scratch[:0], t.results)
+		b = binary.AppendUvarint(b, uint64(len(scratch)))
+		b = append(b, scratch...)
 	}
-	return rs, nil
+	return b
+}
+
+// decodeFile calls each for every test in a file's blob, in order, with
+// its name, its estimate and its still encoded results (see
+// decodeResults). name and results point into b.
+func decodeFile(b []byte, each func(name []byte, e Estimate, results []byte) error) error {
+	if len(b) == 0 || b[0] != fileVersion {
+		return errBadResults
+	}
+	d := decoder{b: b[1:]}
+	for len(d.b) > 0 {
+		name := d.bytes()
+		e := Estimate{Seconds: d.float(), CPU: d.float(), Source: Measured}
+		results := d.bytes()
+		if d.err != nil {
+			return d.err
+		}
+		if err := each(name, e, results); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decoder reads from b until the first error, then returns zeros.
 type decoder struct {
-	b   []byte
-	err error
+	b      []byte
+	err    error
+	intern map[string]string // strings read so far; nil: none kept
 }
 
 func (d *decoder) uvarint() uint64 {
@@ -128,15 +168,39 @@ func (d *decoder) byte() byte {
 	return c
 }
 
-func (d *decoder) string() string {
+// bytes reads a length-prefixed run of bytes, pointing into the input.
+func (d *decoder) bytes() []byte {
 	n := d.uvarint()
 	if d.err != nil || n > uint64(len(d.b)) {
 		d.err = errBadResults
-		return ""
+		return nil
 	}
-	s := string(d.b[:n])
+	s := d.b[:n:n]
 	d.b = d.b[n:]
 	return s
+}
+
+func (d *decoder) string() string {
+	b := d.bytes()
+	if d.intern == nil {
+		return string(b)
+	}
+	if s, ok := d.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	d.intern[s] = s
+	return s
+}
+
+func (d *decoder) float() float64 {
+	if len(d.b) < 8 {
+		d.err = errBadResults
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+	d.b = d.b[8:]
+	return v
 }
 
 func (d *decoder) outcome() string {

@@ -2,7 +2,8 @@ package history
 
 import (
 	"context"
-	"sort"
+	"errors"
+	"slices"
 	"strings"
 )
 
@@ -52,28 +53,43 @@ func (s *Store) Estimates(nodeids []string) []Estimate {
 
 // measured reads every stored test's estimate.
 func (s *Store) measured(ctx context.Context) (map[string]Estimate, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT nodeid, seconds, cpu FROM tests`)
+	known := map[string]Estimate{}
+	err := s.eachFile(ctx, func(file string, tests []byte) error {
+		return decodeFile(tests, func(name []byte, e Estimate, _ []byte) error {
+			known[file+string(name)] = e
+			return nil
+		})
+	})
+	return known, err
+}
+
+// eachFile calls f with every file's row. A file whose blob cannot be read
+// is skipped: the tests in it are measured again.
+func (s *Store) eachFile(ctx context.Context, f func(file string, tests []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT file, tests FROM files ORDER BY file`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	known := map[string]Estimate{}
 	for rows.Next() {
-		var id string
-		var e Estimate
-		if err := rows.Scan(&id, &e.Seconds, &e.CPU); err != nil {
-			return nil, err
+		var file string
+		var tests []byte
+		if err := rows.Scan(&file, &tests); err != nil {
+			return err
 		}
-		known[id] = e
+		if err := f(file, tests); err != nil && !errors.Is(err, errBadResults) {
+			return err
+		}
 	}
-	return known, rows.Err()
+	return rows.Err()
 }
 
 // testEstimate is a measured test's estimate from its kept results: the
 // median over its warm results, or, for a test only ever run cold, over its
 // cold results less the file's extra setup.
 func testEstimate(rs []result, extra float64) Estimate {
-	var warm, cold, cpu []float64
+	var warmBuf, coldBuf, cpuBuf [KeepRuns]float64 // no allocation for KeepRuns results
+	warm, cold, cpu := warmBuf[:0], coldBuf[:0], cpuBuf[:0]
 	for _, r := range rs {
 		if r.cold {
 			cold = append(cold, max(r.setup-extra, 0)+r.call+r.teardown)
@@ -87,7 +103,7 @@ func testEstimate(rs []result, extra float64) Estimate {
 	if len(warm) == 0 {
 		warm = cold
 	}
-	return Estimate{Seconds: median(warm), CPU: median(cpu), Source: Measured}
+	return Estimate{Seconds: sortedMedian(warm), CPU: sortedMedian(cpu), Source: Measured}
 }
 
 // estimate is Estimates on what the store holds.
@@ -256,11 +272,15 @@ func (s *Store) Startup() (seconds float64, ok bool) {
 
 // median of v, 0 when v is empty. It sorts a copy.
 func median(v []float64) float64 {
-	if len(v) == 0 {
+	return sortedMedian(append([]float64(nil), v...))
+}
+
+// sortedMedian is median, sorting v itself.
+func sortedMedian(s []float64) float64 {
+	if len(s) == 0 {
 		return 0
 	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
+	slices.Sort(s)
 	n := len(s)
 	if n%2 == 1 {
 		return s[n/2]

@@ -69,11 +69,17 @@ func TestOnlyRecentRunsCount(t *testing.T) {
 		t.Errorf("got %+v, want 1 s", got)
 	}
 	var blob []byte
-	if err := s.db.QueryRow(`SELECT results FROM tests`).Scan(&blob); err != nil {
+	if err := s.db.QueryRow(`SELECT tests FROM files`).Scan(&blob); err != nil {
 		t.Fatal(err)
 	}
-	if rs, err := decodeResults(blob); err != nil || len(rs) != KeepRuns {
-		t.Errorf("%d results kept (%v), want %d", len(rs), err, KeepRuns)
+	err := decodeFile(blob, func(name []byte, _ Estimate, encoded []byte) error {
+		if rs, err := decodeResults(encoded, nil, nil); err != nil || len(rs) != KeepRuns {
+			t.Errorf("%s: %d results kept (%v), want %d", name, len(rs), err, KeepRuns)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -106,27 +108,41 @@ func exportRuns(ctx context.Context, tx *sql.Tx, w *bufio.Writer) (map[int64]int
 // exportTests writes the tests by node ID, one a line, each with its kept
 // results newest first.
 func exportTests(ctx context.Context, tx *sql.Tx, w *bufio.Writer, index map[int64]int) error {
-	rows, err := tx.QueryContext(ctx, `SELECT nodeid, results FROM tests ORDER BY nodeid`)
+	rows, err := tx.QueryContext(ctx, `SELECT file, tests FROM files`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	n := 0
+	var tests []exportTest
+	intern := map[string]string{}
 	for rows.Next() {
-		var t exportTest
+		var file string
 		var blob []byte
-		if err := rows.Scan(&t.NodeID, &blob); err != nil {
+		if err := rows.Scan(&file, &blob); err != nil {
 			return err
 		}
-		rs, err := decodeResults(blob)
+		err := decodeFile(blob, func(name []byte, _ Estimate, encoded []byte) error {
+			t := exportTest{NodeID: file + string(name)}
+			rs, err := decodeResults(encoded, nil, intern)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.NodeID, err)
+			}
+			t.Results = exportResults(rs, index)
+			tests = append(tests, t)
+			return nil
+		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", t.NodeID, err)
+			return fmt.Errorf("%s: %w", file, err)
 		}
-		t.Results = exportResults(rs, index)
-		writeLine(w, n, "    ", t)
-		n++
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.SortFunc(tests, func(a, b exportTest) int { return strings.Compare(a.NodeID, b.NodeID) })
+	for n, t := range tests {
+		writeLine(w, n, "    ", t)
+	}
+	return nil
 }
 
 func exportResults(rs []result, index map[int64]int) []exportResult {

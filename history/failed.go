@@ -6,21 +6,15 @@ import "context"
 // --order failed-first. If the store cannot be read, it lists what it read.
 func (s *Store) Failed() map[string]bool {
 	out := map[string]bool{}
-	rows, err := s.db.QueryContext(context.Background(), `SELECT nodeid, results FROM tests`)
-	if err != nil {
-		return out
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var nodeid string
-		var blob []byte
-		if rows.Scan(&nodeid, &blob) != nil {
-			continue
-		}
-		rs, err := decodeResults(blob)
-		if err == nil && len(rs) > 0 && (rs[0].outcome == "failed" || rs[0].outcome == "error") {
-			out[nodeid] = true
-		}
-	}
+	s.eachFile(context.Background(), func(file string, tests []byte) error {
+		return decodeFile(tests, func(name []byte, _ Estimate, encoded []byte) error {
+			var newest [1]result
+			rs, _ := decodeResults(encoded, newest[:0], nil)
+			if len(rs) > 0 && (rs[0].outcome == "failed" || rs[0].outcome == "error") {
+				out[file+string(name)] = true
+			}
+			return nil
+		})
+	})
 	return out
 }

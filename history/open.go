@@ -164,6 +164,12 @@ func openFile(path string) (*Store, *unusable, error) {
 		return nil, nil, unwritable(path, err)
 	}
 	bad, err := checkContent(db, info)
+	if err == nil && bad == nil {
+		err = migrate(context.Background(), db)
+		if isCorrupt(err) {
+			bad, err = corrupt(info, "is corrupt ("+oneLine(err.Error())+")"), nil
+		}
+	}
 	if err != nil || bad != nil {
 		db.Close()
 		if err != nil {

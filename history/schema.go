@@ -8,13 +8,14 @@ import (
 )
 
 // SchemaVersion is the layout of the tables below. A file with a newer
-// version was written by a newer shoal: it is moved aside, not read.
-const SchemaVersion = 1
+// version was written by a newer shoal: it is moved aside, not read. An
+// older one is brought up to date when it is opened (see migrate).
+const SchemaVersion = 2
 
-// schema creates a fresh store. A test's kept results live in one blob in
-// its row (see encodeResults), beside the estimate made from them, so that
-// recording touches one row per test and estimating reads one small row per
-// test.
+// schema creates a fresh store. A file's tests, each with its kept results
+// and the estimate made from them, live in one blob in the file's row (see
+// encodeFile), so that recording a run reads and writes one row per file,
+// and estimating reads one row per file.
 const schema = `
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
@@ -30,21 +31,16 @@ CREATE TABLE runs (
 	refs    INTEGER NOT NULL  -- how many kept results belong to the run
 );
 CREATE INDEX runs_by_start ON runs (start, wall, workers);
+` + filesSchema
 
-CREATE TABLE tests (
-	id        INTEGER PRIMARY KEY,
-	nodeid    TEXT NOT NULL UNIQUE,
-	file      TEXT NOT NULL,
-	results   BLOB NOT NULL, -- the last KeepRuns results, newest first
-	seconds   REAL NOT NULL, -- the test's Estimate
-	cpu       REAL NOT NULL
-);
-CREATE INDEX tests_by_file ON tests (file);
-
+// filesSchema is the files table, which schema version 2 brought.
+const filesSchema = `
 CREATE TABLE files (
-	file  TEXT PRIMARY KEY,
-	extra REAL NOT NULL -- FileSetup's answer
-) WITHOUT ROWID;
+	id    INTEGER PRIMARY KEY,
+	file  TEXT NOT NULL UNIQUE,
+	extra REAL NOT NULL, -- FileSetup's answer
+	tests BLOB NOT NULL  -- encodeFile
+);
 `
 
 // createSchema lays out an empty store and stamps its version.
@@ -60,9 +56,14 @@ func createSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// querier is a database or a transaction.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // schemaVersion reads the version stamp; ok is false when the file has no
 // meta table or no stamp, that is, when it is not a shoal history store.
-func schemaVersion(ctx context.Context, db *sql.DB) (version int, ok bool, err error) {
+func schemaVersion(ctx context.Context, db querier) (version int, ok bool, err error) {
 	var n int
 	err = db.QueryRowContext(ctx,
 		`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).Scan(&n)
