@@ -286,13 +286,14 @@ func (r *runState) read(c *conn) {
 			return
 		}
 		// Let results gather for a moment: one wake-up for several tests
-		// instead of one each. Windows hold far more work than this.
+		// instead of one each. A worker is sent more work while it still
+		// holds more than twice this much (half of schedule.DefaultWindow).
 		time.Sleep(coalesce)
 	}
 }
 
 // coalesce is how long a reader waits between reads.
-const coalesce = 2 * time.Millisecond
+const coalesce = 4 * time.Millisecond
 
 func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 	interrupted := ctx.Done()

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sort"
 	"time"
 
@@ -69,11 +68,6 @@ func (m *measured) record(run *result.Run) {
 	if s == nil {
 		return
 	}
-	// What the run left behind (decoded messages, the plan's estimates) is
-	// garbage now: hand it back, and collect often while the store writes,
-	// whose garbage would otherwise double the peak on a large suite.
-	debug.FreeOSMemory()
-	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	if err := s.Record(runOf(run)); err != nil {
 		fmt.Fprintf(m.warn, "shoal: warning: durations of this run not kept: %v\n", err)
 	}

@@ -3,8 +3,31 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"runtime/pprof"
 	"syscall"
 )
+
+// startCPUProfile writes a Go CPU profile of shoal itself to the file that
+// SHOAL_CPU_PROFILE names, for finding what the orchestrator spends its CPU
+// on (go tool pprof). The returned function ends it.
+func startCPUProfile() func() {
+	path := os.Getenv("SHOAL_CPU_PROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
 
 // writeSelfStats records shoal's own CPU time and peak memory (not its
 // children's) where SHOAL_SELF_STATS names a file; benchmarks read it to
