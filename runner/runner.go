@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"shoal/plan"
@@ -99,6 +100,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 		socket:  filepath.Join(dir, "s"),
 		events:  make(chan event, 256),
 		done:    make(chan struct{}),
+		wake:    make(chan struct{}),
 		workers: map[string]*workerState{},
 		byPID:   map[int]*workerState{},
 		run:     &result.Run{Start: now()},
@@ -180,8 +182,13 @@ type runState struct {
 	uid    string
 	events chan event
 	done   chan struct{}
-	run    *result.Run
-	sched  *schedule.Scheduler
+	// wake is closed while some worker waits for work (see setHurry):
+	// readers then pass results on at once instead of gathering them.
+	wakeMu   sync.Mutex
+	wake     chan struct{}
+	hurrying bool
+	run      *result.Run
+	sched    *schedule.Scheduler
 	// Collection: the session lists the files; workers collect them.
 	files       []fileState
 	fileDigest  string
@@ -268,6 +275,8 @@ func (r *runState) accept(ln net.Listener) {
 func (r *runState) read(c *conn) {
 	defer c.nc.Close()
 	dec := protocol.NewDecoder(c.nc)
+	pause := time.NewTimer(coalesce)
+	pause.Stop()
 	for {
 		m, err := dec.Decode()
 		if err != nil {
@@ -285,15 +294,54 @@ func (r *runState) read(c *conn) {
 			r.post(event{conn: c, err: err})
 			return
 		}
-		// Let results gather for a moment: one wake-up for several tests
-		// instead of one each. A worker is sent more work while it still
-		// holds more than twice this much (half of schedule.DefaultWindow).
-		time.Sleep(coalesce)
+		r.gather(pause)
 	}
 }
 
-// coalesce is how long a reader waits between reads.
+// coalesce is how long a reader waits between reads while every worker
+// has work.
 const coalesce = 4 * time.Millisecond
+
+// gather lets results gather for a moment: one wake-up for several tests
+// instead of one each, while every worker has more than enough to do (a
+// worker is sent more while it still holds more than twice coalesce, half
+// of schedule.DefaultWindow). When some worker waits, for a barrier or for
+// its next test, results go on at once.
+func (r *runState) gather(t *time.Timer) {
+	r.wakeMu.Lock()
+	wake := r.wake
+	r.wakeMu.Unlock()
+	t.Reset(coalesce)
+	select {
+	case <-t.C:
+	case <-wake:
+		t.Stop() // since Go 1.23 no stale tick is left behind
+	}
+}
+
+// setHurry tells the readers whether some worker waits for work. Called
+// from the run's loop after each event.
+func (r *runState) setHurry() {
+	hurry := false
+	for _, w := range r.order {
+		if w.conn != nil && !w.ended && !w.stopSent && len(w.outstanding) <= 1 {
+			// Idle, or holding its last test until it hears what follows.
+			hurry = true
+			break
+		}
+	}
+	if hurry == r.hurrying {
+		return
+	}
+	r.hurrying = hurry
+	r.wakeMu.Lock()
+	if hurry {
+		close(r.wake)
+	} else {
+		r.wake = make(chan struct{})
+	}
+	r.wakeMu.Unlock()
+}
 
 func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 	interrupted := ctx.Done()
@@ -346,6 +394,7 @@ func (r *runState) handle(ev event) error {
 	if r.sched != nil && !r.stopping {
 		r.feedAll()
 	}
+	r.setHurry()
 	return nil
 }
 
