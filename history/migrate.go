@@ -13,6 +13,10 @@ import (
 // one transaction: another shoal opening the same store at the same time
 // waits for it, then finds nothing left to do.
 func migrate(ctx context.Context, db *sql.DB) error {
+	// Most opens find the store up to date: no write lock for them.
+	if version, _, err := schemaVersion(ctx, db); err != nil || version >= SchemaVersion {
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
