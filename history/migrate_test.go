@@ -63,17 +63,24 @@ func version1Store(t *testing.T, golden *Store) string {
 	return path
 }
 
-func TestVersion1StoreIsBroughtUpToDate(t *testing.T) {
-	golden := goldenStore(t)
-	path := version1Store(t, golden)
-	s, warning, err := Open(path)
+// migrated opens a version 1 copy of golden without a warning and checks
+// that it exports what golden does.
+func migrated(t *testing.T, golden *Store) *Store {
+	t.Helper()
+	s, warning, err := Open(version1Store(t, golden))
 	if err != nil || warning != "" {
 		t.Fatalf("open: %v, warning %q", err, warning)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if got, want := export(t, s), export(t, golden); !bytes.Equal(got, want) {
 		t.Errorf("export after migration:\n%s\nwant:\n%s", got, want)
 	}
+	return s
+}
+
+func TestVersion1StoreIsBroughtUpToDate(t *testing.T) {
+	golden := goldenStore(t)
+	s := migrated(t, golden)
 	ids := []string{"tests/test_b.py::test_slow", "tests/test_a.py::test_err", "tests/test_c.py::test_new"}
 	if got, want := s.Estimates(ids), golden.Estimates(ids); !equalEstimates(got, want) {
 		t.Errorf("estimates %+v, want %+v", got, want)
@@ -94,13 +101,5 @@ func TestVersion1StoreIsBroughtUpToDate(t *testing.T) {
 func TestVersion1FileApartFromItsTests(t *testing.T) {
 	golden := openTemp(t)
 	record(t, golden, runAt(0, warm("a.py", 1), warm("a.py-b.py::t", 2), warm("a.py::t", 3)))
-	path := version1Store(t, golden)
-	s, warning, err := Open(path)
-	if err != nil || warning != "" {
-		t.Fatalf("open: %v, warning %q", err, warning)
-	}
-	defer s.Close()
-	if got, want := export(t, s), export(t, golden); !bytes.Equal(got, want) {
-		t.Errorf("export after migration:\n%s\nwant:\n%s", got, want)
-	}
+	migrated(t, golden)
 }
