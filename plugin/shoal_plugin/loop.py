@@ -145,7 +145,7 @@ class Loop:
                 else:
                     self._read(block=True)
                     continue
-            while not self.queue and not self.stopping and not self.draining:
+            while not self.queue and not self.stopping and not self.draining and not self.aborted:
                 self._read(block=True)
             if self.aborted:
                 break
