@@ -32,6 +32,13 @@ type Config struct {
 	// safe (key "fork"). Default true.
 	Fork bool
 
+	// ThreadPools sizes the thread pools of numerical libraries in each
+	// worker (key "thread_pools"): "auto" (the CPUs shared out among the
+	// workers), "inherit" (the environment as it is) or a decimal integer
+	// ≥ 1 of threads per worker, normalised to a string. Default "": not
+	// set, the CLI decides.
+	ThreadPools string
+
 	// Markers renames shoal's markers ([tool.shoal.markers]): role
 	// ("isolation", "resource", "heavy", "xdist_group") → the marker name
 	// the suite uses. Default: empty, each marker is called by its role.
@@ -128,6 +135,7 @@ var settings = []setting{
 	{key: "python", set: setPython},
 	{key: "workers", set: setWorkers},
 	{key: "fork", set: setFork},
+	{key: "thread_pools", set: setThreadPools},
 	{key: "timeout", set: seconds("timeout", func(c *Config) *float64 { return &c.Timeout })},
 	{key: "session_timeout", set: seconds("session_timeout", func(c *Config) *float64 { return &c.SessionTimeout })},
 	{key: "markers", sub: []setting{
@@ -204,6 +212,23 @@ func setWorkers(c *Config, v any) *Error {
 			e := wrongValue(want, v)
 			e.Hint = fmt.Sprintf("hint: write the number without quotes: workers = %d", n)
 			return e
+		}
+	}
+	return wrongValue(want, v)
+}
+
+func setThreadPools(c *Config, v any) *Error {
+	const want = `an integer ≥ 1, "auto" or "inherit"`
+	switch v := v.(type) {
+	case int64:
+		if v >= 1 {
+			c.ThreadPools = strconv.FormatInt(v, 10)
+			return nil
+		}
+	case string:
+		if v == "auto" || v == "inherit" {
+			c.ThreadPools = v
+			return nil
 		}
 	}
 	return wrongValue(want, v)

@@ -73,6 +73,16 @@ func TestLoadValid(t *testing.T) {
 			want: func(c *Config) { c.Workers = "auto" },
 		},
 		{
+			name: "thread pools number",
+			text: "[tool.shoal]\nthread_pools = 2\n",
+			want: func(c *Config) { c.ThreadPools = "2" },
+		},
+		{
+			name: "thread pools inherit",
+			text: "[tool.shoal]\nthread_pools = \"inherit\"\n",
+			want: func(c *Config) { c.ThreadPools = "inherit" },
+		},
+		{
 			name: "other tables are not shoal's",
 			text: `[project]
 name = "demo"
@@ -169,6 +179,12 @@ func TestLoadErrors(t *testing.T) {
 			key:  "workers", line: 7, col: 11, hint: "remove the key",
 		},
 		{
+			name: "thread pools zero",
+			text: "[tool.shoal]\nthread_pools = 0\n",
+			want: `FILE:2:16: [tool.shoal] thread_pools: expected an integer ≥ 1, "auto" or "inherit", got 0`,
+			key:  "thread_pools", line: 2, col: 16, hint: "remove the key",
+		},
+		{
 			name: "workers zero",
 			text: "[tool.shoal]\nworkers = 0\n",
 			want: `FILE:2:11: [tool.shoal] workers: expected an integer ≥ 1 or "auto", got 0`,
@@ -225,7 +241,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			text: "[tool.shoal]\nworkers = 2\nnumprocesses = 4\n",
-			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources, ports, database, services`,
+			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout, markers, resources, ports, database, services`,
 			key:  "numprocesses", line: 3, col: 1, hint: "spelling",
 		},
 		{
@@ -255,7 +271,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "first error in file order",
 			text: "[tool.shoal]\nzzz = 1\nfork = 1\naaa = 2\n",
-			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, timeout, session_timeout, markers, resources, ports, database, services`,
+			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout, markers, resources, ports, database, services`,
 			key:  "zzz", line: 2, col: 1, hint: "spelling",
 		},
 		{

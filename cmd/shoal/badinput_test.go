@@ -66,7 +66,7 @@ func TestBadInput(t *testing.T) {
 		{name: "session timeout negative", pyproject: "[tool.shoal]\nsession_timeout = -5\n", args: []string{"run"},
 			want: []string{"FILE:2:19: [tool.shoal] session_timeout: expected a number of seconds"}},
 		{name: "unknown key", pyproject: "[tool.shoal]\ntimout = 5\n", args: []string{"run"},
-			want: []string{"FILE:2:1: [tool.shoal] timout: unknown key; known keys are python, workers, fork, timeout, session_timeout"}},
+			want: []string{"FILE:2:1: [tool.shoal] timout: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout"}},
 		{name: "python missing", args: []string{"run", "--python", "/nonexistent/python3"}, want: []string{"/nonexistent/python3"}},
 	}
 	for _, tc := range testCases {

@@ -38,6 +38,7 @@ type runFlags struct {
 	interruptGrace   string
 	sched            scheduleFlags
 	keepTmp          bool
+	threadPools      string
 }
 
 // pytestFlags are pytest options shoal accepts before "--" for convenience;
@@ -83,6 +84,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl.StringVar(&f.sessionTimeout, "session-timeout", "", "interrupt the run when it takes longer than this, as Ctrl-C does (default: [tool.shoal] session_timeout, else none)")
 	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
 	fl.StringVar(&f.interruptGrace, "interrupt-grace", "10s", "after Ctrl-C, how long running tests may finish before shoal ends them")
+	fl.StringVar(&f.threadPools, "thread-pools", "", `threads per worker for numerical libraries (OpenMP, OpenBLAS, MKL…): "auto" shares the CPUs out among the workers, "inherit" leaves the environment alone, or a number (default: [tool.shoal] thread_pools, else auto)`)
 	addSuiteFlags(cmd, &f)
 	return cmd
 }
@@ -197,10 +199,14 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	if err != nil {
 		return err
 	}
+	pools, err := resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv)
+	if err != nil {
+		return err
+	}
 	choice := s.choice
 	width, color := terminalShape(stdout)
 	// pytest renders tracebacks in the workers: give them shoal's width and colour.
-	env := append(os.Environ(), "COLUMNS="+strconv.Itoa(width))
+	env := append(append(os.Environ(), "COLUMNS="+strconv.Itoa(width)), pools.env...)
 	if color {
 		env = append(env, "SHOAL_COLOR=1")
 	}
@@ -227,6 +233,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		info = func(run *result.Run) []string {
 			lines := append(workerInfo(run), shard...)
 			if run.Options.Verbose > 0 {
+				lines = append(lines, nonEmpty(pools.line())...)
 				lines = append(lines, resourceLines(run, res)...)
 			}
 			return lines
