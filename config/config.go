@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 )
 
@@ -133,9 +134,9 @@ func parse(path string, data []byte) (*Config, error) {
 // tables such as [[tool.shoal.services]] one with each and start.
 var settings = []setting{
 	{key: "python", set: setPython},
-	{key: "workers", set: setWorkers},
+	{key: "workers", set: countOr("workers", func(c *Config) *string { return &c.Workers }, "auto")},
 	{key: "fork", set: setFork},
-	{key: "thread_pools", set: setThreadPools},
+	{key: "thread_pools", set: countOr("thread_pools", func(c *Config) *string { return &c.ThreadPools }, "auto", "inherit")},
 	{key: "timeout", set: seconds("timeout", func(c *Config) *float64 { return &c.Timeout })},
 	{key: "session_timeout", set: seconds("session_timeout", func(c *Config) *float64 { return &c.SessionTimeout })},
 	{key: "markers", sub: []setting{
@@ -194,44 +195,42 @@ func setPython(c *Config, v any) *Error {
 	return nil
 }
 
-func setWorkers(c *Config, v any) *Error {
-	const want = `an integer ≥ 1 or "auto"`
-	switch v := v.(type) {
-	case int64:
-		if v >= 1 {
-			c.Workers = strconv.FormatInt(v, 10)
-			return nil
-		}
-	case string:
-		if v == "auto" {
-			c.Workers = v
-			return nil
-		}
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 1 {
-			// Quoting a number is an easy slip; say exactly how to write it.
-			e := wrongValue(want, v)
-			e.Hint = fmt.Sprintf("hint: write the number without quotes: workers = %d", n)
-			return e
-		}
+// countOr sets a key whose value is an integer ≥ 1 or one of words,
+// normalised to a string.
+func countOr(key string, field func(*Config) *string, words ...string) func(*Config, any) *Error {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = strconv.Quote(w)
 	}
-	return wrongValue(want, v)
-}
-
-func setThreadPools(c *Config, v any) *Error {
-	const want = `an integer ≥ 1, "auto" or "inherit"`
-	switch v := v.(type) {
-	case int64:
-		if v >= 1 {
-			c.ThreadPools = strconv.FormatInt(v, 10)
-			return nil
+	want := "an integer ≥ 1"
+	for i, q := range quoted {
+		sep := ", "
+		if i == len(quoted)-1 {
+			sep = " or "
 		}
-	case string:
-		if v == "auto" || v == "inherit" {
-			c.ThreadPools = v
-			return nil
-		}
+		want += sep + q
 	}
-	return wrongValue(want, v)
+	return func(c *Config, v any) *Error {
+		switch v := v.(type) {
+		case int64:
+			if v >= 1 {
+				*field(c) = strconv.FormatInt(v, 10)
+				return nil
+			}
+		case string:
+			if slices.Contains(words, v) {
+				*field(c) = v
+				return nil
+			}
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 1 {
+				// Quoting a number is an easy slip; say exactly how to write it.
+				e := wrongValue(want, v)
+				e.Hint = fmt.Sprintf("hint: write the number without quotes: %s = %d", key, n)
+				return e
+			}
+		}
+		return wrongValue(want, v)
+	}
 }
 
 func setFork(c *Config, v any) *Error {

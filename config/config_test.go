@@ -179,6 +179,12 @@ func TestLoadErrors(t *testing.T) {
 			key:  "workers", line: 7, col: 11, hint: "remove the key",
 		},
 		{
+			name: "thread pools quoted number",
+			text: "[tool.shoal]\nthread_pools = \"2\"\n",
+			want: `FILE:2:16: [tool.shoal] thread_pools: expected an integer ≥ 1, "auto" or "inherit", got "2"`,
+			key:  "thread_pools", line: 2, col: 16, hint: "write the number without quotes: thread_pools = 2",
+		},
+		{
 			name: "thread pools zero",
 			text: "[tool.shoal]\nthread_pools = 0\n",
 			want: `FILE:2:16: [tool.shoal] thread_pools: expected an integer ≥ 1, "auto" or "inherit", got 0`,
@@ -357,7 +363,7 @@ func TestLoadUnreadable(t *testing.T) {
 func TestNestedTable(t *testing.T) {
 	known := []setting{
 		{key: "fork", set: setFork},
-		{key: "resources", sub: []setting{{key: "workers", set: setWorkers}}},
+		{key: "resources", sub: []setting{{key: "workers", set: countOr("workers", func(c *Config) *string { return &c.Workers }, "auto")}}},
 	}
 	type testCase struct {
 		name string
