@@ -132,7 +132,7 @@ func (it *Item) UnmarshalJSON(data []byte) error {
 	if err := gojson.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("item: %w", err)
 	}
-	fields := []struct {
+	fields := [...]struct {
 		name string
 		into any
 	}{{"nodeid", &it.NodeID}, {"path", &it.Path}, {"lineno", &it.Lineno}, {"domain", &it.Domain}, {"marks", &it.Marks}}
