@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"shoal/protocol"
@@ -189,5 +190,42 @@ func TestPredict(t *testing.T) {
 	}
 	if len(p.Limits) == 0 || p.Limits[0] != "isolation tests: 0.10 s that nothing can overlap" {
 		t.Errorf("limits: %q", p.Limits)
+	}
+}
+
+// TestPredictSaysHowBarriersArePlaced: with measured durations and many
+// files with exclusive tests, the plan says its barriers were planned ahead;
+// without history, that they are placed as the run goes.
+func TestPredictSaysHowBarriersArePlaced(t *testing.T) {
+	for _, known := range []bool{true, false} {
+		var tests []schedule.Test
+		var setup []float64
+		for g := 0; g < 12; g++ {
+			for i := 0; i < 14; i++ {
+				tests = append(tests, schedule.Test{Group: g, Seconds: 0.01, Known: known})
+				if i >= 12 {
+					tests[len(tests)-1].Seconds, tests[len(tests)-1].Exclusive = 0.05, true
+				}
+			}
+			setup = append(setup, 0.1)
+		}
+		p, err := Predict(tests, schedule.Config{Workers: 8, Setup: setup}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		p.Explain(&out)
+		want := "placed as the run goes"
+		if known {
+			want = "planned ahead"
+			if p.Rounds == 0 {
+				t.Errorf("measured durations: no barriers planned ahead")
+			}
+		} else if p.Rounds != 0 {
+			t.Errorf("no history: %d barriers planned ahead", p.Rounds)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("known=%v: the explanation does not say %q:\n%s", known, want, out.String())
+		}
 	}
 }

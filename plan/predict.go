@@ -36,6 +36,9 @@ type Prediction struct {
 	Bound      schedule.Bound `json:"-"`
 	Speedup    float64        `json:"predicted_speedup"` // (Startup + Serial) / PredictedMakespan
 	Limits     []string       `json:"limits"`            // what bounds it, most first
+	// Rounds is how many barriers for exclusive tests were planned before
+	// the run; 0 where they are placed as it goes.
+	Rounds int `json:"barriers_planned"`
 }
 
 // Predict replays the plan with the expected durations.
@@ -60,6 +63,7 @@ func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Predi
 	if err != nil {
 		return p, err
 	}
+	p.Rounds = s.PlannedRounds()
 	res, err := simulate.Run(s, suite, simulate.Options{Workers: cfg.Workers, Latency: Latency, Overhead: Overhead})
 	if err != nil {
 		return p, err
@@ -118,6 +122,12 @@ func (p Prediction) Explain(w io.Writer) {
 	fmt.Fprintf(w, "%d tests on %d workers; %d with measured or similar tests' durations, %d guessed\n",
 		p.Tests, p.Workers, p.Measured, p.Tests-p.Measured)
 	fmt.Fprintf(w, "exclusive: %d tests, locked: %d, heavy: %d\n", p.Exclusive, p.Locked, p.Heavy)
+	switch {
+	case p.Rounds > 0:
+		fmt.Fprintf(w, "exclusive tests run at %d barriers planned ahead, each file set up once for them\n", p.Rounds)
+	case p.Exclusive > 0:
+		fmt.Fprintln(w, "exclusive tests run at barriers placed as the run goes")
+	}
 	fmt.Fprintf(w, "predicted wall time: %.2f s (start-up %.2f s, tests %.2f s)\n", p.PredictedMakespan, p.Startup, p.Schedule)
 	fmt.Fprintf(w, "lower bound: %.2f s; predicted speedup over one process: %.1fx (%.2f s)\n",
 		p.LowerBound, p.Speedup, p.Startup+p.Serial)

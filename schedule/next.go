@@ -20,7 +20,9 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 	}
 	switch {
 	case s.phase == draining:
-		s.joinBarrier(w)
+		if s.rounds == nil {
+			s.joinBarrier(w)
+		}
 	case s.phase == exclusive:
 		if w == s.blocks[0].worker {
 			s.growBlock(w)
@@ -33,6 +35,11 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 	case len(out) > 0:
 	case s.left == 0 && s.mayEnd(w):
 		wk.final = true
+	case s.rounds != nil:
+		if s.phase == running && s.spent(w) && s.mayEnd(w) {
+			wk.final = true
+		}
+		s.advance()
 	case len(wk.queue) > 0 && s.allQuiet(-1) && s.phase == running:
 		// Nobody runs anything and nothing can be handed out: were this
 		// worker to wait for a successor, the run would stop here.
@@ -109,7 +116,10 @@ func (s *Scheduler) mayEnd(w int) bool {
 	case s.phase == running:
 		return s.mayRunTail(w)
 	case s.phase == exclusive:
-		return w == s.blocks[0].worker
+		// Its last test runs at once: only an exclusive one of its own
+		// block, or anything once no other block follows.
+		q := s.workers[w].queue
+		return w == s.blocks[0].worker && (len(s.blocks) == 1 || s.tests[q[len(q)-1]].Exclusive)
 	}
 	return false
 }
@@ -160,6 +170,12 @@ func (s *Scheduler) growBlock(w int) {
 		return
 	}
 	if len(s.workers[w].queue) == 1 && s.workers[w].exclusive > 0 {
+		if len(s.blocks) > 1 && s.blocks[1].worker == w && len(s.excl[s.blocks[1].group]) > 0 {
+			// Its next block follows at once: the first of those tests
+			// lets its last one start.
+			s.give(w, s.takeExclusive(s.blocks[1].group))
+			return
+		}
 		i := s.pick(w)
 		if i < 0 {
 			// Its last exclusive test cannot start without a successor:
@@ -205,7 +221,7 @@ func (s *Scheduler) wants(w int, window float64) bool {
 // rest of its own file stays with it: that keeps the file's fixtures set
 // up once, and keeps -x as close to pytest's as parallel runs allow.
 func (s *Scheduler) fewLeft(w int) bool {
-	if s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
+	if s.rounds != nil || s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
 		return false
 	}
 	if seg := s.workers[w].seg; seg != nil && len(seg.items) > 0 {
@@ -244,6 +260,9 @@ func (s *Scheduler) give(w, i int) {
 
 // pick chooses w's next test, or -1.
 func (s *Scheduler) pick(w int) int {
+	if s.rounds != nil {
+		return s.pickRound(w)
+	}
 	wk := &s.workers[w]
 	if wk.seg != nil && len(wk.seg.items) > 0 {
 		return s.takeFrom(wk.seg)

@@ -17,6 +17,13 @@
 //   - Otherwise, longest expected work first: files are handed out whole, in
 //     order of their expected time with set-up, and an idle worker splits the
 //     largest file still running when that saves more than the set-up costs.
+//
+// Where every duration is measured, the barriers can instead be planned
+// before the run (rounds.go): each file with exclusive tests is set up once,
+// by one worker, which runs part of its ordinary tests, stops at a barrier
+// with the file's fixtures still set up, runs its exclusive tests there and
+// goes on with the rest. Both ways are replayed with the expected durations,
+// and the one that ends sooner is used.
 package schedule
 
 import (
@@ -24,6 +31,8 @@ import (
 	"fmt"
 	"math/rand"
 	"sort"
+
+	"shoal/simulate"
 )
 
 // Test is what the scheduler knows of one test.
@@ -103,6 +112,7 @@ type Scheduler struct {
 	phase   phase
 	blocks  []block // exclusive phase: who runs which group's exclusive tests, in turn
 	heavy   *reservation
+	rounds  *rounds // the plan of barriers, where one was made
 	// What the run has learnt of tests nobody had measured.
 	learnt      float64
 	learntCount int
@@ -191,13 +201,53 @@ func New(tests []Test, cfg Config) (*Scheduler, error) {
 			return nil, fmt.Errorf("schedule: lock %q has limit %d; it must be at least 1", k, n)
 		}
 	}
+	s := newScheduler(tests, cfg)
+	if rp := s.planRounds(); rp != nil && s.roundsPay() {
+		s.follow(rp)
+	}
+	return s, nil
+}
+
+func newScheduler(tests []Test, cfg Config) *Scheduler {
 	s := &Scheduler{
 		cfg: cfg, tests: tests, workers: make([]worker, cfg.Workers),
 		excl: map[int][]int{}, warmup: map[int]int{}, held: map[string][]int{}, left: len(tests),
 		learnt: cfg.Default,
 	}
 	s.plan()
-	return s, nil
+	return s
+}
+
+// follow makes the scheduler follow a plan of barriers.
+func (s *Scheduler) follow(rp *rounds) {
+	s.rounds, s.segs, s.warmup = rp, nil, map[int]int{}
+}
+
+// Replays that choose between barriers planned ahead and barriers placed as
+// the run goes assume this round trip to shoal and this cost per test
+// besides its own, as plan predictions do.
+const (
+	replayLatency  = 0.002
+	replayOverhead = 0.0008
+)
+
+// roundsPay replays the tests with their expected durations both ways, with
+// barriers planned ahead and placed as the run goes, and tells whether the
+// plan ends sooner.
+func (s *Scheduler) roundsPay() bool {
+	suite := simulate.Suite{Group: make([]int, len(s.tests)), Actual: make([]float64, len(s.tests)), Setup: s.cfg.Setup}
+	for i, t := range s.tests {
+		suite.Group[i], suite.Actual[i] = t.Group, t.Seconds
+	}
+	opt := simulate.Options{Workers: s.cfg.Workers, Latency: replayLatency, Overhead: replayOverhead}
+	planned := newScheduler(s.tests, s.cfg)
+	planned.follow(planned.planRounds())
+	withPlan, err := simulate.Run(planned, suite, opt)
+	if err != nil {
+		return false
+	}
+	asTheyGo, err := simulate.Run(newScheduler(s.tests, s.cfg), suite, opt)
+	return err != nil || withPlan.Makespan < asTheyGo.Makespan
 }
 
 // plan sorts the tests into files, exclusive lists and special tests, in the
@@ -387,7 +437,9 @@ func (s *Scheduler) takeBack(w, from int) {
 		}
 		s.left++
 	}
-	if len(plain) > 0 {
+	if len(plain) > 0 && s.rounds != nil {
+		s.giveBack(w, plain)
+	} else if len(plain) > 0 {
 		seg := s.newSegment(s.tests[plain[0]].Group, plain)
 		s.segs = append([]*segment{seg}, s.segs...)
 	}
@@ -433,7 +485,10 @@ func (s *Scheduler) advance() {
 	for {
 		switch s.phase {
 		case running:
-			if !s.waiting() || s.drainLeft() > s.cfg.Window*drainWindows {
+			if s.rounds != nil && !s.allCut() {
+				return
+			}
+			if s.rounds == nil && (!s.waiting() || s.drainLeft() > s.cfg.Window*drainWindows) {
 				return
 			}
 			s.phase = draining
@@ -441,7 +496,11 @@ func (s *Scheduler) advance() {
 			if !s.allQuiet(-1) {
 				return
 			}
-			s.phase, s.blocks = exclusive, s.planBlocks()
+			if s.rounds != nil {
+				s.phase, s.blocks = exclusive, s.roundBlocks()
+			} else {
+				s.phase, s.blocks = exclusive, s.planBlocks()
+			}
 		case exclusive:
 			for len(s.blocks) > 0 {
 				b := s.blocks[0]
