@@ -181,3 +181,46 @@ func TestHistory(t *testing.T) {
 		t.Errorf("--no-history run: exit %d, stderr %q", sh.code, sh.stderr)
 	}
 }
+
+// TestPlannedBarriers: once history knows every test, shoal plans the
+// barriers ahead: the plan says so, no exclusive test overlaps another, and
+// each module's fixture is set up once in the whole run, for its ordinary
+// and its isolation tests alike.
+func TestPlannedBarriers(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "rounds")
+	call := shoalCall{mode: startModes[0], flags: []string{"-n", "4"}}
+	if sh := runShoal(t, dir, call); sh.code != 0 {
+		t.Fatalf("first run exited %d:\n%s", sh.code, sh.output)
+	}
+	plan := runShoalCommand(t, dir, "plan", "-n", "4")
+	if !strings.Contains(plan.stdout, "planned ahead") {
+		t.Errorf("after one run the plan does not plan the barriers ahead:\n%s", plan)
+	}
+	log := filepath.Join(dir, "setups.log")
+	if err := os.Remove(log); err != nil {
+		t.Fatal(err)
+	}
+	sh := runShoal(t, dir, call)
+	if sh.code != 0 || sh.record == nil || sh.record.Summary["passed"] != 50 {
+		t.Fatalf("second run: exit %d, want 0 and 50 passed:\n%s", sh.code, sh.output)
+	}
+	checkNoOverlaps(t, sh, "")
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setups := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		setups[strings.Fields(line)[0]]++
+	}
+	if len(setups) != 10 {
+		t.Errorf("%d modules set up, want 10: %v", len(setups), setups)
+	}
+	for module, n := range setups {
+		if n != 1 {
+			t.Errorf("%s was set up %d times, want once", module, n)
+		}
+	}
+}

@@ -74,7 +74,7 @@ func (s *Scheduler) draining(w int) float64 {
 	most := 0.0
 	for x := range s.workers {
 		q := s.workers[x].queue
-		if x == w || len(q) < 2 && !s.workers[x].final {
+		if x == w || len(q) == 0 || len(q) < 2 && !s.workers[x].final {
 			continue
 		}
 		work := 0.0

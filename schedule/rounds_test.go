@@ -1,6 +1,7 @@
 package schedule_test
 
 import (
+	"math/rand"
 	"testing"
 
 	"shoal/schedule"
@@ -162,5 +163,30 @@ func TestRoundsCrashedWorkerGoesOn(t *testing.T) {
 	}
 	if s.Left() != 0 {
 		t.Errorf("%d tests were never handed out", s.Left())
+	}
+}
+
+// TestRandomSuitesWithExclusiveTests: files of random sizes and set-ups,
+// each with one to three exclusive tests, on 2 to 6 workers. Whichever way
+// New places the barriers, every constraint holds, every test runs once,
+// and the makespan stays within 1.5 × the bound. (One such suite once made
+// the as-they-come scheduler index an empty queue.)
+func TestRandomSuitesWithExclusiveTests(t *testing.T) {
+	for seed := int64(1); seed <= 12; seed++ {
+		for n := 2; n <= 6; n++ {
+			rng := rand.New(rand.NewSource(seed))
+			var tests []schedule.Test
+			var setup []float64
+			for g := 0; g < 10; g++ {
+				tests = append(tests, many(3+rng.Intn(10), g, 0.005+rng.Float64()*0.04, nil)...)
+				tests = append(tests, many(1+rng.Intn(3), g, 0.03, exclusive)...)
+				setup = append(setup, 0.1+rng.Float64()*0.1)
+			}
+			cfg := schedule.Config{Workers: n, Setup: setup}
+			res := replay(t, tests, cfg, nil)
+			if lb := schedule.LowerBound(tests, cfg).Seconds; res.Makespan > 1.5*lb {
+				t.Errorf("seed %d, %d workers: makespan %.3f s over 1.5 × the bound %.3f s", seed, n, res.Makespan, lb)
+			}
+		}
 	}
 }
