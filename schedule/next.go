@@ -170,11 +170,17 @@ func (s *Scheduler) growBlock(w int) {
 		return
 	}
 	if len(s.workers[w].queue) == 1 && s.workers[w].exclusive > 0 {
-		if len(s.blocks) > 1 && s.blocks[1].worker == w && len(s.excl[s.blocks[1].group]) > 0 {
-			// Its next block follows at once: the first of those tests
-			// lets its last one start.
-			s.give(w, s.takeExclusive(s.blocks[1].group))
-			return
+		for _, next := range s.blocks[1:] {
+			if len(s.excl[next.group]) == 0 {
+				continue // handed out already
+			}
+			if next.worker == w {
+				// Its next block follows at once: the first of those
+				// tests lets its last one start.
+				s.give(w, s.takeExclusive(next.group))
+				return
+			}
+			break
 		}
 		i := s.pick(w)
 		if i < 0 {

@@ -224,9 +224,11 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 	// After the last barrier: what each has set up, then the other files,
 	// each to the worker that ends first.
 	ends := make([]float64, n)
+	carried := make([]float64, n)
 	for w := range ps.ws {
 		ps.ws[w].lists = append(ps.ws[w].lists, ps.ws[w].carry)
 		ends[w] = s.sum(ps.ws[w].carry)
+		carried[w] = ends[w]
 	}
 	for _, f := range ps.fill {
 		w := 0
@@ -247,9 +249,12 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 	for w := range ps.ws {
 		rp.lists = append(rp.lists, ps.ws[w].lists)
 		rp.host = append(rp.host, ps.ws[w].host)
-		// Files with only exclusive tests go to the worker that serves a
-		// file at the last barrier and has the least after it.
-		if h := ps.ws[w].host; h[len(h)-1] >= 0 && (rp.coldOn < 0 || ends[w] < ends[rp.coldOn]) {
+		// Files with only exclusive tests go to a worker that serves a
+		// file at the last barrier: the one with the least of that file
+		// left after it (set up again once the cold files are done), then
+		// the least work.
+		if h := ps.ws[w].host; h[len(h)-1] >= 0 && (rp.coldOn < 0 || carried[w] < carried[rp.coldOn] ||
+			carried[w] == carried[rp.coldOn] && ends[w] < ends[rp.coldOn]) {
 			rp.coldOn = w
 		}
 		most = max(most, ends[w])
@@ -408,6 +413,9 @@ func (s *Scheduler) pickRound(w int) int {
 	}
 	if rp.held[w] > r {
 		return -1 // it holds a test for a later round already
+	}
+	if r == rp.barriers()-1 && w == rp.coldOn && len(rp.cold) > 0 {
+		return -1 // the cold files' exclusive tests follow whatever it holds
 	}
 	// It holds the first test it runs after the barrier: all before it runs.
 	for k := r + 1; k < len(rp.lists[w]); k++ {

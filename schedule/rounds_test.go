@@ -190,3 +190,27 @@ func TestRandomSuitesWithExclusiveTests(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundsRunFilesWithOnlyExclusiveTests: files that have nothing but
+// exclusive tests are set up in the last barrier, right after the tests of
+// the file their worker serves there, and nothing overlaps them. That
+// worker sets its own file up again after them: one set-up more than files.
+func TestRoundsRunFilesWithOnlyExclusiveTests(t *testing.T) {
+	tests, setup := filesWithExclusive(14)
+	for g := 14; g < 16; g++ {
+		tests = append(tests, many(3, g, 0.05, exclusive)...)
+		setup = append(setup, 0.1)
+	}
+	cfg := schedule.Config{Workers: 8, Setup: setup}
+	s, err := schedule.New(tests, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.PlannedRounds() == 0 {
+		t.Fatal("no barriers planned ahead")
+	}
+	res := replay(t, tests, cfg, nil)
+	if res.Setups != 17 {
+		t.Errorf("%d set-ups for 16 files, want 17", res.Setups)
+	}
+}
