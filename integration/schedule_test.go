@@ -202,9 +202,13 @@ func TestPlannedBarriers(t *testing.T) {
 	if err := os.Remove(log); err != nil {
 		t.Fatal(err)
 	}
+	call.flags = append(call.flags, "-v")
 	sh := runShoal(t, dir, call)
 	if sh.code != 0 || sh.record == nil || sh.record.Summary["passed"] != 50 {
 		t.Fatalf("second run: exit %d, want 0 and 50 passed:\n%s", sh.code, sh.output)
+	}
+	if !strings.Contains(sh.stdout, "planned ahead from history") {
+		t.Errorf("-v does not say the barriers were planned ahead:\n%s", sh.stdout)
 	}
 	checkNoOverlaps(t, sh, "")
 	data, err := os.ReadFile(log)

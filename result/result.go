@@ -172,7 +172,11 @@ type Run struct {
 	StartMode string
 	// StartNote says why the workers were spawned rather than forked.
 	StartNote string
-	Workers   []*Worker
+	// PlannedBarriers is how many barriers for exclusive tests the
+	// scheduler planned before the run from history; 0 where it places
+	// them as the run goes.
+	PlannedBarriers int
+	Workers         []*Worker
 	// Files are the test files' node ids; Test.File indexes them.
 	Files         []string
 	Tests         []*Test

@@ -737,6 +737,9 @@ func (r *runState) plan(owners []int) error {
 		cfg.Workers = 1
 	}
 	r.sched, err = schedule.New(tests, cfg)
+	if err == nil {
+		run.PlannedBarriers = r.sched.PlannedRounds()
+	}
 	return err
 }
 

@@ -233,7 +233,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		info = func(run *result.Run) []string {
 			lines := append(workerInfo(run), shard...)
 			if run.Options.Verbose > 0 {
-				lines = append(lines, nonEmpty(pools.line())...)
+				lines = append(lines, nonEmpty(pools.line(), barrierLine(run))...)
 				lines = append(lines, resourceLines(run, res)...)
 			}
 			return lines
@@ -381,6 +381,15 @@ func workerInfo(run *result.Run) []string {
 		}
 	}
 	return []string{line}
+}
+
+// barrierLine says, with -v, that history let the isolation barriers be
+// planned before the run.
+func barrierLine(run *result.Run) string {
+	if run.PlannedBarriers == 0 {
+		return ""
+	}
+	return fmt.Sprintf("shoal: exclusive tests at %d barrier%s planned ahead from history", run.PlannedBarriers, plural(run.PlannedBarriers))
 }
 
 func nonEmpty(lines ...string) []string {
