@@ -29,6 +29,21 @@ type rounds struct {
 
 func (rp *rounds) barriers() int { return len(rp.host[0]) }
 
+// clone copies the plan, for a replay that uses it up.
+func (rp *rounds) clone() *rounds {
+	out := *rp
+	out.lists = make([][][]int, len(rp.lists))
+	for w, lists := range rp.lists {
+		out.lists[w] = make([][]int, len(lists))
+		for k, list := range lists {
+			out.lists[w][k] = append([]int(nil), list...)
+		}
+	}
+	out.cut = append([]bool(nil), rp.cut...)
+	out.held = append([]int(nil), rp.held...)
+	return &out
+}
+
 // PlannedRounds is how many barriers for exclusive tests the scheduler
 // planned before the run, 0 where it places them as the run goes.
 func (s *Scheduler) PlannedRounds() int {
@@ -40,7 +55,7 @@ func (s *Scheduler) PlannedRounds() int {
 
 // roundsMost is the most tests a plan of barriers is made for: making it,
 // and replaying it to see whether it pays, grow with the suite.
-const roundsMost = 50000
+const roundsMost = 20000
 
 // planFile is what the planner knows of one file.
 type planFile struct {
@@ -140,16 +155,13 @@ type planState struct {
 	idle  float64     // expected worker-seconds spent waiting at barriers
 }
 
-func (ps *planState) copy() *planState {
-	out := &planState{ws: make([]planWorker, len(ps.ws)), clock: ps.clock, idle: ps.idle}
-	out.todo = append(out.todo, ps.todo...)
-	out.fill = append(out.fill, ps.fill...)
+// trial is a copy of ps to try a round on: planRound never changes the
+// slices it reads, only replaces them, so they are shared; what the trial
+// plans for each worker is not kept.
+func (ps *planState) trial() *planState {
+	out := &planState{ws: make([]planWorker, len(ps.ws)), todo: ps.todo, fill: ps.fill, clock: ps.clock, idle: ps.idle}
 	for w, pw := range ps.ws {
-		out.ws[w] = planWorker{
-			carry: append([]int(nil), pw.carry...),
-			lists: append([][]int(nil), pw.lists...),
-			host:  append([]int(nil), pw.host...),
-		}
+		out.ws[w].carry = pw.carry
 	}
 	return out
 }
@@ -203,23 +215,18 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 		for _, f := range ps.fill[:min(len(ps.fill), 4)] {
 			spans = append(spans, s.fileCost(f)) // a round as long as a long test
 		}
-		var best *planState
-		bestScore := math.Inf(1)
+		best, bestScore := math.Inf(1), math.Inf(1)
 		for _, span := range spans {
-			next := ps.copy()
+			next := ps.trial()
 			served, work := s.planRound(next, span)
 			if served == 0 {
 				continue
 			}
 			if score := (next.idle - ps.idle) / work; score < bestScore {
-				best, bestScore = next, score
+				best, bestScore = span, score
 			}
 		}
-		if best == nil {
-			best = ps.copy()
-			s.planRound(best, math.Inf(1))
-		}
-		ps = best
+		s.planRound(ps, best)
 	}
 	// After the last barrier: what each has set up, then the other files,
 	// each to the worker that ends first.
@@ -335,6 +342,13 @@ func (s *Scheduler) planRound(ps *planState, span float64) (served int, work flo
 // fillFiles adds to list the largest files without exclusive tests that fit
 // until limit, and returns it with the time used.
 func (s *Scheduler) fillFiles(ps *planState, list []int, used, limit float64) ([]int, float64) {
+	fits := false
+	for _, f := range ps.fill {
+		fits = fits || used+s.fileCost(f) <= limit
+	}
+	if !fits {
+		return list, used
+	}
 	kept := ps.fill[:0:0]
 	for _, f := range ps.fill {
 		if used+s.fileCost(f) <= limit {

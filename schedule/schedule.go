@@ -202,7 +202,7 @@ func New(tests []Test, cfg Config) (*Scheduler, error) {
 		}
 	}
 	s := newScheduler(tests, cfg)
-	if rp := s.planRounds(); rp != nil && s.roundsPay() {
+	if rp := s.planRounds(); rp != nil && s.roundsPay(rp.clone()) {
 		s.follow(rp)
 	}
 	return s, nil
@@ -232,16 +232,16 @@ const (
 )
 
 // roundsPay replays the tests with their expected durations both ways, with
-// barriers planned ahead and placed as the run goes, and tells whether the
-// plan ends sooner.
-func (s *Scheduler) roundsPay() bool {
+// the barriers of rp (which the replay uses up) and with barriers placed as
+// the run goes, and tells whether the plan ends sooner.
+func (s *Scheduler) roundsPay(rp *rounds) bool {
 	suite := simulate.Suite{Group: make([]int, len(s.tests)), Actual: make([]float64, len(s.tests)), Setup: s.cfg.Setup}
 	for i, t := range s.tests {
 		suite.Group[i], suite.Actual[i] = t.Group, t.Seconds
 	}
 	opt := simulate.Options{Workers: s.cfg.Workers, Latency: replayLatency, Overhead: replayOverhead}
 	planned := newScheduler(s.tests, s.cfg)
-	planned.follow(planned.planRounds())
+	planned.follow(rp)
 	withPlan, err := simulate.Run(planned, suite, opt)
 	if err != nil {
 		return false
