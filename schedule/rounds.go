@@ -63,6 +63,9 @@ type planFile struct {
 	setup float64
 	plain []int // ordinary tests, longest first
 	work  float64
+	// late: it holds a test long enough to hold a barrier back, so it is
+	// served at the last barrier, with its long tests after it.
+	late bool
 }
 
 // planRounds makes the plan, or returns nil where it does not apply: one
@@ -97,22 +100,25 @@ func (s *Scheduler) planRounds() *rounds {
 		total += files[g].setup + files[g].work
 	}
 	share := total / float64(s.cfg.Workers)
-	var hosted, plain []*planFile
+	var hosted, plain, lateHosted, latePlain []*planFile
 	var cold []int
 	for _, g := range order {
 		f := files[g]
 		sort.SliceStable(f.plain, func(a, b int) bool { return s.tests[f.plain[a]].Seconds > s.tests[f.plain[b]].Seconds })
 		if len(s.excl[g]) == 0 {
 			plain = append(plain, f)
+			latePlain = append(latePlain, f)
 			continue
 		}
-		// A long test would hold a barrier back: it runs on its own
-		// after the last barrier, and pays the set-up again there.
-		for len(f.plain) > 1 {
+		long := func(i int) bool { d := s.tests[i].Seconds; return d > share/8 && d > f.setup }
+		// A long test would hold a barrier back. Two ways out, both tried:
+		// it runs on its own after the last barrier and pays the set-up
+		// again there, or its file is served at the last barrier.
+		whole := *f
+		whole.late = len(f.plain) > 1 && long(f.plain[0])
+		lateHosted = append(lateHosted, &whole)
+		for len(f.plain) > 1 && long(f.plain[0]) {
 			i := f.plain[0]
-			if d := s.tests[i].Seconds; d <= share/8 || d <= f.setup {
-				break
-			}
 			plain = append(plain, &planFile{group: g, setup: f.setup, plain: []int{i}, work: s.tests[i].Seconds})
 			f.plain, f.work = f.plain[1:], f.work-s.tests[i].Seconds
 		}
@@ -131,6 +137,13 @@ func (s *Scheduler) planRounds() *rounds {
 	bestSpan := math.Inf(1)
 	for _, spare := range []float64{-1, 0, 1, 2, 4, 8} {
 		rp, span := s.tryRounds(hosted, plain, spare)
+		if span < bestSpan {
+			best, bestSpan = rp, span
+		}
+		if len(latePlain) == len(plain) {
+			continue // no long test: both ways are the same
+		}
+		rp, span = s.tryRounds(lateHosted, latePlain, spare)
 		if span < bestSpan {
 			best, bestSpan = rp, span
 		}
@@ -300,7 +313,11 @@ func (s *Scheduler) planRound(ps *planState, span float64) (served int, work flo
 				ps.todo = append(ps.todo[:k:k], ps.todo[k+1:]...)
 				// Whole files without exclusive tests fill the room it leaves.
 				list, used = s.fillFiles(ps, list, used, span-f.setup-s.tests[f.plain[len(f.plain)-1]].Seconds)
-				took, rest := s.fillTo(f.plain, span-used-f.setup)
+				room := span - used - f.setup
+				if f.late {
+					room = 0 // its long tests go after the barrier
+				}
+				took, rest := s.fillTo(f.plain, room)
 				if len(took) == 0 {
 					took, rest = rest[len(rest)-1:], rest[:len(rest)-1]
 				}
@@ -392,7 +409,14 @@ func (s *Scheduler) fillTo(tests []int, room float64) (took, rest []int) {
 // whose ordinary work fills the room, else the largest that fits, else -1.
 func (s *Scheduler) choose(todo []*planFile, room float64) int {
 	fits := -1
+	early := false
+	for _, f := range todo {
+		early = early || !f.late
+	}
 	for k, f := range todo {
+		if f.late && early {
+			continue
+		}
 		least := f.setup + s.tests[f.plain[len(f.plain)-1]].Seconds
 		if least > room {
 			continue
