@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -135,7 +136,11 @@ func (s *Scheduler) planRounds() *rounds {
 	sort.Ints(cold)
 	var best *rounds
 	bestSpan := math.Inf(1)
-	for _, spare := range []float64{-1, 0, 1, 2, 4, 8} {
+	spares := []float64{-1, 0, 1, 2, 4, 8}
+	if len(hosted) <= lookaheadMost {
+		spares = []float64{0, 2} // each span is judged by the whole plan: fewer tries do
+	}
+	for _, spare := range spares {
 		rp, span := s.tryRounds(hosted, plain, spare)
 		if span < bestSpan {
 			best, bestSpan = rp, span
@@ -191,43 +196,9 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 	sort.SliceStable(ps.todo, func(a, b int) bool { return s.fileCost(ps.todo[a]) > s.fileCost(ps.todo[b]) })
 	ps.fill = append(ps.fill, plain...)
 	sort.SliceStable(ps.fill, func(a, b int) bool { return s.fileCost(ps.fill[a]) > s.fileCost(ps.fill[b]) })
+	lookahead := len(hosted) <= lookaheadMost
 	for len(ps.todo) > 0 {
-		left := 0.0
-		for _, f := range ps.todo {
-			left += s.fileCost(f)
-		}
-		for _, f := range ps.fill {
-			left += s.fileCost(f)
-		}
-		for w := range ps.ws {
-			left += s.sum(ps.ws[w].carry)
-		}
-		rounds := math.Ceil(float64(len(ps.todo)) / float64(n))
-		base := left / float64(n) / max(rounds+spare, 1)
-		if spare < 0 {
-			// Keep the longest of what runs only after the last barrier
-			// for there, and as much beside it.
-			tail := 0.0
-			for _, f := range ps.fill {
-				tail = max(tail, s.fileCost(f))
-			}
-			base = max(left/float64(n)-tail, 0) / rounds
-		}
-		// The least span at which a worker can serve a file.
-		least, carried := math.Inf(1), math.Inf(1)
-		for _, f := range ps.todo {
-			least = min(least, f.setup+s.tests[f.plain[len(f.plain)-1]].Seconds)
-		}
-		for w := range ps.ws {
-			carried = min(carried, s.sum(ps.ws[w].carry))
-		}
-		spans := []float64{least + carried, 1.5 * (least + carried), 2 * (least + carried)}
-		for _, f := range []float64{0.6, 0.7, 0.8, 0.9, 1, 1.15, 1.3, 1.5} {
-			spans = append(spans, base*f)
-		}
-		for _, f := range ps.fill[:min(len(ps.fill), 4)] {
-			spans = append(spans, s.fileCost(f)) // a round as long as a long test
-		}
+		spans := s.spans(ps, spare)
 		best, bestScore := math.Inf(1), math.Inf(1)
 		for _, span := range spans {
 			next := ps.trial()
@@ -235,7 +206,13 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 			if served == 0 {
 				continue
 			}
-			if score := (next.idle - ps.idle) / work; score < bestScore {
+			score := (next.idle - ps.idle) / work
+			if lookahead {
+				// Judge the span by the whole plan it leads to, the
+				// rounds after it planned one at a time.
+				score = s.finishGreedy(next, spare)
+			}
+			if score < bestScore {
 				best, bestScore = span, score
 			}
 		}
@@ -293,7 +270,11 @@ func (s *Scheduler) planRound(ps *planState, span float64) (served int, work flo
 	for w := range idx {
 		idx[w] = w
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return s.sum(ps.ws[idx[a]].carry) > s.sum(ps.ws[idx[b]].carry) })
+	carried := make([]float64, n)
+	for w := range ps.ws {
+		carried[w] = s.sum(ps.ws[w].carry)
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return carried[idx[a]] > carried[idx[b]] })
 	ends := make([]float64, n)
 	for _, w := range idx {
 		pw := &ps.ws[w]
@@ -301,7 +282,7 @@ func (s *Scheduler) planRound(ps *planState, span float64) (served int, work flo
 		if len(took) == 0 && len(rest) > 0 {
 			// A test longer than the span runs anyway: the others fill
 			// the round up to it below.
-			took, rest = rest[:1], rest[1:]
+			took, rest = []int{rest[0]}, rest[1:]
 		}
 		list := took
 		used := s.sum(took)
@@ -319,7 +300,8 @@ func (s *Scheduler) planRound(ps *planState, span float64) (served int, work flo
 				}
 				took, rest := s.fillTo(f.plain, room)
 				if len(took) == 0 {
-					took, rest = rest[len(rest)-1:], rest[:len(rest)-1]
+					last := len(rest) - 1
+					took, rest = []int{rest[last]}, rest[:last:last]
 				}
 				list = append(list, took...)
 				used += f.setup + s.sum(took)
@@ -379,6 +361,90 @@ func (s *Scheduler) fillFiles(ps *planState, list []int, used, limit float64) ([
 	return list, used
 }
 
+// lookaheadMost is the most files with exclusive tests for which each
+// barrier's span is judged by the whole plan it leads to.
+const lookaheadMost = 32
+
+// spans are the lengths tried for the next barrier.
+func (s *Scheduler) spans(ps *planState, spare float64) []float64 {
+	n := len(ps.ws)
+	left := 0.0
+	for _, f := range ps.todo {
+		left += s.fileCost(f)
+	}
+	for _, f := range ps.fill {
+		left += s.fileCost(f)
+	}
+	for w := range ps.ws {
+		left += s.sum(ps.ws[w].carry)
+	}
+	rounds := math.Ceil(float64(len(ps.todo)) / float64(n))
+	base := left / float64(n) / max(rounds+spare, 1)
+	if spare < 0 {
+		// Keep the longest of what runs only after the last barrier
+		// for there, and as much beside it.
+		tail := 0.0
+		for _, f := range ps.fill {
+			tail = max(tail, s.fileCost(f))
+		}
+		base = max(left/float64(n)-tail, 0) / rounds
+	}
+	// The least span at which a worker can serve a file.
+	least, carried := math.Inf(1), math.Inf(1)
+	for _, f := range ps.todo {
+		least = min(least, f.setup+s.tests[f.plain[len(f.plain)-1]].Seconds)
+	}
+	for w := range ps.ws {
+		carried = min(carried, s.sum(ps.ws[w].carry))
+	}
+	spans := []float64{least + carried, 1.5 * (least + carried), 2 * (least + carried)}
+	for _, f := range []float64{0.6, 0.7, 0.8, 0.9, 1, 1.15, 1.3, 1.5} {
+		spans = append(spans, base*f)
+	}
+	for _, f := range ps.fill[:min(len(ps.fill), 4)] {
+		spans = append(spans, s.fileCost(f)) // a round as long as a long test
+	}
+	return spans
+}
+
+// finishGreedy plans the rest of ps one barrier at a time, each span the
+// one that wastes least in its own round, and returns the expected length
+// of the whole plan. It changes ps.
+func (s *Scheduler) finishGreedy(ps *planState, spare float64) float64 {
+	for len(ps.todo) > 0 {
+		best, bestScore := math.Inf(1), math.Inf(1)
+		for _, span := range s.spans(ps, spare) {
+			next := ps.trial()
+			served, work := s.planRound(next, span)
+			if served == 0 {
+				continue
+			}
+			if score := (next.idle - ps.idle) / work; score < bestScore {
+				best, bestScore = span, score
+			}
+		}
+		s.planRound(ps, best)
+	}
+	ends := make([]float64, len(ps.ws))
+	for w := range ps.ws {
+		ends[w] = s.sum(ps.ws[w].carry)
+	}
+	most := 0.0
+	for _, f := range ps.fill {
+		w := 0
+		for x := range ends {
+			if ends[x] < ends[w] {
+				w = x
+			}
+		}
+		ends[w] += s.fileCost(f)
+	}
+	for _, e := range ends {
+		most = max(most, e)
+	}
+	return ps.clock + most
+}
+
 func (s *Scheduler) fileCost(f *planFile) float64 { return f.setup + f.work }
 
 func (s *Scheduler) sum(tests []int) float64 {
@@ -392,14 +458,30 @@ func (s *Scheduler) sum(tests []int) float64 {
 // fillTo takes, longest first, the tests that fit in room; it returns them
 // and the rest, both in the order given.
 func (s *Scheduler) fillTo(tests []int, room float64) (took, rest []int) {
+	if len(tests) == 0 {
+		return nil, nil
+	}
+	// One array for both: took grows from the front, rest from the back.
+	both := make([]int, len(tests))
+	t, r := 0, len(tests)
 	used := 0.0
 	for _, i := range tests {
 		if d := s.tests[i].Seconds; used+d <= room {
-			took = append(took, i)
+			both[t] = i
+			t++
 			used += d
 		} else {
-			rest = append(rest, i)
+			r--
+			both[r] = i
 		}
+	}
+	took, rest = both[:t:t], both[r:]
+	slices.Reverse(rest)
+	if len(took) == 0 {
+		took = nil
+	}
+	if len(rest) == 0 {
+		rest = nil
 	}
 	return took, rest
 }
