@@ -184,10 +184,9 @@ func (ps *planState) trial() *planState {
 	return out
 }
 
-// tryRounds plans the barriers one after another. For each it tries
-// several lengths around the work left divided among the barriers still
-// needed plus spare more, and keeps the one that wastes the least worker
-// time for each file it serves. It returns the plan and its expected
+// tryRounds plans the barriers one after another, trying for each several
+// lengths around the work left divided among the barriers still needed
+// plus spare more (see planAll). It returns the plan and its expected
 // length, exclusive tests not counted.
 func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds, float64) {
 	n := s.cfg.Workers
@@ -196,48 +195,17 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 	sort.SliceStable(ps.todo, func(a, b int) bool { return s.fileCost(ps.todo[a]) > s.fileCost(ps.todo[b]) })
 	ps.fill = append(ps.fill, plain...)
 	sort.SliceStable(ps.fill, func(a, b int) bool { return s.fileCost(ps.fill[a]) > s.fileCost(ps.fill[b]) })
-	lookahead := len(hosted) <= lookaheadMost
-	for len(ps.todo) > 0 {
-		spans := s.spans(ps, spare)
-		best, bestScore := math.Inf(1), math.Inf(1)
-		for _, span := range spans {
-			next := ps.trial()
-			served, work := s.planRound(next, span)
-			if served == 0 {
-				continue
-			}
-			score := (next.idle - ps.idle) / work
-			if lookahead {
-				// Judge the span by the whole plan it leads to, the
-				// rounds after it planned one at a time.
-				score = s.finishGreedy(next, spare)
-			}
-			if score < bestScore {
-				best, bestScore = span, score
-			}
-		}
-		s.planRound(ps, best)
-	}
-	// After the last barrier: what each has set up, then the other files,
-	// each to the worker that ends first.
-	ends := make([]float64, n)
-	carried := make([]float64, n)
+	s.planAll(ps, spare, len(hosted) <= lookaheadMost)
+	// After the last barrier: what each has set up, then the other files.
+	ends, to := s.placeTail(ps)
 	for w := range ps.ws {
 		ps.ws[w].lists = append(ps.ws[w].lists, ps.ws[w].carry)
-		ends[w] = s.sum(ps.ws[w].carry)
-		carried[w] = ends[w]
 	}
-	for _, f := range ps.fill {
-		w := 0
-		for x := range ends {
-			if ends[x] < ends[w] {
-				w = x
-			}
-		}
-		k := len(ps.ws[w].lists) - 1
-		ps.ws[w].lists[k] = append(ps.ws[w].lists[k], f.plain...)
-		ends[w] += s.fileCost(f)
+	for k, f := range ps.fill {
+		list := &ps.ws[to[k]].lists[len(ps.ws[to[k]].lists)-1]
+		*list = append(*list, f.plain...)
 	}
+	carried := func(w int) float64 { return s.sum(ps.ws[w].carry) }
 	rp := &rounds{cut: make([]bool, n), held: make([]int, n), coldOn: -1}
 	for w := range rp.held {
 		rp.held[w] = -1
@@ -250,8 +218,8 @@ func (s *Scheduler) tryRounds(hosted, plain []*planFile, spare float64) (*rounds
 		// file at the last barrier: the one with the least of that file
 		// left after it (set up again once the cold files are done), then
 		// the least work.
-		if h := ps.ws[w].host; h[len(h)-1] >= 0 && (rp.coldOn < 0 || carried[w] < carried[rp.coldOn] ||
-			carried[w] == carried[rp.coldOn] && ends[w] < ends[rp.coldOn]) {
+		if h := ps.ws[w].host; h[len(h)-1] >= 0 && (rp.coldOn < 0 || carried(w) < carried(rp.coldOn) ||
+			carried(w) == carried(rp.coldOn) && ends[w] < ends[rp.coldOn]) {
 			rp.coldOn = w
 		}
 		most = max(most, ends[w])
@@ -407,10 +375,11 @@ func (s *Scheduler) spans(ps *planState, spare float64) []float64 {
 	return spans
 }
 
-// finishGreedy plans the rest of ps one barrier at a time, each span the
-// one that wastes least in its own round, and returns the expected length
-// of the whole plan. It changes ps.
-func (s *Scheduler) finishGreedy(ps *planState, spare float64) float64 {
+// planAll plans the barriers one after another, each at the span that
+// wastes the least worker time for each file it serves or, with
+// lookahead, at the one whose whole plan (the rounds after it planned
+// without lookahead) ends first.
+func (s *Scheduler) planAll(ps *planState, spare float64, lookahead bool) {
 	for len(ps.todo) > 0 {
 		best, bestScore := math.Inf(1), math.Inf(1)
 		for _, span := range s.spans(ps, spare) {
@@ -419,17 +388,28 @@ func (s *Scheduler) finishGreedy(ps *planState, spare float64) float64 {
 			if served == 0 {
 				continue
 			}
-			if score := (next.idle - ps.idle) / work; score < bestScore {
+			score := (next.idle - ps.idle) / work
+			if lookahead {
+				s.planAll(next, spare, false)
+				ends, _ := s.placeTail(next)
+				score = next.clock + slices.Max(ends)
+			}
+			if score < bestScore {
 				best, bestScore = span, score
 			}
 		}
 		s.planRound(ps, best)
 	}
-	ends := make([]float64, len(ps.ws))
+}
+
+// placeTail places the files left after the last barrier, each on the
+// worker that ends first after what it has set up: it returns when each
+// worker ends and, per file left, its worker.
+func (s *Scheduler) placeTail(ps *planState) (ends []float64, to []int) {
+	ends = make([]float64, len(ps.ws))
 	for w := range ps.ws {
 		ends[w] = s.sum(ps.ws[w].carry)
 	}
-	most := 0.0
 	for _, f := range ps.fill {
 		w := 0
 		for x := range ends {
@@ -437,12 +417,10 @@ func (s *Scheduler) finishGreedy(ps *planState, spare float64) float64 {
 				w = x
 			}
 		}
+		to = append(to, w)
 		ends[w] += s.fileCost(f)
 	}
-	for _, e := range ends {
-		most = max(most, e)
-	}
-	return ps.clock + most
+	return ends, to
 }
 
 func (s *Scheduler) fileCost(f *planFile) float64 { return f.setup + f.work }
