@@ -11,10 +11,10 @@ import (
 
 // Overhead is what each test costs a worker besides its own duration
 // (protocol, reports), and Latency the round trip to shoal, as predictions
-// count them.
+// count them: the scheduler's own replays assume the same.
 const (
-	Overhead = 0.0008
-	Latency  = 0.002
+	Overhead = schedule.ReplayOverhead
+	Latency  = schedule.ReplayLatency
 )
 
 // Prediction is what a plan expects of a run.
@@ -44,15 +44,10 @@ type Prediction struct {
 // Predict replays the plan with the expected durations.
 func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Prediction, error) {
 	p := Prediction{Workers: cfg.Workers, Tests: len(tests), Startup: startup}
-	suite := simulate.Suite{Group: make([]int, len(tests)), Actual: make([]float64, len(tests)), Setup: cfg.Setup}
+	suite := schedule.ExpectedSuite(tests, cfg.Setup)
 	groups := map[int]bool{}
 	for i, t := range tests {
-		d := t.Seconds
-		if !t.Known {
-			d = schedule.DefaultSeconds
-		}
-		suite.Group[i], suite.Actual[i] = t.Group, d
-		p.Serial += d + Overhead
+		p.Serial += suite.Actual[i] + Overhead
 		if !groups[t.Group] && t.Group < len(cfg.Setup) {
 			p.Serial += cfg.Setup[t.Group]
 		}

@@ -223,23 +223,34 @@ func (s *Scheduler) follow(rp *rounds) {
 	s.rounds, s.segs, s.warmup = rp, nil, map[int]int{}
 }
 
-// Replays that choose between barriers planned ahead and barriers placed as
-// the run goes assume this round trip to shoal and this cost per test
-// besides its own, as plan predictions do.
+// Replays with expected durations (plan predictions, and the choice between
+// barriers planned ahead and placed as the run goes) assume this round trip
+// to shoal and this cost per test besides its own duration.
 const (
-	replayLatency  = 0.002
-	replayOverhead = 0.0008
+	ReplayLatency  = 0.002
+	ReplayOverhead = 0.0008
 )
+
+// ExpectedSuite is the suite as a replay sees it: every test takes its
+// expected duration, DefaultSeconds where nobody measured it.
+func ExpectedSuite(tests []Test, setup []float64) simulate.Suite {
+	suite := simulate.Suite{Group: make([]int, len(tests)), Actual: make([]float64, len(tests)), Setup: setup}
+	for i, t := range tests {
+		d := t.Seconds
+		if !t.Known {
+			d = DefaultSeconds
+		}
+		suite.Group[i], suite.Actual[i] = t.Group, d
+	}
+	return suite
+}
 
 // roundsPay replays the tests with their expected durations both ways, with
 // the barriers of rp (which the replay uses up) and with barriers placed as
 // the run goes, and tells whether the plan ends sooner.
 func (s *Scheduler) roundsPay(rp *rounds) bool {
-	suite := simulate.Suite{Group: make([]int, len(s.tests)), Actual: make([]float64, len(s.tests)), Setup: s.cfg.Setup}
-	for i, t := range s.tests {
-		suite.Group[i], suite.Actual[i] = t.Group, t.Seconds
-	}
-	opt := simulate.Options{Workers: s.cfg.Workers, Latency: replayLatency, Overhead: replayOverhead}
+	suite := ExpectedSuite(s.tests, s.cfg.Setup)
+	opt := simulate.Options{Workers: s.cfg.Workers, Latency: ReplayLatency, Overhead: ReplayOverhead}
 	planned := newScheduler(s.tests, s.cfg)
 	planned.follow(rp)
 	withPlan, err := simulate.Run(planned, suite, opt)
