@@ -251,8 +251,22 @@ func extraSetup(cold, warm []float64) float64 {
 // starting, over the last KeepRuns runs that measured it; ok is false when
 // none did.
 func (s *Store) Startup() (seconds float64, ok bool) {
-	rows, err := s.db.Query(`SELECT startup FROM runs WHERE startup > 0
-		ORDER BY start DESC, id DESC LIMIT ?`, KeepRuns)
+	return s.recentRuns(`SELECT startup FROM runs WHERE startup > 0
+		ORDER BY start DESC, id DESC LIMIT ?`)
+}
+
+// Overhead returns the median of what a test cost its worker besides its
+// own setup, call and teardown, over the last KeepRuns runs that measured
+// it; ok is false when none did.
+func (s *Store) Overhead() (seconds float64, ok bool) {
+	return s.recentRuns(`SELECT overhead FROM runs WHERE overhead > 0
+		ORDER BY start DESC, id DESC LIMIT ?`)
+}
+
+// recentRuns is the median of the one column query selects from the runs,
+// given KeepRuns for its limit.
+func (s *Store) recentRuns(query string) (float64, bool) {
+	rows, err := s.db.Query(query, KeepRuns)
 	if err != nil {
 		return 0, false
 	}

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"math"
 	"path/filepath"
 	"testing"
@@ -222,6 +223,34 @@ func TestStartup(t *testing.T) {
 	got, ok := s.Startup()
 	if !ok || !near(got, 0.55) {
 		t.Errorf("Startup = %v, %v; want 0.55, true", got, ok)
+	}
+}
+
+// TestOverhead: the median of the runs that measured it, and it survives
+// an export and an import.
+func TestOverhead(t *testing.T) {
+	s := openTemp(t)
+	if _, ok := s.Overhead(); ok {
+		t.Error("Overhead ok on an empty store")
+	}
+	for i, v := range []float64{0.0002, 0.009, 0, 0.0003} { // 0: not measured
+		r := runAt(i, warm("a.py::t", 0.01))
+		r.Overhead = v
+		record(t, s, r)
+	}
+	if got, ok := s.Overhead(); !ok || !near(got, 0.0003) {
+		t.Errorf("Overhead = %v, %v; want 0.0003, true", got, ok)
+	}
+	var buf bytes.Buffer
+	if err := s.Export(&buf); err != nil {
+		t.Fatal(err)
+	}
+	copied := openTemp(t)
+	if err := copied.Import(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := copied.Overhead(); !ok || !near(got, 0.0003) {
+		t.Errorf("Overhead after export and import = %v, %v; want 0.0003, true", got, ok)
 	}
 }
 

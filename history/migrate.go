@@ -31,6 +31,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("cannot bring the store from schema version 1 to %d: %w", SchemaVersion, err)
 		}
 	}
+	if version < 3 {
+		if _, err := tx.ExecContext(ctx, runsOverhead); err != nil {
+			return fmt.Errorf("cannot bring the store from schema version %d to %d: %w", version, SchemaVersion, err)
+		}
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'schema_version'`, strconv.Itoa(SchemaVersion))
 	if err != nil {
 		return err

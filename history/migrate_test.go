@@ -37,7 +37,7 @@ func version1Store(t *testing.T, golden *Store) string {
 	if _, err := db.Exec(`ATTACH DATABASE ? AS golden`, golden.path); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`INSERT INTO runs SELECT * FROM golden.runs`); err != nil {
+	if _, err := db.Exec(`INSERT INTO runs SELECT id, start, wall, workers, startup, refs FROM golden.runs`); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := golden.db.Query(`SELECT file, tests FROM files`)
@@ -102,4 +102,48 @@ func TestVersion1FileApartFromItsTests(t *testing.T) {
 	golden := openTemp(t)
 	record(t, golden, runAt(0, warm("a.py", 1), warm("a.py-b.py::t", 2), warm("a.py::t", 3)))
 	migrated(t, golden)
+}
+
+// TestVersion2StoreGetsOverhead: a store from before runs kept their
+// per-test overhead reads as it did, then keeps the overhead of new runs.
+func TestVersion2StoreGetsOverhead(t *testing.T) {
+	golden := goldenStore(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+		CREATE TABLE runs (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, wall REAL NOT NULL,
+			workers INTEGER NOT NULL, startup REAL NOT NULL, refs INTEGER NOT NULL);
+		CREATE INDEX runs_by_start ON runs (start, wall, workers);` + filesSchema,
+		`INSERT INTO meta (key, value) VALUES ('schema_version', '2')`,
+		`ATTACH DATABASE '` + golden.path + `' AS golden`,
+		`INSERT INTO runs SELECT id, start, wall, workers, startup, refs FROM golden.runs`,
+		`INSERT INTO files SELECT * FROM golden.files`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, warning, err := Open(path)
+	if err != nil || warning != "" {
+		t.Fatalf("open: %v, warning %q", err, warning)
+	}
+	defer s.Close()
+	if got, want := export(t, s), export(t, golden); !bytes.Equal(got, want) {
+		t.Errorf("export after migration:\n%s\nwant:\n%s", got, want)
+	}
+	if _, ok := s.Overhead(); ok {
+		t.Error("overhead known before any run measured it")
+	}
+	r := runAt(10, warm("tests/test_a.py::test_err", 4))
+	r.Overhead = 0.00025
+	record(t, s, r)
+	if got, ok := s.Overhead(); !ok || !near(got, 0.00025) {
+		t.Errorf("Overhead = %v, %v after recording into the migrated store; want 0.00025, true", got, ok)
+	}
 }

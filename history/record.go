@@ -22,7 +22,10 @@ type Run struct {
 	Wall    float64 // seconds of the whole run
 	Workers int
 	Startup float64 // seconds from shoal's start to the first test starting; 0: unknown
-	Tests   []TestRun
+	// Overhead is what a test typically cost its worker besides its own
+	// setup, call and teardown (hooks, reports, the protocol); 0: unknown.
+	Overhead float64
+	Tests    []TestRun
 }
 
 // Record adds a run in one transaction and forgets each of its tests'

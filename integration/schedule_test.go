@@ -153,14 +153,19 @@ func TestHistory(t *testing.T) {
 	}
 	out := runShoalCommand(t, dir, "plan", "-n", "2", "--json")
 	var p struct {
-		Measured int     `json:"measured"`
-		Startup  float64 `json:"startup"`
+		Measured         int     `json:"measured"`
+		Startup          float64 `json:"startup"`
+		Overhead         float64 `json:"overhead"`
+		OverheadMeasured bool    `json:"overhead_measured"`
 	}
 	if err := json.Unmarshal([]byte(out.stdout), &p); err != nil {
 		t.Fatalf("shoal plan --json: %v\n%s", err, out)
 	}
 	if p.Measured != 23 || p.Startup <= 0 {
 		t.Errorf("after one run the plan knows %d of 23 tests and a start-up of %.3f s; want all and > 0", p.Measured, p.Startup)
+	}
+	if !p.OverheadMeasured || p.Overhead <= 0 {
+		t.Errorf("after one run the plan counts %.6f s a test besides its duration, measured: %v; want it measured", p.Overhead, p.OverheadMeasured)
 	}
 	db := filepath.Join(dir, ".shoal", "history.db")
 	if err := os.WriteFile(db, []byte("this is not a database"), 0o644); err != nil {

@@ -20,6 +20,9 @@ type Estimate struct {
 type Estimator interface {
 	Estimates(nodeids []string) []Estimate
 	FileSetup(files []string) []float64
+	// Overhead is what a test typically costs its worker besides its own
+	// duration; 0: never measured.
+	Overhead() float64
 }
 
 // Settings are the run's choices that shape its plan.
@@ -41,9 +44,11 @@ func Build(run *result.Run, owners []int, est Estimator, set Settings) ([]schedu
 	}
 	var estimates []Estimate
 	var setup []float64
+	var overhead float64
 	if est != nil {
 		estimates = est.Estimates(nodeids)
 		setup = est.FileSetup(run.Files)
+		overhead = est.Overhead()
 	}
 	tests := make([]schedule.Test, len(run.Tests))
 	for i, t := range run.Tests {
@@ -57,7 +62,7 @@ func Build(run *result.Run, owners []int, est Estimator, set Settings) ([]schedu
 		tests[i] = st
 	}
 	cfg := schedule.Config{
-		Workers: set.Workers, Setup: setup, Owner: owners,
+		Workers: set.Workers, Setup: setup, Owner: owners, Overhead: overhead,
 		Limits: set.Limits, Order: set.Order, Seed: set.Seed,
 	}
 	return tests, cfg

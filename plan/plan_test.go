@@ -141,6 +141,8 @@ func (fakeHistory) Estimates(nodeids []string) []Estimate {
 	return out
 }
 
+func (fakeHistory) Overhead() float64 { return 0.0003 }
+
 func (fakeHistory) FileSetup(files []string) []float64 {
 	out := make([]float64, len(files))
 	for i := range out {
@@ -164,7 +166,7 @@ func TestBuild(t *testing.T) {
 	if !reflect.DeepEqual(tests, want) {
 		t.Errorf("tests:\n got %+v\nwant %+v", tests, want)
 	}
-	if cfg.Workers != 3 || !reflect.DeepEqual(cfg.Setup, []float64{0.5, 0.5}) || !reflect.DeepEqual(cfg.Owner, []int{1, 0}) || cfg.Limits["db"] != 2 {
+	if cfg.Workers != 3 || !reflect.DeepEqual(cfg.Setup, []float64{0.5, 0.5}) || !reflect.DeepEqual(cfg.Owner, []int{1, 0}) || cfg.Limits["db"] != 2 || cfg.Overhead != 0.0003 {
 		t.Errorf("config: %+v", cfg)
 	}
 	if tests, _ := Build(run, nil, nil, Settings{Workers: 2}); tests[0].Known || tests[0].Seconds != 0 {
@@ -190,6 +192,33 @@ func TestPredict(t *testing.T) {
 	}
 	if len(p.Limits) == 0 || p.Limits[0] != "isolation tests: 0.10 s that nothing can overlap" {
 		t.Errorf("limits: %q", p.Limits)
+	}
+}
+
+// TestPredictCountsMeasuredOverhead: on many tiny tests what each costs
+// besides its duration decides the prediction; the one history measured
+// replaces the default.
+func TestPredictCountsMeasuredOverhead(t *testing.T) {
+	var tests []schedule.Test
+	for i := 0; i < 2000; i++ {
+		tests = append(tests, schedule.Test{Group: i / 100, Seconds: 0.0001, Known: true})
+	}
+	for _, c := range []struct {
+		overhead, want float64
+	}{
+		{0.0002, 2000 * (0.0001 + 0.0002) / 2},
+		{0, 2000 * (0.0001 + schedule.ReplayOverhead) / 2},
+	} {
+		p, err := Predict(tests, schedule.Config{Workers: 2, Overhead: c.overhead}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.PredictedMakespan < c.want || p.PredictedMakespan > c.want*1.1 {
+			t.Errorf("overhead %g s: predicted %.3f s, want %.3f s to 10%% over", c.overhead, p.PredictedMakespan, c.want)
+		}
+		if p.OverheadMeasured != (c.overhead > 0) {
+			t.Errorf("overhead %g s: prediction says measured: %v", c.overhead, p.OverheadMeasured)
+		}
 	}
 }
 

@@ -9,14 +9,6 @@ import (
 	"shoal/simulate"
 )
 
-// Overhead is what each test costs a worker besides its own duration
-// (protocol, reports), and Latency the round trip to shoal, as predictions
-// count them: the scheduler's own replays assume the same.
-const (
-	Overhead = schedule.ReplayOverhead
-	Latency  = schedule.ReplayLatency
-)
-
 // Prediction is what a plan expects of a run.
 type Prediction struct {
 	Workers   int     `json:"workers"`
@@ -27,7 +19,11 @@ type Prediction struct {
 	Heavy     int     `json:"heavy"`     // tests taking more than one slot
 	Startup   float64 `json:"startup"`   // seconds before the first test, from history
 	Serial    float64 `json:"serial"`    // every test one after another, set-ups once
-	Schedule  float64 `json:"schedule"`  // the simulated schedule, first test to last
+	// Overhead is what the replay counts each test beyond its duration:
+	// measured in earlier runs where OverheadMeasured, else assumed.
+	Overhead         float64 `json:"overhead"`
+	OverheadMeasured bool    `json:"overhead_measured"`
+	Schedule         float64 `json:"schedule"` // the simulated schedule, first test to last
 	// PredictedMakespan is Startup + Schedule: the predicted wall time.
 	PredictedMakespan float64 `json:"predicted_makespan"`
 	// LowerBound is Startup + Bound.Seconds: no schedule of these tests,
@@ -45,9 +41,11 @@ type Prediction struct {
 func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Prediction, error) {
 	p := Prediction{Workers: cfg.Workers, Tests: len(tests), Startup: startup}
 	suite := schedule.ExpectedSuite(tests, cfg.Setup)
+	opt := schedule.ReplayOptions(cfg)
+	p.Overhead, p.OverheadMeasured = opt.Overhead, cfg.Overhead > 0
 	groups := map[int]bool{}
 	for i, t := range tests {
-		p.Serial += suite.Actual[i] + Overhead
+		p.Serial += suite.Actual[i] + opt.Overhead
 		if !groups[t.Group] && t.Group < len(cfg.Setup) {
 			p.Serial += cfg.Setup[t.Group]
 		}
@@ -59,7 +57,7 @@ func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Predi
 		return p, err
 	}
 	p.Rounds = s.PlannedRounds()
-	res, err := simulate.Run(s, suite, simulate.Options{Workers: cfg.Workers, Latency: Latency, Overhead: Overhead})
+	res, err := simulate.Run(s, suite, opt)
 	if err != nil {
 		return p, err
 	}
@@ -124,6 +122,11 @@ func (p Prediction) Explain(w io.Writer) {
 		fmt.Fprintln(w, "exclusive tests run at barriers placed as the run goes")
 	}
 	fmt.Fprintf(w, "predicted wall time: %.2f s (start-up %.2f s, tests %.2f s)\n", p.PredictedMakespan, p.Startup, p.Schedule)
+	how := "measured in earlier runs"
+	if !p.OverheadMeasured {
+		how = "assumed: no run has measured it"
+	}
+	fmt.Fprintf(w, "each test costs its worker %.2f ms besides its own duration (%s)\n", p.Overhead*1000, how)
 	fmt.Fprintf(w, "lower bound: %.2f s; predicted speedup over one process: %.1fx (%.2f s)\n",
 		p.LowerBound, p.Speedup, p.Startup+p.Serial)
 	fmt.Fprintln(w, "what limits it:")

@@ -79,8 +79,12 @@ type Config struct {
 	// Default is the expected duration of a test nobody measured, until
 	// the run has measured some. Default 0.01.
 	Default float64
-	Order   Order
-	Seed    int64
+	// Overhead is what each test costs a worker besides its own duration,
+	// as measured in earlier runs; replays assume ReplayOverhead where it
+	// is 0.
+	Overhead float64
+	Order    Order
+	Seed     int64
 }
 
 // DefaultWindow and DefaultSeconds are Config's defaults.
@@ -225,11 +229,22 @@ func (s *Scheduler) follow(rp *rounds) {
 
 // Replays with expected durations (plan predictions, and the choice between
 // barriers planned ahead and placed as the run goes) assume this round trip
-// to shoal and this cost per test besides its own duration.
+// to shoal and, unless Config.Overhead says what was measured, this cost
+// per test besides its own duration.
 const (
 	ReplayLatency  = 0.002
 	ReplayOverhead = 0.0008
 )
+
+// ReplayOptions are the simulator's options for a replay of a run with
+// configuration cfg.
+func ReplayOptions(cfg Config) simulate.Options {
+	overhead := cfg.Overhead
+	if overhead <= 0 {
+		overhead = ReplayOverhead
+	}
+	return simulate.Options{Workers: cfg.Workers, Latency: ReplayLatency, Overhead: overhead}
+}
 
 // ExpectedSuite is the suite as a replay sees it: every test takes its
 // expected duration, DefaultSeconds where nobody measured it.
@@ -250,7 +265,7 @@ func ExpectedSuite(tests []Test, setup []float64) simulate.Suite {
 // the run goes, and tells whether the plan ends sooner.
 func (s *Scheduler) roundsPay(rp *rounds) bool {
 	suite := ExpectedSuite(s.tests, s.cfg.Setup)
-	opt := simulate.Options{Workers: s.cfg.Workers, Latency: ReplayLatency, Overhead: ReplayOverhead}
+	opt := ReplayOptions(s.cfg)
 	planned := newScheduler(s.tests, s.cfg)
 	planned.follow(rp)
 	withPlan, err := simulate.Run(planned, suite, opt)

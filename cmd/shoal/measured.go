@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"time"
 
@@ -89,6 +90,11 @@ func (e storeEstimates) Estimates(nodeids []string) []plan.Estimate {
 
 func (e storeEstimates) FileSetup(files []string) []float64 { return e.s.FileSetup(files) }
 
+func (e storeEstimates) Overhead() float64 {
+	seconds, _ := e.s.Overhead()
+	return seconds
+}
+
 // runOf is what history keeps of a run: every test that finished (a crash
 // says nothing of a test's duration), and whether it was the first of its
 // file on its worker.
@@ -119,5 +125,27 @@ func runOf(run *result.Run) history.Run {
 		tr.Setup, tr.Call, tr.Teardown = t.Phases()
 		h.Tests = append(h.Tests, tr)
 	}
+	h.Overhead = overheadOf(ran)
 	return h
+}
+
+// overheadOf is the median, over every test a worker followed with
+// another, of the time from the test's start to the next one's beyond its
+// setup, call and teardown: what the hooks, reports and protocol cost a
+// test. The median leaves out the waits at barriers and for work. ran is
+// sorted by start; 0 when no worker ran two tests.
+func overheadOf(ran []*result.Test) float64 {
+	last := map[string]*result.Test{}
+	var gaps []float64
+	for _, t := range ran {
+		if prev := last[t.Worker]; prev != nil {
+			gaps = append(gaps, max(t.Start-prev.Start-prev.Duration(), 0))
+		}
+		last[t.Worker] = t
+	}
+	if len(gaps) == 0 {
+		return 0
+	}
+	slices.Sort(gaps)
+	return gaps[len(gaps)/2]
 }
