@@ -34,7 +34,8 @@
 // and workers; a result's "run" is its run's index in "runs". Tests are
 // sorted by node ID, their results newest first. Durations are seconds; cpu
 // 0 means unknown, and a run's "overhead" (what a test typically cost its
-// worker besides its setup, call and teardown) is left out where unknown. The same store always exports the same bytes.
+// worker besides its setup, call and teardown) is left out where unknown.
+// The same store always exports the same bytes.
 //
 // "format" and "version" are required; Import refuses a version newer than
 // FormatVersion and ignores fields it does not know. Import merges: a run
