@@ -206,11 +206,26 @@ def _run_forked_worker(session, spec):
         capman.start_global_capturing()
         capman.suspend_global_capture()
     capture.keep(config, spec.get("captured", ""))
+    _fresh_random_state()
     loop.become(config, spec)
     chan = channel.connect()
     channel.forget_environment()
     chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid()})
     loop.Loop(session, chan, _state["inventory"], stacks=spec.get("stacks", "")).run()
+
+
+def _fresh_random_state():
+    """Give this worker a random state of its own where it inherited one.
+
+    Python's random module reseeds itself in a forked child; numpy's global
+    random state, seeded once when the session imported it, does not, so
+    every worker would draw the same numbers where separate processes (plain
+    pytest, xdist, spawned workers) draw different ones.
+    """
+    nprandom = sys.modules.get("numpy.random")
+    seed = getattr(nprandom, "seed", None)
+    if callable(seed):
+        seed()
 
 
 def _faults_to_log():
