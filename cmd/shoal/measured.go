@@ -96,8 +96,11 @@ func (e storeEstimates) Overhead() float64 {
 }
 
 // runOf is what history keeps of a run: every test that finished (a crash
-// says nothing of a test's duration), and whether it was the first of its
-// file on its worker.
+// says nothing of a test's duration), whether it was the first of its file
+// on its worker, and what a test cost its worker besides its setup, call
+// and teardown: the median, over every test a worker followed with another,
+// of the time from its start to the next one's beyond its phases. The
+// median leaves out the waits at barriers and for work.
 func runOf(run *result.Run) history.Run {
 	h := history.Run{
 		Start: time.Unix(0, int64(run.Start*1e9)), Wall: run.Stop - run.Start, Workers: len(run.Workers),
@@ -116,36 +119,22 @@ func runOf(run *result.Run) history.Run {
 		h.Startup = first - run.Start
 	}
 	sort.SliceStable(ran, func(a, b int) bool { return ran[a].Start < ran[b].Start })
-	lastFile := map[string]int{}
-	for _, t := range ran {
-		prev, seen := lastFile[t.Worker]
-		lastFile[t.Worker] = t.File
-		tr := history.TestRun{NodeID: t.NodeID, CPU: t.CPU, Outcome: string(t.Outcome()), Worker: t.Worker,
-			Cold: !seen || prev != t.File}
-		tr.Setup, tr.Call, tr.Teardown = t.Phases()
-		h.Tests = append(h.Tests, tr)
-	}
-	h.Overhead = overheadOf(ran)
-	return h
-}
-
-// overheadOf is the median, over every test a worker followed with
-// another, of the time from the test's start to the next one's beyond its
-// setup, call and teardown: what the hooks, reports and protocol cost a
-// test. The median leaves out the waits at barriers and for work. ran is
-// sorted by start; 0 when no worker ran two tests.
-func overheadOf(ran []*result.Test) float64 {
-	last := map[string]*result.Test{}
+	last := map[string]*result.Test{} // each worker's test before
 	var gaps []float64
 	for _, t := range ran {
-		if prev := last[t.Worker]; prev != nil {
+		prev := last[t.Worker]
+		last[t.Worker] = t
+		tr := history.TestRun{NodeID: t.NodeID, CPU: t.CPU, Outcome: string(t.Outcome()), Worker: t.Worker,
+			Cold: prev == nil || prev.File != t.File}
+		tr.Setup, tr.Call, tr.Teardown = t.Phases()
+		h.Tests = append(h.Tests, tr)
+		if prev != nil {
 			gaps = append(gaps, max(t.Start-prev.Start-prev.Duration(), 0))
 		}
-		last[t.Worker] = t
 	}
-	if len(gaps) == 0 {
-		return 0
+	if len(gaps) > 0 {
+		slices.Sort(gaps)
+		h.Overhead = gaps[len(gaps)/2]
 	}
-	slices.Sort(gaps)
-	return gaps[len(gaps)/2]
+	return h
 }

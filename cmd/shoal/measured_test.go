@@ -15,7 +15,8 @@ func ranTest(worker string, start, dur float64) *result.Test {
 		Reports: []protocol.Report{{When: "call", Outcome: "passed", Duration: dur}}}
 }
 
-func TestOverheadOf(t *testing.T) {
+// TestRunOfOverhead: what history keeps of a run's per-test overhead.
+func TestRunOfOverhead(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		ran  []*result.Test
@@ -30,8 +31,8 @@ func TestOverheadOf(t *testing.T) {
 			ranTest("gw0", 0.1002, 0.1), ranTest("gw1", 2, 0.05), ranTest("gw1", 2.0502, 0.01),
 		}, 0.0002},
 	} {
-		if got := overheadOf(c.ran); math.Abs(got-c.want) > 1e-9 {
-			t.Errorf("%s: overheadOf = %g, want %g", c.name, got, c.want)
+		if got := runOf(&result.Run{Tests: c.ran}).Overhead; math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%s: overhead %g, want %g", c.name, got, c.want)
 		}
 	}
 }
