@@ -463,9 +463,11 @@ func (s *Scheduler) takeBack(w, from int) {
 		}
 		s.left++
 	}
-	if len(plain) > 0 && s.rounds != nil {
+	switch {
+	case len(plain) == 0:
+	case s.rounds != nil:
 		s.giveBack(w, plain)
-	} else if len(plain) > 0 {
+	default:
 		seg := s.newSegment(s.tests[plain[0]].Group, plain)
 		s.segs = append([]*segment{seg}, s.segs...)
 	}
