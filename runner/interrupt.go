@@ -27,6 +27,17 @@ func interruptReason(ctx context.Context) string {
 	return cause.Error()
 }
 
+func (r *runState) interrupt(reason string) {
+	r.stop(reason, true)
+	// Also after --maxfail: the reason for stopping is now the interrupt.
+	r.run.Stopped, r.run.Interrupted, r.run.Halted = reason, true, true
+	if r.sched == nil {
+		r.killEverything()
+		return
+	}
+	r.killAt = time.After(r.opts.Grace)
+}
+
 // abort ends everything now: a second interrupt.
 func (r *runState) abort() {
 	if !r.run.Halted {

@@ -1,0 +1,270 @@
+package runner
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"shoal/plan"
+	"shoal/protocol"
+	"shoal/result"
+	"shoal/schedule"
+)
+
+func (r *runState) onFiles(m *protocol.Message) error {
+	run := r.run
+	r.fileDigest = m.Digest
+	r.basetemp = m.Basetemp
+	run.CollectErrors = m.Errors
+	run.Deselected = m.Deselected
+	total := 0
+	r.files = make([]fileState, len(m.Files))
+	for i, f := range m.Files {
+		r.files[i] = fileState{nodeid: f.NodeID, owner: -1}
+		if m.Lazy {
+			r.collectQ = append(r.collectQ, i)
+			continue
+		}
+		r.files[i].items = f.Items
+		r.files[i].collected = true
+		total += len(f.Items)
+	}
+	r.collectLeft = len(r.collectQ)
+	if r.opts.CollectOnly {
+		r.numberTests()
+		r.stopping, r.collectedOnly = true, true
+		return nil
+	}
+	return r.startWorkers(m, total)
+}
+
+// startWorkers starts as many workers as the suite can use, once the
+// session has listed its files (and their total tests, unless m.Lazy).
+func (r *runState) startWorkers(m *protocol.Message, total int) error {
+	run := r.run
+	// A lazy walk does not know how many tests there are: start every
+	// worker, an idle one takes half of a busy one's file.
+	n := min(r.opts.Workers, len(r.files))
+	if m.Lazy && n > 0 {
+		n = r.opts.Workers
+	} else {
+		n = min(n, total)
+	}
+	r.forking = r.opts.Fork && m.CanFork
+	run.StartMode = "spawn"
+	if r.forking {
+		run.StartMode = "fork"
+	}
+	if !r.opts.Fork {
+		run.StartNote = "forking is off"
+	} else if !m.CanFork {
+		run.StartNote = fmt.Sprintf("cannot fork: the session runs %d Python threads after collection", m.PythonThreads)
+	}
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("gw%d", i)
+		w := &workerState{id: id, index: i, log: filepath.Join(r.dir, id+".log")}
+		r.workers[id] = w
+		r.order = append(r.order, w)
+		run.Workers = append(run.Workers, &result.Worker{ID: id, Log: w.log})
+	}
+	if r.collectLeft == 0 {
+		r.collected()
+	}
+	if n == 0 || r.stopping {
+		return nil
+	}
+	var specs []protocol.WorkerSpec
+	for _, w := range r.order {
+		specs = append(specs, r.spec(w, r.basetemp))
+	}
+	if r.forking {
+		r.session.send(protocol.Command{T: "fork", Workers: specs})
+		return nil
+	}
+	for i, w := range r.order {
+		if err := r.spawn(w, specs[i]); err != nil {
+			return err
+		}
+	}
+	// The session stays until the end although spawned workers walk the
+	// suite themselves: it holds pytest's lock on the basetemp their
+	// popen-gwN directories live in.
+	return nil
+}
+
+// feedCollect asks a worker to collect the next files, two at a time, so
+// that importing test modules runs on every worker at once.
+func (r *runState) feedCollect(w *workerState) {
+	if w.conn == nil || w.ended {
+		return
+	}
+	var files []int
+	for len(w.collecting)+len(files) < 2 && len(r.collectQ) > 0 {
+		files = append(files, r.collectQ[0])
+		r.collectQ = r.collectQ[1:]
+	}
+	if len(files) > 0 {
+		w.collecting = append(w.collecting, files...)
+		w.conn.send(protocol.Command{T: "collect", Files: files})
+	}
+}
+
+func (r *runState) onCollectedFile(w *workerState, m *protocol.Message) error {
+	if w == nil || m.File < 0 || m.File >= len(r.files) {
+		return fmt.Errorf("internal error: collection of unknown file %d", m.File)
+	}
+	f := &r.files[m.File]
+	w.collecting = removeInt(w.collecting, m.File)
+	if f.collected {
+		if !sameItems(f.items, m.Items) {
+			return fmt.Errorf("worker %s collected other tests in %s than worker gw%d did: "+
+				"the file's collection is not deterministic (random parametrize ids, set iteration order); "+
+				"hint: make its test ids stable", w.id, f.nodeid, f.owner)
+		}
+		return nil
+	}
+	f.items, f.errors, f.deselected = m.Items, m.Errors, m.Deselected
+	f.collected = true
+	f.owner = w.index
+	r.collectLeft--
+	if r.sched != nil {
+		return nil
+	}
+	if r.collectLeft == 0 {
+		r.collected()
+		return nil
+	}
+	r.feedCollect(w)
+	return nil
+}
+
+func sameItems(a, b []protocol.Item) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].NodeID != b[i].NodeID {
+			return false
+		}
+	}
+	return true
+}
+
+func removeInt(list []int, x int) []int {
+	for k, v := range list {
+		if v == x {
+			return append(list[:k], list[k+1:]...)
+		}
+	}
+	return list
+}
+
+// collected runs once every file is collected: the tests are numbered in
+// collection order, planned, and handed out from here on.
+func (r *runState) collected() {
+	run := r.run
+	owners := r.numberTests()
+	if err := r.plan(owners); err != nil {
+		r.run.Tests = nil
+		r.stop(err.Error(), true)
+		return
+	}
+	errorsSeen := 0
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			errorsSeen++
+		}
+	}
+	r.obs.Collected(run)
+	if errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors {
+		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
+		return
+	}
+	r.feedAll()
+}
+
+// numberTests lists every collected test in collection order; it returns,
+// per file, the worker that collected it.
+func (r *runState) numberTests() []int {
+	run := r.run
+	owners := make([]int, len(r.files))
+	for i := range r.files {
+		f := &r.files[i]
+		run.Files = append(run.Files, f.nodeid)
+		owners[i] = f.owner
+		for p, it := range f.items {
+			run.Tests = append(run.Tests, &result.Test{
+				File: i, Pos: p, Marks: it.Marks,
+				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
+			})
+		}
+		run.CollectErrors = append(run.CollectErrors, f.errors...)
+		run.Deselected += f.deselected
+	}
+	return owners
+}
+
+// plan builds the scheduler. Tests the plan does not keep (another
+// shard's) leave run.Tests and count as deselected.
+func (r *runState) plan(owners []int) error {
+	run := r.run
+	planner := r.opts.Plan
+	if planner == nil {
+		planner = markersOnly(r.opts.Workers)
+	}
+	tests, cfg, keep, err := planner(run, owners)
+	if err != nil {
+		return err
+	}
+	cfg.Workers = len(r.order)
+	if keep != nil {
+		kept, planned := run.Tests[:0], tests[:0]
+		for i, t := range run.Tests {
+			if keep[i] {
+				kept, planned = append(kept, t), append(planned, tests[i])
+			}
+		}
+		run.Deselected += len(run.Tests) - len(kept)
+		run.Tests, tests = kept, planned
+	}
+	for i := range r.files {
+		f := &r.files[i]
+		f.index = make([]int, len(f.items))
+		for p := range f.index {
+			f.index[p] = -1
+		}
+	}
+	for i, t := range run.Tests {
+		r.files[t.File].index[t.Pos] = i
+	}
+	if len(r.order) == 0 {
+		cfg.Workers = 1
+	}
+	r.sched, err = schedule.New(tests, cfg)
+	if err == nil {
+		run.PlannedBarriers = r.sched.PlannedRounds()
+	}
+	return err
+}
+
+// markersOnly plans with no history: every duration is learnt as the run goes.
+func markersOnly(workers int) Planner {
+	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
+		tests, cfg := plan.Build(run, owners, nil, plan.Settings{Workers: workers})
+		return tests, cfg, nil, nil
+	}
+}
+
+// testIndex is the run's index of the test at position pos of file f, or -1.
+func (r *runState) testIndex(f, pos int) int {
+	if f < 0 || f >= len(r.files) || pos < 0 || pos >= len(r.files[f].index) {
+		return -1
+	}
+	return r.files[f].index[pos]
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,106 @@
+package runner
+
+import (
+	"fmt"
+
+	"shoal/protocol"
+	"shoal/result"
+)
+
+// feedAll offers every worker more work, again while any took some: what
+// one worker takes can let another go on (a barrier reached, a lock freed).
+func (r *runState) feedAll() {
+	for more := true; more; {
+		more = false
+		for _, w := range r.order {
+			if r.feed(w) {
+				more = true
+			}
+		}
+	}
+}
+
+// feed sends worker w what the scheduler gives it; it tells whether it sent
+// anything.
+func (r *runState) feed(w *workerState) bool {
+	if w.conn == nil || w.ended || w.aborted || r.sched == nil && !r.stopping {
+		return false
+	}
+	if r.stopping {
+		// Even after "stop": a gated worker waits for word after a failure.
+		w.conn.send(protocol.Command{T: "abort"})
+		w.aborted = true
+		return false
+	}
+	if w.stopSent {
+		return false
+	}
+	items, final := r.sched.Next(w.index, now())
+	if len(items) > 0 {
+		w.outstanding = append(w.outstanding, items...)
+		refs := make([]int, 0, 2*len(items))
+		for _, i := range items {
+			refs = append(refs, r.run.Tests[i].File, r.run.Tests[i].Pos)
+		}
+		w.conn.send(protocol.Command{T: "run", Items: refs})
+	}
+	if final {
+		// Nothing more will come: its last test runs with nextitem=None.
+		w.conn.send(protocol.Command{T: "stop"})
+		w.stopSent = true
+	}
+	return len(items) > 0 || final
+}
+
+func (w *workerState) forget(i int) {
+	for k, j := range w.outstanding {
+		if j == i {
+			w.outstanding = append(w.outstanding[:k], w.outstanding[k+1:]...)
+			return
+		}
+	}
+}
+
+func (r *runState) onDone(w *workerState, m *protocol.Message) error {
+	i := r.testIndex(m.F, m.P)
+	if w == nil || r.sched == nil || i < 0 || i >= len(r.run.Tests) || r.run.Tests[i].File != m.F {
+		return fmt.Errorf("internal error: result for unknown test %d:%d", m.F, m.P)
+	}
+	t := r.run.Tests[i]
+	w.forget(i)
+	t.Worker, t.Start, t.Stop, t.CPU, t.Reports = w.id, m.Start, m.Stop, m.CPU, m.Reports
+	if len(m.OK) == len(result.PassReports) {
+		t.Reports, t.Durations = result.PassReports, m.OK
+	}
+	r.sched.Done(w.index, i, m.Stop-m.Start, now())
+	r.obs.TestDone(r.run, t)
+	failed := false
+	for _, rep := range t.Reports {
+		if rep.Outcome == "failed" && rep.WasXFail == nil {
+			r.failures++
+			failed = true
+		}
+	}
+	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf && !r.stopping {
+		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
+		return nil
+	}
+	if failed && r.run.Options.MaxFail > 0 && !r.stopping {
+		w.conn.send(protocol.Command{T: "go"}) // the gate: it waits after a failure
+	}
+	return nil
+}
+
+// stop ends the run early: nothing new starts, running tests finish.
+// interrupted runs exit 2; a run stopped by --maxfail exits as its tests say.
+func (r *runState) stop(reason string, interrupted bool) {
+	if r.stopping {
+		return
+	}
+	r.stopping = true
+	r.run.Stopped = reason
+	r.run.Interrupted = interrupted
+	for _, w := range r.order {
+		r.feed(w)
+	}
+}
