@@ -45,10 +45,10 @@ type Config struct {
 	// the suite uses. Default: empty, each marker is called by its role.
 	Markers map[string]string
 
-	// Resources are the per-key limits of resource locks
+	// Locks are the per-key limits of the locks that resource markers take
 	// ([tool.shoal.resources]): how many tests holding the key may run at
 	// once. Default: empty, every key has a limit of 1.
-	Resources map[string]int
+	Locks map[string]int
 	// Timeout is how many seconds one test may run before shoal ends it
 	// (key "timeout"), a number ≥ 0. Default 0: no limit.
 	Timeout float64
@@ -145,7 +145,7 @@ var settings = []setting{
 		{key: "heavy", set: setMarker("heavy")},
 		{key: "xdist_group", set: setMarker("xdist_group")},
 	}},
-	{key: "resources", named: setResource},
+	{key: "resources", named: setLockLimit},
 	{key: "ports", sub: portSettings, check: checkPorts},
 	{key: "database", sub: databaseSettings},
 	{key: "services", each: serviceSettings, start: startService, check: checkService},
@@ -174,15 +174,15 @@ func isIdentifier(s string) bool {
 	return s != ""
 }
 
-func setResource(c *Config, name string, v any) *Error {
+func setLockLimit(c *Config, name string, v any) *Error {
 	n, ok := v.(int64)
 	if !ok || n < 1 {
 		return wrongValue("the number of tests holding the key that may run at once, an integer ≥ 1", v)
 	}
-	if c.Resources == nil {
-		c.Resources = map[string]int{}
+	if c.Locks == nil {
+		c.Locks = map[string]int{}
 	}
-	c.Resources[name] = int(n)
+	c.Locks[name] = int(n)
 	return nil
 }
 

@@ -117,7 +117,7 @@ workers = "lots"
 			text: "[tool.shoal.markers]\nisolation = \"serial\"\nxdist_group = \"group\"\n\n[tool.shoal.resources]\ndb = 2\n\"redis-1\" = 1\n",
 			want: func(c *Config) {
 				c.Markers = map[string]string{"isolation": "serial", "xdist_group": "group"}
-				c.Resources = map[string]int{"db": 2, "redis-1": 1}
+				c.Locks = map[string]int{"db": 2, "redis-1": 1}
 			},
 		},
 	}

@@ -28,7 +28,7 @@ type runningShoal struct {
 
 // start starts shoal -n 2 on test_hold.py, active, and test_alpha.py, and
 // returns once a worker runs test_hold, with that worker's pid.
-func (r *resourcesRun) start(t *testing.T, mode startMode) (*runningShoal, int) {
+func (r *provisionRun) start(t *testing.T, mode startMode) (*runningShoal, int) {
 	t.Helper()
 	s := &runningShoal{done: make(chan struct{}), hold: t.TempDir(), record: filepath.Join(t.TempDir(), "record.json")}
 	argv := append([]string{"run", "-n", "2", "--python", python, "--report-json", s.record}, mode.flags...)
@@ -72,15 +72,15 @@ func (s *runningShoal) wait(t *testing.T, limit time.Duration) int {
 	return s.cmd.ProcessState.ExitCode()
 }
 
-// TestResourcesCtrlC: SIGINT, as Ctrl-C sends it, while a test runs: shoal
+// TestProvisionCtrlC: SIGINT, as Ctrl-C sends it, while a test runs: shoal
 // stops the run (exit 2) and removes every worker's resources.
-func TestResourcesCtrlC(t *testing.T) {
+func TestProvisionCtrlC(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			r := newResourcesRun(t, true)
+			r := newProvisionRun(t, true)
 			s, _ := r.start(t, mode)
 			if err := s.cmd.Process.Signal(syscall.SIGINT); err != nil {
 				t.Fatal(err)
@@ -94,15 +94,15 @@ func TestResourcesCtrlC(t *testing.T) {
 	}
 }
 
-// TestResourcesWorkerKilled: kill -9 of the worker running test_hold. The
+// TestProvisionWorkerKilled: kill -9 of the worker running test_hold. The
 // test fails as a crash, the run goes on and ends, and nothing is left.
-func TestResourcesWorkerKilled(t *testing.T) {
+func TestProvisionWorkerKilled(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			r := newResourcesRun(t, true)
+			r := newProvisionRun(t, true)
 			s, worker := r.start(t, mode)
 			if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -118,13 +118,13 @@ func TestResourcesWorkerKilled(t *testing.T) {
 	}
 }
 
-// TestResourcesShoalKilled: kill -9 of shoal itself leaves its databases and
+// TestProvisionShoalKilled: kill -9 of shoal itself leaves its databases and
 // run directory behind (its services end with it); the next run removes
 // them before it starts.
-func TestResourcesShoalKilled(t *testing.T) {
+func TestProvisionShoalKilled(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
-	r := newResourcesRun(t, true)
+	r := newProvisionRun(t, true)
 	s, worker := r.start(t, startModes[0])
 	services := servicePIDs(t, r.tmp)
 	if len(services) != 2 {

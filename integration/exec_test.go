@@ -212,13 +212,13 @@ func (rt recordTest) section(name string) string {
 }
 
 type recordWorker struct {
-	ID        string           `json:"id"`
-	PID       int              `json:"pid"`
-	Restarts  int              `json:"restarts"`
-	Resources *recordResources `json:"resources"`
+	ID         string            `json:"id"`
+	PID        int               `json:"pid"`
+	Restarts   int               `json:"restarts"`
+	Provisions *recordProvisions `json:"resources"`
 }
 
-type recordResources struct {
+type recordProvisions struct {
 	TmpDir   string `json:"tmpdir"`
 	Path     string `json:"worker_tmp_path"`
 	Ports    string `json:"ports"`

@@ -136,15 +136,15 @@ type Warning struct {
 
 // Worker describes one worker of the run.
 type Worker struct {
-	ID        string
-	PID       int
-	Restarts  int
-	Log       string
-	Resources *Resources // nil when it was given none
+	ID         string
+	PID        int
+	Restarts   int
+	Log        string
+	Provisions *Provisions // nil when it was given none
 }
 
-// Resources are what a worker had of its own for the whole run.
-type Resources struct {
+// Provisions are what a worker had of its own for the whole run.
+type Provisions struct {
 	TmpDir   string // its TMPDIR
 	Path     string // worker_tmp_path, SHOAL_WORKER_TMP
 	Ports    string // the ports its tests may use, "lo-hi" (SHOAL_PORT_RANGE)

@@ -19,10 +19,10 @@ import (
 	"shoal/interp"
 	"shoal/plan"
 	"shoal/plugin"
+	"shoal/provision"
 	"shoal/report/junit"
 	"shoal/report/record"
 	"shoal/report/terminal"
-	"shoal/resources"
 	"shoal/result"
 	"shoal/runner"
 )
@@ -152,7 +152,7 @@ type suite struct {
 	shardFrom string
 	choice    interp.Choice
 	pluginDir string
-	history   *measured
+	history   *runHistory
 }
 
 func prepare(f runFlags, warn io.Writer) (*suite, error) {
@@ -160,7 +160,7 @@ func prepare(f runFlags, warn io.Writer) (*suite, error) {
 	if err != nil {
 		return nil, &exitError{code: result.ExitInternalError, msg: "cannot read the working directory: " + err.Error()}
 	}
-	s := &suite{dir: dir, history: &measured{flags: f.sched, order: f.sched.order == "failed-first", warn: warn}}
+	s := &suite{dir: dir, history: &runHistory{flags: f.sched, order: f.sched.order == "failed-first", warn: warn}}
 	if s.cfg, err = loadConfig(dir); err != nil {
 		return nil, err
 	}
@@ -221,20 +221,20 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	opts.MaxWorkerRestart, opts.Timeout, opts.Grace, opts.Abort = limits.maxRestart, limits.test.Seconds(), limits.grace, abortOf(ctx)
 	shard := nonEmpty(shardInfo(s.set, s.shardFrom))
 	info := func(run *result.Run) []string { return append(workerInfo(run), shard...) }
-	var res *resources.Run
+	var res *provision.Run
 	keep := false
 	if !infoOnly(args) {
-		if res, err = startResources(ctx, s.cfg, s.workers, s.dir, opts.Env, stderr); err != nil {
+		if res, err = startProvision(ctx, s.cfg, s.workers, s.dir, opts.Env, stderr); err != nil {
 			return err
 		}
-		defer func() { closeResources(res, keep, stderr) }()
+		defer func() { closeProvision(res, keep, stderr) }()
 		opts.RunDir, opts.WorkerEnv = res.Dir, res.Env
 		opts.Env = append(opts.Env, "SHOAL_RUN_BASETEMP="+res.Basetemp)
 		info = func(run *result.Run) []string {
 			lines := append(workerInfo(run), shard...)
 			if run.Options.Verbose > 0 {
 				lines = append(lines, nonEmpty(pools.line(), barrierLine(run))...)
-				lines = append(lines, resourceLines(run, res)...)
+				lines = append(lines, provisionLines(run, res)...)
 			}
 			return lines
 		}
@@ -244,7 +244,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
 	if run != nil && res != nil {
 		for _, w := range run.Workers {
-			w.Resources = res.Describe(w.ID)
+			w.Provisions = res.Describe(w.ID)
 		}
 		for _, n := range serviceLogNotes(res) {
 			term.Note(n)

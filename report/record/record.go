@@ -41,14 +41,14 @@ type Record struct {
 
 // Worker is one worker of the run.
 type Worker struct {
-	ID        string     `json:"id"`
-	PID       int        `json:"pid"`
-	Restarts  int        `json:"restarts"`
-	Resources *Resources `json:"resources,omitempty"`
+	ID         string      `json:"id"`
+	PID        int         `json:"pid"`
+	Restarts   int         `json:"restarts"`
+	Provisions *Provisions `json:"resources,omitempty"`
 }
 
-// Resources are what a worker had of its own for the whole run.
-type Resources struct {
+// Provisions are what a worker had of its own for the whole run.
+type Provisions struct {
 	TmpDir   string    `json:"tmpdir"`
 	Path     string    `json:"worker_tmp_path"`
 	Ports    string    `json:"ports"`
@@ -120,7 +120,7 @@ func header(run *result.Run) *Record {
 		Workers: []Worker{}, Tests: []Test{}, NotRun: []string{}, CollectErrors: []CollectError{},
 	}
 	for _, w := range run.Workers {
-		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts, Resources: resourcesOf(w.Resources)})
+		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts, Provisions: provisionsOf(w.Provisions)})
 	}
 	for _, e := range run.CollectErrors {
 		rec.CollectErrors = append(rec.CollectErrors, CollectError{NodeID: e.NodeID, Outcome: e.Outcome, Longrepr: e.LongRepr})
@@ -135,11 +135,11 @@ func header(run *result.Run) *Record {
 	return rec
 }
 
-func resourcesOf(r *result.Resources) *Resources {
+func provisionsOf(r *result.Provisions) *Provisions {
 	if r == nil {
 		return nil
 	}
-	out := &Resources{TmpDir: r.TmpDir, Path: r.Path, Ports: r.Ports, Database: r.Database}
+	out := &Provisions{TmpDir: r.TmpDir, Path: r.Path, Ports: r.Ports, Database: r.Database}
 	for _, s := range r.Services {
 		out.Services = append(out.Services, Service{Name: s.Name, Port: s.Port, PID: s.PID, Log: s.Log})
 	}

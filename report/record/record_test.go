@@ -90,11 +90,11 @@ func TestOutputAndKilled(t *testing.T) {
 	}
 }
 
-// TestWorkerResources: workers[].resources holds what a worker had, with
+// TestWorkerProvisions: workers[].resources holds what a worker had, with
 // the keys documented in README.md; a worker without any has none.
-func TestWorkerResources(t *testing.T) {
+func TestWorkerProvisions(t *testing.T) {
 	run := &result.Run{Workers: []*result.Worker{
-		{ID: "gw0", PID: 42, Resources: &result.Resources{
+		{ID: "gw0", PID: 42, Provisions: &result.Provisions{
 			TmpDir: "/tmp/shoal-1/gw0/tmp", Path: "/tmp/shoal-1/gw0/path", Ports: "20001-20099",
 			Database: "postgresql://app:xxxxx@db/app_test_shoal_1_gw0",
 			Services: []result.Service{{Name: "redis", Port: 20000, PID: 43, Log: "/logs/redis-gw0.log"}},

@@ -33,9 +33,9 @@ func nextPortBase() int {
 	return 22400 + int(portBase.Add(1)%24)*400
 }
 
-// resourcesRun is a copy of the suite with its own ports, database, cache
+// provisionRun is a copy of the suite with its own ports, database, cache
 // directory (state files, service logs) and TMPDIR.
-type resourcesRun struct {
+type provisionRun struct {
 	dir      string
 	server   string // the PostgreSQL maintenance URL; "" without a database
 	template string // the template database's name
@@ -44,11 +44,11 @@ type resourcesRun struct {
 	extraEnv []string // for every run
 }
 
-// newResourcesRun copies the suite; withDatabase gives it a template
+// newProvisionRun copies the suite; withDatabase gives it a template
 // database when a PostgreSQL server is there (see pgtest).
-func newResourcesRun(t *testing.T, withDatabase bool) *resourcesRun {
+func newProvisionRun(t *testing.T, withDatabase bool) *provisionRun {
 	t.Helper()
-	r := &resourcesRun{dir: copySuite(t, "resources"), cache: t.TempDir(), tmp: privateTmp(t)}
+	r := &provisionRun{dir: copySuite(t, "resources"), cache: t.TempDir(), tmp: privateTmp(t)}
 	conf := fmt.Sprintf("\n[tool.shoal.ports]\nbase = %d\n", nextPortBase())
 	if withDatabase && postgresWanted(t) {
 		r.server = pgtest.URL(t)
@@ -69,7 +69,7 @@ func postgresWanted(t *testing.T) bool {
 	return err == nil
 }
 
-func (r *resourcesRun) appendConfig(t *testing.T, text string) {
+func (r *provisionRun) appendConfig(t *testing.T, text string) {
 	t.Helper()
 	f, err := os.OpenFile(filepath.Join(r.dir, "pyproject.toml"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -81,20 +81,20 @@ func (r *resourcesRun) appendConfig(t *testing.T, text string) {
 	}
 }
 
-func (r *resourcesRun) env(extra ...string) []string {
+func (r *provisionRun) env(extra ...string) []string {
 	extra = append(append([]string{"SHOAL_CACHE_DIR=" + r.cache}, r.extraEnv...), extra...)
 	return baseEnv(extra...)
 }
 
 // shoal runs shoal -n 4 on the suite and waits for it.
-func (r *resourcesRun) shoal(t *testing.T, mode startMode, flags []string, args ...string) shoalRun {
+func (r *provisionRun) shoal(t *testing.T, mode startMode, flags []string, args ...string) shoalRun {
 	t.Helper()
 	return runShoal(t, r.dir, shoalCall{mode: mode, env: r.env(), tmp: r.tmp,
 		flags: append([]string{"-n", "4"}, flags...), args: args, hangAfter: time.Minute})
 }
 
 // databases lists the run's worker databases that exist.
-func (r *resourcesRun) databases(t *testing.T) []string {
+func (r *provisionRun) databases(t *testing.T) []string {
 	t.Helper()
 	if r.server == "" {
 		return nil
@@ -104,7 +104,7 @@ func (r *resourcesRun) databases(t *testing.T) []string {
 
 // checkNothingLeft: no worker database, no process working in the suite
 // (pytest's or a service's), no run directory, no state file.
-func (r *resourcesRun) checkNothingLeft(t *testing.T) {
+func (r *provisionRun) checkNothingLeft(t *testing.T) {
 	t.Helper()
 	checkNoneLeft(t, r.dir)
 	if dbs := r.databases(t); len(dbs) > 0 {
@@ -118,16 +118,16 @@ func (r *resourcesRun) checkNothingLeft(t *testing.T) {
 	}
 }
 
-// TestResources runs the suite on four workers: every test passes, each
+// TestProvision runs the suite on four workers: every test passes, each
 // worker's resources are its own and are listed by -v and in the record,
 // and nothing is left afterwards.
-func TestResources(t *testing.T) {
+func TestProvision(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			r := newResourcesRun(t, true)
+			r := newProvisionRun(t, true)
 			portLog := t.TempDir()
 			r.extraEnv = []string{"RESOURCES_SUITE_LOG=" + portLog}
 			sh := r.shoal(t, mode, []string{"-v"})
@@ -143,7 +143,7 @@ func TestResources(t *testing.T) {
 				t.Errorf("summary %q, want %q", got, want)
 			}
 			checkMode(t, mode, sh)
-			checkWorkerResources(t, r, sh)
+			checkWorkerProvisions(t, r, sh)
 			checkFreePorts(t, sh, portLog)
 		})
 	}
@@ -156,17 +156,17 @@ func checkFreePorts(t *testing.T, sh shoalRun, logDir string) {
 	owner := map[int]string{}
 	total := 0
 	for _, w := range sh.record.Workers {
-		if w.Resources == nil {
+		if w.Provisions == nil {
 			continue
 		}
 		var lo, hi int
-		fmt.Sscanf(w.Resources.Ports, "%d-%d", &lo, &hi)
+		fmt.Sscanf(w.Provisions.Ports, "%d-%d", &lo, &hi)
 		data, _ := os.ReadFile(filepath.Join(logDir, "ports-"+w.ID))
 		for _, field := range strings.Fields(string(data)) {
 			port, _ := strconv.Atoi(field)
 			total++
 			if port < lo || port > hi {
-				t.Errorf("%s got port %d from free_port, outside its range %s", w.ID, port, w.Resources.Ports)
+				t.Errorf("%s got port %d from free_port, outside its range %s", w.ID, port, w.Provisions.Ports)
 			}
 			if other, dup := owner[port]; dup {
 				t.Errorf("free_port handed out %d twice (%s and %s)", port, other, w.ID)
@@ -179,12 +179,12 @@ func checkFreePorts(t *testing.T, sh shoalRun, logDir string) {
 	}
 }
 
-// TestResourcesKeepTmp: with --keep-tmp, a failed run's run directory stays
+// TestProvisionKeepTmp: with --keep-tmp, a failed run's run directory stays
 // and the summary says where; the databases and services go all the same.
-func TestResourcesKeepTmp(t *testing.T) {
+func TestProvisionKeepTmp(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
-	r := newResourcesRun(t, true)
+	r := newProvisionRun(t, true)
 	test := "def test_leaves_a_file(worker_tmp_path):\n" +
 		"    (worker_tmp_path / 'evidence.txt').write_text('kept')\n" +
 		"    assert False\n"
@@ -212,10 +212,10 @@ func TestResourcesKeepTmp(t *testing.T) {
 	}
 }
 
-// checkWorkerResources: the record lists each worker's own directories,
+// checkWorkerProvisions: the record lists each worker's own directories,
 // ports, database and echo instance; -v lists them too; the summary names
 // the logs, which hold what each instance printed.
-func checkWorkerResources(t *testing.T, r *resourcesRun, sh shoalRun) {
+func checkWorkerProvisions(t *testing.T, r *provisionRun, sh shoalRun) {
 	t.Helper()
 	if len(sh.record.Workers) != 4 {
 		t.Fatalf("record has %d workers, want 4", len(sh.record.Workers))
@@ -230,7 +230,7 @@ func checkWorkerResources(t *testing.T, r *resourcesRun, sh shoalRun) {
 		seen[what+v] = w
 	}
 	for _, w := range sh.record.Workers {
-		res := w.Resources
+		res := w.Provisions
 		if res == nil {
 			t.Errorf("record: %s has no resources", w.ID)
 			continue
@@ -269,9 +269,9 @@ func checkWorkerResources(t *testing.T, r *resourcesRun, sh shoalRun) {
 	}
 }
 
-// TestResourcesCollideWithoutShoal: the same suite on pytest-xdist's four
-// workers fails, which is what makes TestResources mean something.
-func TestResourcesCollideWithoutShoal(t *testing.T) {
+// TestProvisionCollideWithoutShoal: the same suite on pytest-xdist's four
+// workers fails, which is what makes TestProvision mean something.
+func TestProvisionCollideWithoutShoal(t *testing.T) {
 	requirePython(t)
 	if err := exec.Command(python, "-c", "import xdist").Run(); err != nil {
 		t.Skip("no pytest-xdist")
@@ -293,9 +293,9 @@ func TestResourcesCollideWithoutShoal(t *testing.T) {
 	}
 }
 
-// TestResourcesBadInput: what a user can get wrong stops the run before any
+// TestProvisionBadInput: what a user can get wrong stops the run before any
 // test, exit code 4, with one line naming the problem and a hint.
-func TestResourcesBadInput(t *testing.T) {
+func TestProvisionBadInput(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	ephemeral := "32768-60999"
@@ -305,20 +305,20 @@ func TestResourcesBadInput(t *testing.T) {
 	}
 	type testCase struct {
 		name   string
-		config func(t *testing.T, r *resourcesRun) string
+		config func(t *testing.T, r *provisionRun) string
 		want   []string // in stderr
 	}
 	testCases := []testCase{
 		{
 			name: "unreachable database",
-			config: func(t *testing.T, r *resourcesRun) string {
+			config: func(t *testing.T, r *provisionRun) string {
 				return "[tool.shoal.database]\nurl = \"postgresql://app:s3cret-pw@127.0.0.1:1/app_test\"\n"
 			},
 			want: []string{"shoal: error: cannot connect to the database server (postgresql://app:xxxxx@127.0.0.1:1/app_test)", "hint: "},
 		},
 		{
 			name: "missing template",
-			config: func(t *testing.T, r *resourcesRun) string {
+			config: func(t *testing.T, r *provisionRun) string {
 				if !postgresWanted(t) {
 					t.Skip("no PostgreSQL server")
 				}
@@ -329,14 +329,14 @@ func TestResourcesBadInput(t *testing.T) {
 		},
 		{
 			name: "ports in the ephemeral range",
-			config: func(t *testing.T, r *resourcesRun) string {
+			config: func(t *testing.T, r *provisionRun) string {
 				return "[tool.shoal.ports]\nbase = 30000\nsize = 1000\n"
 			},
 			want: []string{"the port blocks 30000-33999", "overlap the ephemeral port range " + ephemeral, "hint: set [tool.shoal.ports]"},
 		},
 		{
 			name: "service that cannot start",
-			config: func(t *testing.T, r *resourcesRun) string {
+			config: func(t *testing.T, r *provisionRun) string {
 				return "[[tool.shoal.services]]\nname = \"broken\"\n" +
 					"command = \"python3 -c 'import sys; sys.exit(\\\"broken: no such config file\\\")'\"\n"
 			},
@@ -344,7 +344,7 @@ func TestResourcesBadInput(t *testing.T) {
 		},
 		{
 			name: "bad key",
-			config: func(t *testing.T, r *resourcesRun) string {
+			config: func(t *testing.T, r *provisionRun) string {
 				return "[tool.shoal.ports]\nbase = 20000\nszie = 10\n"
 			},
 			want: []string{"pyproject.toml:", "[tool.shoal] ports.szie: unknown key", "hint: check the spelling"},
@@ -353,7 +353,7 @@ func TestResourcesBadInput(t *testing.T) {
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := &resourcesRun{dir: copySuite(t, "resources"), cache: t.TempDir(), tmp: privateTmp(t)}
+			r := &provisionRun{dir: copySuite(t, "resources"), cache: t.TempDir(), tmp: privateTmp(t)}
 			conf := tc.config(t, r)
 			// A port block of its own, unless the case sets ports itself.
 			if !strings.Contains(conf, "[tool.shoal.ports]") {
@@ -380,19 +380,19 @@ func TestResourcesBadInput(t *testing.T) {
 	}
 }
 
-// TestResourcesRepeat is the suite's check for flakiness:
-// SHOAL_RESOURCES_REPEAT=N runs it N times in a row on four workers, and
+// TestProvisionRepeat is the suite's check for flakiness:
+// SHOAL_PROVISION_REPEAT=N runs it N times in a row on four workers, and
 // pytest -n 4 as often, and reports how many runs of each failed. shoal's
 // must all pass. It takes a few seconds a run, so CI leaves it out:
 //
-//	SHOAL_RESOURCES_REPEAT=20 go test -count=1 -run TestResourcesRepeat -v ./integration/
-func TestResourcesRepeat(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("SHOAL_RESOURCES_REPEAT"))
+//	SHOAL_PROVISION_REPEAT=20 go test -count=1 -run TestProvisionRepeat -v ./integration/
+func TestProvisionRepeat(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("SHOAL_PROVISION_REPEAT"))
 	if n <= 0 {
-		t.Skip("set SHOAL_RESOURCES_REPEAT=N to run the suite N times")
+		t.Skip("set SHOAL_PROVISION_REPEAT=N to run the suite N times")
 	}
 	requirePython(t)
-	r := newResourcesRun(t, true)
+	r := newProvisionRun(t, true)
 	shoalFailed, testsFailed := 0, 0
 	var elapsed time.Duration
 	for i := 0; i < n; i++ {

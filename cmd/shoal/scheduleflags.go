@@ -10,8 +10,6 @@ import (
 
 	"shoal/config"
 	"shoal/plan"
-	"shoal/result"
-	"shoal/runner"
 	"shoal/schedule"
 )
 
@@ -34,7 +32,7 @@ func addScheduleFlags(fl *pflag.FlagSet, f *scheduleFlags) {
 
 // settings turns the flags and pyproject.toml into a plan's settings.
 func (f scheduleFlags) settings(workers int, cfg *config.Config) (plan.Settings, string, error) {
-	set := plan.Settings{Workers: workers, Limits: cfg.Resources, Seed: f.seed}
+	set := plan.Settings{Workers: workers, Limits: cfg.Locks, Seed: f.seed}
 	switch f.order {
 	case "duration", "":
 		set.Order = schedule.Duration
@@ -68,22 +66,6 @@ func markersEnv(cfg *config.Config) []string {
 	}
 	data, _ := json.Marshal(cfg.Markers)
 	return []string{"SHOAL_MARKERS=" + string(data)}
-}
-
-// planner plans a collected run from history (nil: none).
-func planner(hist *measured, set plan.Settings) runner.Planner {
-	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
-		var est plan.Estimator
-		if hist != nil {
-			est = hist.estimator(run.Rootdir)
-		}
-		tests, cfg := plan.Build(run, owners, est, set)
-		var keep []bool
-		if set.Shard.Total > 1 {
-			keep = set.Shard.Keep(tests, run.Files, cfg.Setup)
-		}
-		return tests, cfg, keep, nil
-	}
 }
 
 // shardInfo is the header line naming the shard a run is.

@@ -1,9 +1,9 @@
-// Package resources gives each worker of a run what it must not share with
+// Package provision gives each worker of a run what it must not share with
 // the others: a temporary directory and basetemp, a block of ports, a
 // database and its own instances of the project's services. It makes them
 // before the workers start, removes them when the run ends, and removes
 // what a run that was killed left behind.
-package resources
+package provision
 
 import (
 	"context"
@@ -284,12 +284,12 @@ func (r *Run) Env(index int) map[string]string {
 }
 
 // Describe is what worker id has, for `shoal run -v` and the run record.
-func (r *Run) Describe(id string) *result.Resources {
+func (r *Run) Describe(id string) *result.Provisions {
 	for _, w := range r.Workers {
 		if w.ID != id {
 			continue
 		}
-		d := &result.Resources{TmpDir: w.TmpDir, Path: w.Path, Ports: w.Ports.String()}
+		d := &result.Provisions{TmpDir: w.TmpDir, Path: w.Path, Ports: w.Ports.String()}
 		if w.Database != "" {
 			d.Database = config.RedactURL(w.Database)
 		}

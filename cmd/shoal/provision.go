@@ -10,18 +10,18 @@ import (
 
 	"shoal/config"
 	"shoal/plugin"
-	"shoal/resources"
+	"shoal/provision"
 	"shoal/result"
 )
 
-// startResources makes each worker's resources. A problem the user can fix
+// startProvision makes each worker's resources. A problem the user can fix
 // is a usage error, told with its hint and, for a service, its log's end.
-func startResources(ctx context.Context, cfg *config.Config, workers int, dir string, env []string, stderr io.Writer) (*resources.Run, error) {
+func startProvision(ctx context.Context, cfg *config.Config, workers int, dir string, env []string, stderr io.Writer) (*provision.Run, error) {
 	project := dir
 	if cfg.File != "" {
 		project = filepath.Dir(cfg.File)
 	}
-	res, err := resources.Setup(ctx, resources.Options{
+	res, err := provision.Setup(ctx, provision.Options{
 		Workers: workers, Ports: cfg.Ports, Database: cfg.Database, Services: cfg.Services,
 		ProjectDir: project, StateDir: plugin.DefaultCacheDir(), Env: env, Notes: stderr,
 	})
@@ -31,7 +31,7 @@ func startResources(ctx context.Context, cfg *config.Config, workers int, dir st
 	if ctx.Err() != nil {
 		return nil, &exitError{code: result.ExitInterrupted, msg: "interrupted while making the workers' resources"}
 	}
-	var re *resources.Error
+	var re *provision.Error
 	if errors.As(err, &re) {
 		msg := re.Msg
 		if re.Detail != "" {
@@ -42,9 +42,9 @@ func startResources(ctx context.Context, cfg *config.Config, workers int, dir st
 	return nil, &exitError{code: result.ExitInternalError, msg: err.Error()}
 }
 
-// closeResources stops and removes what the workers had; what it cannot
+// closeProvision stops and removes what the workers had; what it cannot
 // remove a later run will.
-func closeResources(res *resources.Run, keep bool, stderr io.Writer) {
+func closeProvision(res *provision.Run, keep bool, stderr io.Writer) {
 	if err := res.Close(keep); err != nil {
 		fmt.Fprintf(stderr, "shoal: warning: %v\n", err)
 	}
@@ -67,8 +67,8 @@ func infoOnly(args []string) bool {
 	return false
 }
 
-// resourceLines list each worker's resources for `shoal run -v`.
-func resourceLines(run *result.Run, res *resources.Run) []string {
+// provisionLines list each worker's resources for `shoal run -v`.
+func provisionLines(run *result.Run, res *provision.Run) []string {
 	var out []string
 	for _, w := range run.Workers {
 		d := res.Describe(w.ID)
@@ -88,7 +88,7 @@ func resourceLines(run *result.Run, res *resources.Run) []string {
 }
 
 // serviceLogNotes name the services' logs, one line per service.
-func serviceLogNotes(res *resources.Run) []string {
+func serviceLogNotes(res *provision.Run) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, w := range res.Workers {

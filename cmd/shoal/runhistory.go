@@ -10,11 +10,13 @@ import (
 	"shoal/history"
 	"shoal/plan"
 	"shoal/result"
+	"shoal/runner"
+	"shoal/schedule"
 )
 
-// measured is the history a run plans from and adds to. The store opens
+// runHistory is the history a run plans from and adds to. The store opens
 // once the session has said where the rootdir is.
-type measured struct {
+type runHistory struct {
 	flags  scheduleFlags
 	order  bool // read last failures too (--order failed-first)
 	warn   io.Writer
@@ -25,7 +27,7 @@ type measured struct {
 
 // open returns the store for rootdir, or nil: --no-history, or a location
 // shoal cannot write (said once on warn; history never fails a run).
-func (m *measured) open(rootdir string) *history.Store {
+func (m *runHistory) open(rootdir string) *history.Store {
 	if m.tried || m.flags.noHistory {
 		return m.store
 	}
@@ -50,27 +52,43 @@ func (m *measured) open(rootdir string) *history.Store {
 }
 
 // estimator is what a plan reads; nil without a store.
-func (m *measured) estimator(rootdir string) plan.Estimator {
+func (m *runHistory) estimator(rootdir string) plan.Estimator {
 	if s := m.open(rootdir); s != nil {
 		return storeEstimates{s, m.failed}
 	}
 	return nil
 }
 
-func (m *measured) close() {
+func (m *runHistory) close() {
 	if m.store != nil {
 		m.store.Close()
 	}
 }
 
 // record adds a finished run's tests to the store.
-func (m *measured) record(run *result.Run) {
+func (m *runHistory) record(run *result.Run) {
 	s := m.open(run.Rootdir)
 	if s == nil {
 		return
 	}
 	if err := s.Record(runOf(run)); err != nil {
 		fmt.Fprintf(m.warn, "shoal: warning: durations of this run not kept: %v\n", err)
+	}
+}
+
+// planner plans a collected run from history (nil: none).
+func planner(hist *runHistory, set plan.Settings) runner.Planner {
+	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
+		var est plan.Estimator
+		if hist != nil {
+			est = hist.estimator(run.Rootdir)
+		}
+		tests, cfg := plan.Build(run, owners, est, set)
+		var keep []bool
+		if set.Shard.Total > 1 {
+			keep = set.Shard.Keep(tests, run.Files, cfg.Setup)
+		}
+		return tests, cfg, keep, nil
 	}
 }
 

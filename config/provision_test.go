@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-func TestLoadResources(t *testing.T) {
+func TestLoadProvision(t *testing.T) {
 	type testCase struct {
 		name string
 		text string
@@ -95,7 +95,7 @@ ready_timeout = 2.5
 	}
 }
 
-func TestLoadResourcesErrors(t *testing.T) {
+func TestLoadProvisionErrors(t *testing.T) {
 	type testCase struct {
 		name string
 		text string
