@@ -5,8 +5,11 @@ the tests it is told to run, and tells Go what happened over a private socket.
 The mode comes from SHOAL_MODE:
 
 - ``session``: collect once, send the inventory, then fork the workers from this
-  process (or let Go spawn them) and wait for them.
+  process (zygote.py; or let Go spawn them) and wait for them.
 - ``worker``: a spawned worker; collects, then runs what Go sends.
+
+Forked or spawned, a process becomes a worker in start.py and runs the worker
+loop of loop.py.
 
 Without SHOAL_MODE the plugin does nothing, so a stray ``-p shoal_plugin`` is
 harmless.

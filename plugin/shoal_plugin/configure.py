@@ -1,4 +1,4 @@
-"""Configuration shared by the session process and the workers.
+"""What shoal changes in pytest's configuration, in the session process and the workers.
 
 shoal owns stopping (-x, --maxfail), the JUnit file and parallelism, so those
 pytest features are switched off inside the pytest processes it drives; Go
@@ -6,10 +6,6 @@ reads their values first, from the options the session process reports.
 """
 
 import os
-
-import pytest
-
-from shoal_plugin import fixtures
 
 
 def neutralise_xdist(config):
@@ -49,33 +45,6 @@ def _report_chars(config):
     return getreportopt(config)
 
 
-def warning_text(warning_message):
-    """A warning as pytest's warnings summary prints it."""
-    try:
-        from _pytest.warnings import warning_record_to_str
-    except ImportError:
-        return str(warning_message.message)
-    return warning_record_to_str(warning_message)
-
-
-def warning_message(config, msg, when, nodeid, location):
-    where = nodeid
-    if not where and location:
-        try:
-            where = "%s:%s" % (os.path.relpath(location[0], str(config.invocation_params.dir)), location[1])
-        except (TypeError, ValueError):
-            where = ""
-    return {
-        "t": "warning",
-        "nodeid": where,
-        "when": when,
-        "message": warning_text(msg),
-        "category": msg.category.__name__,
-        "filename": str(msg.filename),
-        "lineno": msg.lineno,
-    }
-
-
 def take_over_reporting(config):
     """Called from a tryfirst pytest_configure, before junitxml configures itself."""
     if hasattr(config.option, "xmlpath"):
@@ -89,26 +58,6 @@ def drop_cache_writers(config):
         plugin = config.pluginmanager.get_plugin(name)
         if plugin is not None:
             config.pluginmanager.unregister(plugin, name)
-
-
-class Fixtures:
-    """worker_id and testrun_uid as pytest-xdist defines them.
-
-    Registered after pytest-xdist's plugin, so these win where both exist.
-    """
-
-    @pytest.fixture(scope="session")
-    def worker_id(self):
-        return os.environ.get("PYTEST_XDIST_WORKER", "master")
-
-    @pytest.fixture(scope="session")
-    def testrun_uid(self):
-        return os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
-
-
-def register_fixtures(config):
-    config.pluginmanager.register(Fixtures(), "shoal-fixtures")
-    config.pluginmanager.register(fixtures.ResourceFixtures(), "shoal-resource-fixtures")
 
 
 def take_run_basetemp(config):

@@ -1,9 +1,10 @@
-"""Fixtures for what each worker owns for the whole run.
+"""The fixtures shoal gives tests: the worker's identity and what it owns.
 
-shoal gives every worker its own temporary directory, block of ports and
-database, and tells it where they are in environment variables
-(SHOAL_WORKER_TMP, SHOAL_PORT_RANGE, SHOAL_DATABASE_URL); these fixtures
-read them. Run by plain pytest, they fail saying so.
+worker_id and testrun_uid are pytest-xdist's. shoal also gives every worker
+its own temporary directory, block of ports and database, and tells it where
+they are in environment variables (SHOAL_WORKER_TMP, SHOAL_PORT_RANGE,
+SHOAL_DATABASE_URL); worker_tmp_path, free_port and worker_database_url read
+them. Run by plain pytest, those fail saying so.
 """
 
 import os
@@ -90,3 +91,23 @@ class ResourceFixtures:
             "worker_database_url",
             "configure the template under [tool.shoal.database] url in pyproject.toml",
         )
+
+
+class XdistFixtures:
+    """worker_id and testrun_uid as pytest-xdist defines them.
+
+    Registered after pytest-xdist's plugin, so these win where both exist.
+    """
+
+    @pytest.fixture(scope="session")
+    def worker_id(self):
+        return os.environ.get("PYTEST_XDIST_WORKER", "master")
+
+    @pytest.fixture(scope="session")
+    def testrun_uid(self):
+        return os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+
+
+def register(config):
+    config.pluginmanager.register(XdistFixtures(), "shoal-fixtures")
+    config.pluginmanager.register(ResourceFixtures(), "shoal-resource-fixtures")

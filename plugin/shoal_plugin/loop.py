@@ -18,47 +18,10 @@ Commands from shoal:
 """
 
 import collections
-import os
 import select
-import tempfile
 import time
-from pathlib import Path
 
-from shoal_plugin import configure, reports, timeout
-
-def take_identity(spec):
-    """The environment pytest-xdist gives its workers."""
-    os.environ["SHOAL_WORKER"] = spec["id"]
-    os.environ["SHOAL_WORKER_COUNT"] = str(spec["count"])
-    os.environ["PYTEST_XDIST_WORKER"] = spec["id"]
-    os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(spec["count"])
-    os.environ["PYTEST_XDIST_TESTRUNUID"] = spec["uid"]
-
-
-def take_basetemp(config, spec):
-    """A basetemp of its own, so tmp_path never collides with another worker's.
-
-    Call it once pytest's tmpdir plugin is configured.
-    """
-    factory = getattr(config, "_tmp_path_factory", None)
-    if factory is not None and spec.get("basetemp"):
-        factory._given_basetemp = Path(spec["basetemp"])
-        factory._basetemp = None
-
-
-def take_env(spec):
-    """The worker's own resources (TMPDIR, ports, database), for a forked
-    worker: a spawned one starts with them in its environment."""
-    env = spec.get("env") or {}
-    os.environ.update(env)
-    if "TMPDIR" in env:
-        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
-
-
-def become(config, spec):
-    take_identity(spec)
-    take_env(spec)
-    take_basetemp(config, spec)
+from shoal_plugin import reports, timeout
 
 
 class Loop:
@@ -84,7 +47,7 @@ class Loop:
         self.reports.append(reports.encode(self.config, report))
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
-        self.chan.send(configure.warning_message(self.config, warning_message, when, nodeid, location))
+        self.chan.send(reports.warning_message(self.config, warning_message, when, nodeid, location))
 
     def _handle(self, msg):
         if msg is None:  # shoal went away: finish as if told to stop

@@ -1,4 +1,4 @@
-"""Turn pytest's reports into the small dicts shoal's protocol carries.
+"""Turn pytest's reports and warnings into the small dicts shoal's protocol carries.
 
 A passing phase without output travels as four fields. Anything that carries
 information (a failure, a skip, captured output, user properties) travels with
@@ -110,3 +110,30 @@ def is_plain_pass(encoded):
             if rep.get(key) != value:
                 return False
     return True
+
+
+def warning_text(warning_message):
+    """A warning as pytest's warnings summary prints it."""
+    try:
+        from _pytest.warnings import warning_record_to_str
+    except ImportError:
+        return str(warning_message.message)
+    return warning_record_to_str(warning_message)
+
+
+def warning_message(config, msg, when, nodeid, location):
+    where = nodeid
+    if not where and location:
+        try:
+            where = "%s:%s" % (os.path.relpath(location[0], str(config.invocation_params.dir)), location[1])
+        except (TypeError, ValueError):
+            where = ""
+    return {
+        "t": "warning",
+        "nodeid": where,
+        "when": when,
+        "message": warning_text(msg),
+        "category": msg.category.__name__,
+        "filename": str(msg.filename),
+        "lineno": msg.lineno,
+    }

@@ -1,24 +1,19 @@
 """Session mode: collect (lazily where possible), describe the files, then
-become the zygote.
+serve as the fork server (zygote.py) until shoal says the run is over.
 
-After collection only imports have run (fixtures are lazy), so forking here
-gives every worker a ready session in milliseconds. Go decides between
-forking and spawning from the thread count reported here: a process with more
-than one thread cannot fork safely.
+A child forked here leaves the fork server with its spec and becomes a
+worker (start.py) in this same pytest_runtestloop.
 """
 
-import faulthandler
-import gc
 import os
 import platform
-import select
 import sys
 import threading
 
 import pluggy
 import pytest
 
-from shoal_plugin import capture, channel, collect, configure, loop, marks, reports, timeout
+from shoal_plugin import channel, collect, configure, fixtures, marks, reports, start, timeout, zygote
 
 __all__ = [
     "pytest_cmdline_main",
@@ -45,7 +40,7 @@ def pytest_configure(config):
     _state["options"] = configure.options_for_go(config)
     configure.take_run_basetemp(config)
     configure.take_over_reporting(config)
-    configure.register_fixtures(config)
+    fixtures.register(config)
     marks.register(config)
     timeout.register_marker(config)
 
@@ -56,8 +51,8 @@ def _header(config):
     if config.option.verbose > 0:
         line += " -- " + sys.executable
     lines = [line]
-    start = config.invocation_params.dir
-    for group in reversed(config.hook.pytest_report_header(config=config, start_path=start)):
+    where = config.invocation_params.dir
+    for group in reversed(config.hook.pytest_report_header(config=config, start_path=where)):
         lines.extend([group] if isinstance(group, str) else group)
     return lines
 
@@ -98,7 +93,7 @@ def pytest_deselected(items):
 def pytest_warning_recorded(warning_message, when, nodeid, location):
     chan = _state["chan"]
     if chan is not None and _state["config"] is not None:
-        chan.send(configure.warning_message(_state["config"], warning_message, when, nodeid, location))
+        chan.send(reports.warning_message(_state["config"], warning_message, when, nodeid, location))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -136,110 +131,9 @@ def pytest_runtestloop(session):
     if chan is None:
         return None
     configure.drop_cache_writers(session.config)
-    spec = _zygote(session, chan)
+    spec = zygote.serve(chan)
     if spec is None:
         return True
-    _run_forked_worker(session, spec)
+    _state["chan"] = None  # the zygote's, closed in this child
+    start.forked(session, _state["inventory"], spec)
     return True
-
-
-def _zygote(session, chan):
-    """Serve shoal's commands until told to exit. Returns a worker spec in a forked child."""
-    children = {}
-    while True:
-        ready, _, _ = select.select([chan], [], [], 0.05)
-        if ready or chan.has_line():
-            msg = chan.recv()
-            if msg is None or msg.get("t") == "exit":
-                break
-            if msg.get("t") == "fork":
-                # Workers then never scan (and so never copy) what they inherit.
-                if hasattr(gc, "freeze"):
-                    gc.freeze()
-                for spec in msg["workers"]:
-                    pid = _fork()
-                    if pid == 0:
-                        chan.close()
-                        _state["chan"] = None  # the zygote's, not this worker's
-                        return spec
-                    children[pid] = spec["id"]
-                    chan.send({"t": "forked", "worker": spec["id"], "pid": pid})
-        _reap(chan, children)
-    return None
-
-
-def _reap(chan, children):
-    while children:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        worker = children.pop(pid, None)
-        if worker is not None:
-            chan.send({"t": "exited", "worker": worker, "pid": pid, "status": _describe(status)})
-
-
-def _describe(status):
-    if os.WIFSIGNALED(status):
-        return {"signal": os.WTERMSIG(status)}
-    return {"code": os.waitstatus_to_exitcode(status)}
-
-
-def _fork():
-    sys.stdout.flush()
-    sys.stderr.flush()
-    return os.fork()
-
-
-def _run_forked_worker(session, spec):
-    config = session.config
-    os.setpgid(0, 0)  # its own process group: shoal can end it with the tests' children
-    capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is not None:
-        # Children would otherwise share the zygote's capture files.
-        capman.stop_global_capturing()
-    _redirect_output(spec["log"])
-    _faults_to_log()
-    if capman is not None:
-        capman.start_global_capturing()
-        capman.suspend_global_capture()
-    capture.keep(config, spec.get("captured", ""))
-    _fresh_random_state()
-    loop.become(config, spec)
-    chan = channel.connect()
-    channel.forget_environment()
-    chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid()})
-    loop.Loop(session, chan, _state["inventory"], stacks=spec.get("stacks", "")).run()
-
-
-def _fresh_random_state():
-    """Give this worker a random state of its own where it inherited one.
-
-    Python's random module reseeds itself in a forked child; numpy's global
-    random state, seeded once when the session imported it, does not, so
-    every worker would draw the same numbers where separate processes (plain
-    pytest, xdist, spawned workers) draw different ones.
-    """
-    nprandom = sys.modules.get("numpy.random")
-    seed = getattr(nprandom, "seed", None)
-    if callable(seed):
-        seed()
-
-
-def _faults_to_log():
-    """Send faulthandler's reports (a segfault's stacks) to this worker's log.
-
-    pytest points faulthandler at a copy of the session's stderr; shoal shows
-    the end of a worker's log when it crashes.
-    """
-    if faulthandler.is_enabled():
-        faulthandler.enable(file=os.dup(2), all_threads=True)
-
-
-def _redirect_output(path):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)

@@ -4,11 +4,9 @@ It walks the suite itself with the same arguments as the session, checks that
 it found the same files, then collects and runs what shoal sends.
 """
 
-import os
-
 import pytest
 
-from shoal_plugin import capture, channel, collect, configure, loop, marks, timeout
+from shoal_plugin import collect, configure, fixtures, marks, start, timeout
 
 __all__ = [
     "pytest_cmdline_main",
@@ -26,30 +24,19 @@ def pytest_cmdline_main(config):
     configure.neutralise_xdist(config)
 
 
-def _spec():
-    return {
-        "id": os.environ["SHOAL_WORKER"],
-        "count": int(os.environ["SHOAL_WORKER_COUNT"]),
-        "uid": os.environ.get("PYTEST_XDIST_TESTRUNUID", ""),
-        "basetemp": os.environ.get("SHOAL_BASETEMP", ""),
-        "stacks": os.environ.get("SHOAL_STACKS", ""),
-        "captured": os.environ.get("SHOAL_CAPTURED", ""),
-    }
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     configure.take_over_reporting(config)
-    configure.register_fixtures(config)
+    fixtures.register(config)
     marks.register(config)
     timeout.register_marker(config)
-    loop.take_identity(_spec())
+    start.take_identity(start.spec_from_env())
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session):
     # The tmpdir plugin has made its factory by now.
-    loop.take_basetemp(session.config, _spec())
+    start.take_basetemp(session.config, start.spec_from_env())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -61,19 +48,5 @@ def pytest_collection(session):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
     configure.drop_cache_writers(session.config)
-    inv = _state["inventory"]
-    spec = _spec()
-    capture.keep(session.config, spec["captured"])
-    chan = channel.connect()
-    channel.forget_environment()
-    chan.send(
-        {
-            "t": "hello",
-            "role": "worker",
-            "worker": os.environ["SHOAL_WORKER"],
-            "pid": os.getpid(),
-            "digest": inv.digest(),
-        }
-    )
-    loop.Loop(session, chan, inv, stacks=spec["stacks"]).run()
+    start.spawned(session, _state["inventory"])
     return True

@@ -1,0 +1,69 @@
+"""The fork server: the session process, once it has collected, forks the
+workers shoal asks for and tells shoal how each one ends.
+
+After collection only imports have run (fixtures are lazy), so a forked
+child has a ready session in milliseconds. Go decides between forking and
+spawning from the thread count the session reports: a process with more
+than one thread cannot fork safely.
+
+Commands from shoal:
+  {"t": "fork", "workers": [spec, ...]}  fork one child per spec; each child
+                                         leaves serve() with its spec
+  {"t": "exit"}                          stop serving
+Messages to shoal: "forked" (worker, pid) and "exited" (worker, pid, status).
+"""
+
+import gc
+import os
+import select
+import sys
+
+
+def serve(chan):
+    """Serve shoal's commands until told to exit, then return None. In a
+    forked child, return its worker spec; the child has closed chan."""
+    children = {}
+    while True:
+        ready, _, _ = select.select([chan], [], [], 0.05)
+        if ready or chan.has_line():
+            msg = chan.recv()
+            if msg is None or msg.get("t") == "exit":
+                break
+            if msg.get("t") == "fork":
+                # Workers then never scan (and so never copy) what they inherit.
+                if hasattr(gc, "freeze"):
+                    gc.freeze()
+                for spec in msg["workers"]:
+                    pid = _fork()
+                    if pid == 0:
+                        chan.close()
+                        return spec
+                    children[pid] = spec["id"]
+                    chan.send({"t": "forked", "worker": spec["id"], "pid": pid})
+        _reap(chan, children)
+    return None
+
+
+def _reap(chan, children):
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        worker = children.pop(pid, None)
+        if worker is not None:
+            chan.send({"t": "exited", "worker": worker, "pid": pid, "status": _describe(status)})
+
+
+def _describe(status):
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"code": os.waitstatus_to_exitcode(status)}
+
+
+def _fork():
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return os.fork()
