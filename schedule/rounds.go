@@ -45,6 +45,11 @@ func (rp *rounds) clone() *rounds {
 	return &out
 }
 
+// follow makes the scheduler follow a plan of barriers.
+func (s *Scheduler) follow(rp *rounds) {
+	s.rounds, s.segs, s.warmup = rp, nil, map[int]int{}
+}
+
 // PlannedRounds is how many barriers for exclusive tests the scheduler
 // planned before the run, 0 where it places them as the run goes.
 func (s *Scheduler) PlannedRounds() int {
