@@ -38,10 +38,10 @@ func (s *Scheduler) advance() {
 	for {
 		switch s.phase {
 		case running:
-			if s.rounds != nil && !s.allCut() {
+			if s.following != nil && !s.allCut() {
 				return
 			}
-			if s.rounds == nil && (!s.waiting() || s.drainLeft() > s.cfg.Window*drainWindows) {
+			if s.following == nil && (!s.waiting() || s.drainLeft() > s.cfg.Window*drainWindows) {
 				return
 			}
 			s.phase = draining
@@ -49,8 +49,8 @@ func (s *Scheduler) advance() {
 			if !s.allQuiet(-1) {
 				return
 			}
-			if s.rounds != nil {
-				s.phase, s.blocks = exclusive, s.roundBlocks()
+			if s.following != nil {
+				s.phase, s.blocks = exclusive, s.plannedBlocks()
 			} else {
 				s.phase, s.blocks = exclusive, s.planBlocks()
 			}

@@ -20,9 +20,9 @@ func LowerBound(tests []Test, cfg Config) Bound {
 	exclGroups := map[int]bool{}
 	locks := map[string]float64{}
 	work := 0.0
-	s := &Scheduler{cfg: cfg, tests: tests, learnt: defaultOr(cfg.Default)}
+	learnt := defaultOr(cfg.Default)
 	for i, t := range tests {
-		d := s.expected(i)
+		d := t.expected(learnt)
 		if t.Alone(cfg.Workers) {
 			b.Exclusive += d
 			exclGroups[t.Group] = true
@@ -30,7 +30,7 @@ func LowerBound(tests []Test, cfg Config) Bound {
 		}
 		plainGroups[t.Group] = true
 		work += d * float64(max(t.Slots, 1))
-		if c := d + s.setup(t.Group); c > b.Longest {
+		if c := d + setupOf(cfg.Setup, t.Group); c > b.Longest {
 			b.Longest, b.LongestAt = c, i
 		}
 		for _, k := range t.Locks {
@@ -38,11 +38,11 @@ func LowerBound(tests []Test, cfg Config) Bound {
 		}
 	}
 	for g := range plainGroups {
-		work += s.setup(g)
+		work += setupOf(cfg.Setup, g)
 	}
 	for g := range exclGroups {
 		if !plainGroups[g] {
-			b.Exclusive += s.setup(g)
+			b.Exclusive += setupOf(cfg.Setup, g)
 		}
 	}
 	b.Spread = work / float64(max(cfg.Workers, 1))

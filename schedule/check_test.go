@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 
 	"shoal/schedule"
@@ -104,9 +105,14 @@ func checkTimeline(t *testing.T, tests []schedule.Test, cfg schedule.Config, res
 	}
 }
 
+// readNetworkx reads the trace once for all tests.
+var readNetworkx = sync.OnceValues(func() (simulate.Trace, error) {
+	return simulate.ReadTraceFile(filepath.Join("..", "testdata", "traces", "networkx-3.6.1-serial.jsonl.gz"))
+})
+
 func networkx(t *testing.T) ([]schedule.Test, simulate.Trace) {
 	t.Helper()
-	tr, err := simulate.ReadTraceFile(filepath.Join("..", "testdata", "traces", "networkx-3.6.1-serial.jsonl.gz"))
+	tr, err := readNetworkx()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,7 @@ package schedule
 // ended, which go back to be handed out again.
 
 // expected is a test's expected duration: measured, or learnt from this run.
-func (s *Scheduler) expected(i int) float64 {
-	if s.tests[i].Known {
-		return s.tests[i].Seconds
-	}
-	return s.learnt
-}
+func (s *Scheduler) expected(i int) float64 { return s.tests[i].expected(s.learnt) }
 
 // Done records that worker w finished test i, which took seconds, at now
 // (seconds on any clock that only moves forward).
@@ -62,7 +57,7 @@ func (s *Scheduler) takeBack(w, from int) {
 	}
 	switch {
 	case len(plain) == 0:
-	case s.rounds != nil:
+	case s.following != nil:
 		s.giveBack(w, plain)
 	default:
 		seg := s.newSegment(s.tests[plain[0]].Group, plain)

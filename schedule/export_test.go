@@ -13,10 +13,10 @@ func (s *Scheduler) Dump() string {
 			out += fmt.Sprintf("excl g%d %v plain=%v\n", g, l, s.hasPlain(g))
 		}
 	}
-	if rp := s.rounds; rp != nil {
-		out += fmt.Sprintf("rounds next=%d cut=%v cold=%v on w%d\n", rp.next, rp.cut, rp.cold, rp.coldOn)
-		for w := range rp.lists {
-			out += fmt.Sprintf("w%d host=%v lists=%v\n", w, rp.host[w], rp.lists[w])
+	if fp := s.following; fp != nil {
+		out += fmt.Sprintf("plan next=%d cut=%v cold=%v on w%d\n", fp.next, fp.cut, fp.Cold, fp.ColdOn)
+		for w := range fp.Lists {
+			out += fmt.Sprintf("w%d hosts=%v lists=%v\n", w, fp.Hosts[w], fp.Lists[w])
 		}
 	}
 	return out

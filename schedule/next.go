@@ -18,7 +18,7 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 	}
 	switch {
 	case s.phase == draining:
-		if s.rounds == nil {
+		if s.following == nil {
 			s.joinBarrier(w)
 		}
 	case s.phase == exclusive:
@@ -33,7 +33,7 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 	case len(out) > 0:
 	case s.left == 0 && s.mayEnd(w):
 		wk.final = true
-	case s.rounds != nil:
+	case s.following != nil:
 		if s.phase == running && s.spent(w) && s.mayEnd(w) {
 			wk.final = true
 		}
@@ -141,7 +141,7 @@ func (s *Scheduler) wants(w int, window float64) bool {
 // rest of its own file stays with it: that keeps the file's fixtures set
 // up once, and keeps -x as close to pytest's as parallel runs allow.
 func (s *Scheduler) fewLeft(w int) bool {
-	if s.rounds != nil || s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
+	if s.following != nil || s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
 		return false
 	}
 	if seg := s.workers[w].seg; seg != nil && len(seg.items) > 0 {
@@ -180,8 +180,8 @@ func (s *Scheduler) give(w, i int) {
 
 // pick chooses w's next test, or -1.
 func (s *Scheduler) pick(w int) int {
-	if s.rounds != nil {
-		return s.pickRound(w)
+	if s.following != nil {
+		return s.pickPlanned(w)
 	}
 	wk := &s.workers[w]
 	if wk.seg != nil && len(wk.seg.items) > 0 {

@@ -31,23 +31,19 @@ func ReplayOptions(cfg Config) simulate.Options {
 func ExpectedSuite(tests []Test, setup []float64) simulate.Suite {
 	suite := simulate.Suite{Group: make([]int, len(tests)), Actual: make([]float64, len(tests)), Setup: setup}
 	for i, t := range tests {
-		d := t.Seconds
-		if !t.Known {
-			d = DefaultSeconds
-		}
-		suite.Group[i], suite.Actual[i] = t.Group, d
+		suite.Group[i], suite.Actual[i] = t.Group, t.expected(DefaultSeconds)
 	}
 	return suite
 }
 
-// roundsPay replays the tests with their expected durations both ways, with
-// the barriers of rp (which the replay uses up) and with barriers placed as
-// the run goes, and tells whether the plan ends sooner.
-func (s *Scheduler) roundsPay(rp *rounds) bool {
+// planPays replays the tests with their expected durations both ways, with
+// the barriers of bp and with barriers placed as the run goes, and tells
+// whether the plan ends sooner.
+func (s *Scheduler) planPays(bp *BarrierPlan) bool {
 	suite := ExpectedSuite(s.tests, s.cfg.Setup)
 	opt := ReplayOptions(s.cfg)
 	planned := newScheduler(s.tests, s.cfg)
-	planned.follow(rp)
+	planned.follow(bp)
 	withPlan, err := simulate.Run(planned, suite, opt)
 	if err != nil {
 		return false

@@ -19,7 +19,7 @@
 //     largest file still running when that saves more than the set-up costs.
 //
 // Where every duration is measured, the barriers can instead be planned
-// before the run (rounds.go): each file with exclusive tests is set up once,
+// before the run (barrierplan.go): each file with exclusive tests is set up once,
 // by one worker, which runs part of its ordinary tests, stops at a barrier
 // with the file's fixtures still set up, runs its exclusive tests there and
 // goes on with the rest. Both ways are replayed with the expected durations,
@@ -46,6 +46,14 @@ type Test struct {
 // workers: it is exclusive, or wants every worker's slot.
 func (t Test) Alone(workers int) bool {
 	return t.Exclusive || t.Slots > 1 && t.Slots >= workers
+}
+
+// expected is t's duration as far as anyone knows: measured, else guess.
+func (t Test) expected(guess float64) float64 {
+	if t.Known {
+		return t.Seconds
+	}
+	return guess
 }
 
 // Order is the order tests are handed out in.
@@ -95,16 +103,16 @@ type Scheduler struct {
 	tests   []Test
 	workers []worker
 	// Work not handed out yet.
-	segs    []*segment       // files and parts of files, in the order they are started
-	excl    map[int][]int    // group → its exclusive tests, in order
-	warmup  map[int]int      // group → the ordinary test kept to set it up before its exclusive tests
-	special []int            // tests with locks or slots, longest first
-	held    map[string][]int // lock key → tests held per worker (index = worker)
-	left    int
-	phase   phase
-	blocks  []block // exclusive phase: who runs which group's exclusive tests, in turn
-	heavy   *reservation
-	rounds  *rounds // the plan of barriers, where one was made
+	segs      []*segment       // files and parts of files, in the order they are started
+	excl      map[int][]int    // group → its exclusive tests, in order
+	warmup    map[int]int      // group → the ordinary test kept to set it up before its exclusive tests
+	special   []int            // tests with locks or slots, longest first
+	held      map[string][]int // lock key → tests held per worker (index = worker)
+	left      int
+	phase     phase
+	blocks    []block // exclusive phase: who runs which group's exclusive tests, in turn
+	heavy     *reservation
+	following *following // the barrier plan it follows, where one was made
 	// What the run has learnt of tests nobody had measured.
 	learnt      float64
 	learntCount int
@@ -138,8 +146,10 @@ func New(tests []Test, cfg Config) (*Scheduler, error) {
 		}
 	}
 	s := newScheduler(tests, cfg)
-	if rp := s.planRounds(); rp != nil && s.roundsPay(rp.clone()) {
-		s.follow(rp)
+	if cfg.Order == Duration {
+		if bp := PlanBarriers(s.tests, cfg.Setup, cfg.Workers); bp != nil && s.planPays(bp) {
+			s.follow(bp)
+		}
 	}
 	return s, nil
 }
@@ -154,9 +164,12 @@ func newScheduler(tests []Test, cfg Config) *Scheduler {
 	return s
 }
 
-func (s *Scheduler) setup(group int) float64 {
-	if group >= 0 && group < len(s.cfg.Setup) {
-		return s.cfg.Setup[group]
+func (s *Scheduler) setup(group int) float64 { return setupOf(s.cfg.Setup, group) }
+
+// setupOf is group's set-up cost in setup; a group not listed costs nothing.
+func setupOf(setup []float64, group int) float64 {
+	if group >= 0 && group < len(setup) {
+		return setup[group]
 	}
 	return 0
 }
