@@ -11,6 +11,8 @@ The mode comes from SHOAL_MODE:
 Forked or spawned, a process becomes a worker in start.py and runs the worker
 loop of loop.py.
 
+SHOAL_TRACE (shoal audit) adds the trace module's hooks in either mode.
+
 Without SHOAL_MODE the plugin does nothing, so a stray ``-p shoal_plugin`` is
 harmless.
 """
@@ -23,3 +25,6 @@ if MODE == "session":
     from shoal_plugin.session import *  # noqa: F401,F403  (hook implementations)
 elif MODE == "worker":
     from shoal_plugin.worker import *  # noqa: F401,F403  (hook implementations)
+
+if MODE and (os.environ.get("SHOAL_TRACE") or os.environ.get("SHOAL_TRACE_PAIRS")):
+    from shoal_plugin.trace import *  # noqa: F401,F403  (hook implementations)
