@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package integration_test runs the shoal binary on the real pytest suites
 // under testdata/suites and checks that it reports what plain pytest reports
 // for them: exit codes, per-test outcomes, summary lines, JUnit files, fixture
@@ -7,7 +9,7 @@
 // python3 on PATH and /usr/bin/python3 that imports pytest. Without one they
 // skip, unless SHOAL_REQUIRE_PYTEST=1 makes that a failure (as CI sets it).
 //
-//	go test -count=1 ./integration/
+//	go test -count=1 -tags integration ./integration/
 package integration_test
 
 import (

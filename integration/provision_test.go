@@ -1,3 +1,5 @@
+//go:build integration
+
 package integration_test
 
 import (
@@ -385,7 +387,7 @@ func TestProvisionBadInput(t *testing.T) {
 // pytest -n 4 as often, and reports how many runs of each failed. shoal's
 // must all pass. It takes a few seconds a run, so CI leaves it out:
 //
-//	SHOAL_PROVISION_REPEAT=20 go test -count=1 -run TestProvisionRepeat -v ./integration/
+//	SHOAL_PROVISION_REPEAT=20 go test -count=1 -tags integration -run TestProvisionRepeat -v ./integration/
 func TestProvisionRepeat(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SHOAL_PROVISION_REPEAT"))
 	if n <= 0 {

@@ -10,8 +10,13 @@ if [ -n "$unformatted" ]; then
 	echo "gofmt would change: $unformatted" >&2
 	exit 1
 fi
-go vet ./...
+go vet -tags integration ./... # every file, those behind the tag too
+# Unit tests first: seconds, no pytest, no shoal binary.
 go test -count=1 ./...
+# Then everything, with the tests that run real pytest and the shoal binary
+# (integration/ and a few beside the code they check), behind the
+# integration build tag.
+go test -count=1 -tags integration ./...
 # A few seconds of fuzzing on every run: the decoder of the plugin's messages
 # and the pyproject.toml loader must turn any input into a result or an error.
 go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 3s ./protocol/

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,38 +70,6 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
-	}
-}
-
-// TestBadPytestInput gives pytest arguments it rejects, with a real pytest:
-// shoal exits with pytest's code and shows pytest's own message.
-func TestBadPytestInput(t *testing.T) {
-	py := os.Getenv("SHOAL_PYTHON")
-	if py == "" || exec.Command(py, "-c", "import pytest").Run() != nil {
-		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
-			t.Fatalf("SHOAL_REQUIRE_PYTEST=1 but SHOAL_PYTHON=%q does not import pytest", py)
-		}
-		t.Skip("set SHOAL_PYTHON to a Python with pytest")
-	}
-	tests := []struct {
-		name string
-		args []string
-		want string // in stdout or stderr
-	}{
-		{"missing path", []string{"no_such_dir"}, "file or directory not found: no_such_dir"},
-		{"unknown pytest option", []string{"--", "--no-such-option"}, "unrecognized arguments: --no-such-option"},
-		{"bad pytest option value", []string{"--maxfail", "lots"}, "--maxfail"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := cli(t, append([]string{"run", "-n", "1", "--python", py}, tc.args...)...)
-			if code != 4 {
-				t.Errorf("exit code %d, want pytest's 4:\n%s\n%s", code, stdout, stderr)
-			}
-			if !strings.Contains(stdout+stderr, tc.want) {
-				t.Errorf("the output does not say %q:\n%s\n%s", tc.want, stdout, stderr)
-			}
-		})
 	}
 }
 
