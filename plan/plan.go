@@ -1,7 +1,13 @@
-// Package plan turns a collected run and what history knows of its tests into
-// the scheduler's input: expected durations, file set-up costs, markers, the
-// shard this machine runs. It also predicts the run's wall time and says what
-// limits it. It is pure: history comes in through a small interface.
+// Package plan works out what shoal knows of a run before it starts, from the
+// collected tests and what history knows of them: the scheduler's input
+// (SchedulerInput: expected durations, file set-up costs, markers), the
+// shard this machine runs (Shard), and a prediction of the run's wall time
+// and of what limits it (Predict), which `shoal plan` shows. It is pure:
+// history comes in through a small interface.
+//
+// Names say which of these they are: the barrier plan the scheduler makes
+// for exclusive tests is schedule.BarrierPlan, not something of this
+// package.
 package plan
 
 import (
@@ -16,7 +22,7 @@ type Estimate struct {
 	Failed  bool // it failed last time
 }
 
-// Estimator is the history a plan draws on.
+// Estimator is the history SchedulerInput draws on.
 type Estimator interface {
 	Estimates(nodeids []string) []Estimate
 	FileSetup(files []string) []float64
@@ -25,19 +31,20 @@ type Estimator interface {
 	Overhead() float64
 }
 
-// Settings are the run's choices that shape its plan.
+// Settings are the run's choices that shape the scheduler's input.
 type Settings struct {
 	Workers int
-	Limits  map[string]int // per resource key; 1 when not listed
+	Limits  map[string]int // per lock key; 1 when not listed
 	Order   schedule.Order
 	Seed    int64
 	Shard   Shard // the zero Shard runs everything
 }
 
-// Build makes the scheduler's tests and configuration for run. owners gives,
-// per file, the worker that imported it already (-1: none); nil for none.
-// est may be nil: every test is then a guess, learnt as the run goes.
-func Build(run *result.Run, owners []int, est Estimator, set Settings) ([]schedule.Test, schedule.Config) {
+// SchedulerInput makes the scheduler's tests and configuration for run.
+// owners gives, per file, the worker that imported it already (-1: none);
+// nil for none. est may be nil: every test is then a guess, learnt as the
+// run goes.
+func SchedulerInput(run *result.Run, owners []int, est Estimator, set Settings) ([]schedule.Test, schedule.Config) {
 	nodeids := make([]string, len(run.Tests))
 	for i, t := range run.Tests {
 		nodeids[i] = t.NodeID

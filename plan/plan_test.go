@@ -151,13 +151,13 @@ func (fakeHistory) FileSetup(files []string) []float64 {
 	return out
 }
 
-func TestBuild(t *testing.T) {
+func TestSchedulerInput(t *testing.T) {
 	run := &result.Run{Files: []string{"a.py", "b.py"}, Tests: []*result.Test{
 		{File: 0, NodeID: "a.py::x"},
 		{File: 1, NodeID: "b.py::y", Marks: &protocol.Marks{Exclusive: true}},
 		{File: 1, NodeID: "b.py::z", Marks: &protocol.Marks{Locks: []string{"db"}, Slots: 2}},
 	}}
-	tests, cfg := Build(run, []int{1, 0}, fakeHistory{}, Settings{Workers: 3, Limits: map[string]int{"db": 2}})
+	tests, cfg := SchedulerInput(run, []int{1, 0}, fakeHistory{}, Settings{Workers: 3, Limits: map[string]int{"db": 2}})
 	want := []schedule.Test{
 		{Group: 0, Seconds: 1, Known: true},
 		{Group: 1, Seconds: 2, Exclusive: true, Failed: true},
@@ -169,7 +169,7 @@ func TestBuild(t *testing.T) {
 	if cfg.Workers != 3 || !reflect.DeepEqual(cfg.Setup, []float64{0.5, 0.5}) || !reflect.DeepEqual(cfg.Owner, []int{1, 0}) || cfg.Limits["db"] != 2 || cfg.Overhead != 0.0003 {
 		t.Errorf("config: %+v", cfg)
 	}
-	if tests, _ := Build(run, nil, nil, Settings{Workers: 2}); tests[0].Known || tests[0].Seconds != 0 {
+	if tests, _ := SchedulerInput(run, nil, nil, Settings{Workers: 2}); tests[0].Known || tests[0].Seconds != 0 {
 		t.Errorf("without history a test is a guess; got %+v", tests[0])
 	}
 }
@@ -247,11 +247,11 @@ func TestPredictSaysHowBarriersArePlaced(t *testing.T) {
 		want := "placed as the run goes"
 		if known {
 			want = "planned ahead"
-			if p.Rounds == 0 {
+			if p.Barriers == 0 {
 				t.Errorf("measured durations: no barriers planned ahead")
 			}
-		} else if p.Rounds != 0 {
-			t.Errorf("no history: %d barriers planned ahead", p.Rounds)
+		} else if p.Barriers != 0 {
+			t.Errorf("no history: %d barriers planned ahead", p.Barriers)
 		}
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("known=%v: the explanation does not say %q:\n%s", known, want, out.String())

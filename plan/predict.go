@@ -9,7 +9,8 @@ import (
 	"shoal/simulate"
 )
 
-// Prediction is what a plan expects of a run.
+// Prediction is what a replay of the schedule, with the expected
+// durations, says of a run.
 type Prediction struct {
 	Workers   int     `json:"workers"`
 	Tests     int     `json:"tests"`
@@ -32,12 +33,13 @@ type Prediction struct {
 	Bound      schedule.Bound `json:"-"`
 	Speedup    float64        `json:"predicted_speedup"` // (Startup + Serial) / PredictedMakespan
 	Limits     []string       `json:"limits"`            // what bounds it, most first
-	// Rounds is how many barriers for exclusive tests were planned before
-	// the run; 0 where they are placed as it goes.
-	Rounds int `json:"barriers_planned"`
+	// Barriers is how many barriers for exclusive tests were planned
+	// before the run; 0 where they are placed as it goes.
+	Barriers int `json:"barriers_planned"`
 }
 
-// Predict replays the plan with the expected durations.
+// Predict replays the schedule of tests with their expected durations,
+// after startup seconds of start-up.
 func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Prediction, error) {
 	p := Prediction{Workers: cfg.Workers, Tests: len(tests), Startup: startup}
 	suite := schedule.ExpectedSuite(tests, cfg.Setup)
@@ -56,7 +58,7 @@ func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Predi
 	if err != nil {
 		return p, err
 	}
-	p.Rounds = s.PlannedRounds()
+	p.Barriers = s.PlannedBarriers()
 	res, err := simulate.Run(s, suite, opt)
 	if err != nil {
 		return p, err
@@ -116,8 +118,8 @@ func (p Prediction) Explain(w io.Writer) {
 		p.Tests, p.Workers, p.Measured, p.Tests-p.Measured)
 	fmt.Fprintf(w, "exclusive: %d tests, locked: %d, heavy: %d\n", p.Exclusive, p.Locked, p.Heavy)
 	switch {
-	case p.Rounds > 0:
-		fmt.Fprintf(w, "exclusive tests run at %d barriers planned ahead, each file set up once for them\n", p.Rounds)
+	case p.Barriers > 0:
+		fmt.Fprintf(w, "exclusive tests run at %d barriers planned ahead, each file set up once for them\n", p.Barriers)
 	case p.Exclusive > 0:
 		fmt.Fprintln(w, "exclusive tests run at barriers placed as the run goes")
 	}

@@ -241,7 +241,7 @@ func (r *runState) plan(owners []int) error {
 	}
 	r.sched, err = schedule.New(tests, cfg)
 	if err == nil {
-		run.PlannedBarriers = r.sched.PlannedRounds()
+		run.PlannedBarriers = r.sched.PlannedBarriers()
 	}
 	return err
 }
@@ -249,7 +249,7 @@ func (r *runState) plan(owners []int) error {
 // markersOnly plans with no history: every duration is learnt as the run goes.
 func markersOnly(workers int) Planner {
 	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
-		tests, cfg := plan.Build(run, owners, nil, plan.Settings{Workers: workers})
+		tests, cfg := plan.SchedulerInput(run, owners, nil, plan.Settings{Workers: workers})
 		return tests, cfg, nil, nil
 	}
 }

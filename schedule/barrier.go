@@ -52,7 +52,7 @@ func (s *Scheduler) advance() {
 			if s.following != nil {
 				s.phase, s.blocks = exclusive, s.plannedBlocks()
 			} else {
-				s.phase, s.blocks = exclusive, s.planBlocks()
+				s.phase, s.blocks = exclusive, s.barrierBlocks()
 			}
 		case exclusive:
 			for len(s.blocks) > 0 {
@@ -194,11 +194,12 @@ func (s *Scheduler) growBlock(w int) {
 	}
 }
 
-// planBlocks lists the exclusive work of a barrier: first the workers that
+// barrierBlocks lists the exclusive work of a barrier placed as the run
+// goes: first the workers that
 // hold exclusive tests, then every worker in a file with exclusive tests left
 // whose last test is short (it runs while all wait), then files that ordinary
 // tests will never set up, on the last of those workers.
-func (s *Scheduler) planBlocks() []block {
+func (s *Scheduler) barrierBlocks() []block {
 	var out []block
 	seen := map[int]bool{}
 	add := func(w, g int) {

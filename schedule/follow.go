@@ -35,9 +35,9 @@ func (s *Scheduler) follow(bp *BarrierPlan) {
 	s.following, s.segs, s.warmup = newFollowing(bp), nil, map[int]int{}
 }
 
-// PlannedRounds is how many barriers for exclusive tests the scheduler
+// PlannedBarriers is how many barriers for exclusive tests the scheduler
 // planned before the run, 0 where it places them as the run goes.
-func (s *Scheduler) PlannedRounds() int {
+func (s *Scheduler) PlannedBarriers() int {
 	if s.following == nil {
 		return 0
 	}

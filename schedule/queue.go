@@ -41,12 +41,12 @@ func (s *Scheduler) work(seg *segment) float64 {
 
 func (s *Scheduler) cost(seg *segment) float64 { return s.setup(seg.group) + s.work(seg) }
 
-// plan sorts the tests into files, exclusive lists and special tests, in the
-// order they should start. A test much longer than its file's set-up and a
+// buildQueue sorts the tests into files, exclusive lists and special tests,
+// in the order they should start. A test much longer than its file's set-up and a
 // good part of a worker's share becomes a file of its own, so that it starts
 // early. A file with exclusive tests keeps its last ordinary test aside: run
 // just before a barrier, it sets the file's fixtures up for them.
-func (s *Scheduler) plan() {
+func (s *Scheduler) buildQueue() {
 	byGroup := map[int]*segment{}
 	var order []*segment
 	for i := range s.tests {

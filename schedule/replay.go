@@ -7,7 +7,7 @@ import (
 // Replays with expected durations: predictions, and the choice between
 // barriers planned ahead and placed as the run goes.
 
-// Replays with expected durations (plan predictions, and the choice between
+// Replays with expected durations (predictions of a run, and the choice between
 // barriers planned ahead and placed as the run goes) assume this round trip
 // to shoal and, unless Config.Overhead says what was measured, this cost
 // per test besides its own duration.

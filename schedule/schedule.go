@@ -19,11 +19,20 @@
 //     largest file still running when that saves more than the set-up costs.
 //
 // Where every duration is measured, the barriers can instead be planned
-// before the run (barrierplan.go): each file with exclusive tests is set up once,
-// by one worker, which runs part of its ordinary tests, stops at a barrier
-// with the file's fixtures still set up, runs its exclusive tests there and
-// goes on with the rest. Both ways are replayed with the expected durations,
-// and the one that ends sooner is used.
+// before the run: PlanBarriers, a pure function, makes a BarrierPlan in
+// which each file with exclusive tests is set up once, by one worker, which
+// runs part of its ordinary tests, stops at a barrier with the file's
+// fixtures still set up, runs its exclusive tests there and goes on with
+// the rest. Both ways are replayed with the expected durations, and the
+// one that ends sooner is used.
+//
+// Words: the queue is the work not handed out yet; a barrier is a moment
+// when only exclusive tests run; a round is the work before a barrier; the
+// plan, here, is only ever the BarrierPlan. The files follow the jobs:
+// schedule.go (types, configuration, New), next.go (handing out), queue.go,
+// locks.go (lock keys and slots), barrier.go (barriers at run time),
+// barrierplan.go (the planner), follow.go (following its plan), done.go
+// (what workers report back, and learning durations), replay.go, bound.go.
 package schedule
 
 import (
@@ -129,7 +138,8 @@ type worker struct {
 	exclusive int     // exclusive tests in its queue
 }
 
-// New plans tests on cfg.Workers workers.
+// New makes a scheduler for tests on cfg.Workers workers. Where a
+// BarrierPlan applies and a replay says it ends sooner, it follows one.
 func New(tests []Test, cfg Config) (*Scheduler, error) {
 	if cfg.Workers < 1 {
 		return nil, errors.New("schedule: at least one worker is needed")
@@ -160,7 +170,7 @@ func newScheduler(tests []Test, cfg Config) *Scheduler {
 		excl: map[int][]int{}, warmup: map[int]int{}, held: map[string][]int{}, left: len(tests),
 		learnt: cfg.Default,
 	}
-	s.plan()
+	s.buildQueue()
 	return s
 }
 

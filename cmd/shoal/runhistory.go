@@ -83,7 +83,7 @@ func planner(hist *runHistory, set plan.Settings) runner.Planner {
 		if hist != nil {
 			est = hist.estimator(run.Rootdir)
 		}
-		tests, cfg := plan.Build(run, owners, est, set)
+		tests, cfg := plan.SchedulerInput(run, owners, est, set)
 		var keep []bool
 		if set.Shard.Total > 1 {
 			keep = set.Shard.Keep(tests, run.Files, cfg.Setup)

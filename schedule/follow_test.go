@@ -20,12 +20,13 @@ func filesWithExclusive(files int) ([]schedule.Test, []float64) {
 	return tests, setup
 }
 
-// TestRoundsSetEachFileUpOnce: with every duration measured and more files
-// than workers can serve at one barrier, the barriers are planned ahead, and
-// every file is set up once, for its ordinary and its exclusive tests alike.
+// TestPlannedBarriersSetEachFileUpOnce: with every duration measured and
+// more files than workers can serve at one barrier, the barriers are planned
+// ahead, and every file is set up once, for its ordinary and its exclusive
+// tests alike.
 // (With fewer workers, barriers placed as the run goes do as well here, and
 // a tie keeps them.)
-func TestRoundsSetEachFileUpOnce(t *testing.T) {
+func TestPlannedBarriersSetEachFileUpOnce(t *testing.T) {
 	for _, n := range []int{7, 8} {
 		tests, setup := filesWithExclusive(12)
 		cfg := schedule.Config{Workers: n, Setup: setup}
@@ -33,14 +34,14 @@ func TestRoundsSetEachFileUpOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.PlannedRounds() == 0 {
+		if s.PlannedBarriers() == 0 {
 			t.Errorf("%d workers: no barriers planned ahead", n)
 			continue
 		}
 		res := replay(t, tests, cfg, nil)
 		lb := schedule.LowerBound(tests, cfg).Seconds
 		t.Logf("%d workers: %d barriers, makespan %.3f s, bound %.3f s (%.3f), %d set-ups",
-			n, s.PlannedRounds(), res.Makespan, lb, res.Makespan/lb, res.Setups)
+			n, s.PlannedBarriers(), res.Makespan, lb, res.Makespan/lb, res.Setups)
 		if res.Setups != 12 {
 			t.Errorf("%d workers: %d set-ups for 12 files", n, res.Setups)
 		}
@@ -50,12 +51,13 @@ func TestRoundsSetEachFileUpOnce(t *testing.T) {
 	}
 }
 
-// TestRoundsSurviveWrongEstimates: tests that take a third or three times
-// what history says still keep every constraint, and all of them run.
-func TestRoundsSurviveWrongEstimates(t *testing.T) {
+// TestPlannedBarriersSurviveWrongEstimates: tests that take a third or
+// three times what history says still keep every constraint, and all of
+// them run.
+func TestPlannedBarriersSurviveWrongEstimates(t *testing.T) {
 	tests, setup := filesWithExclusive(12)
 	cfg := schedule.Config{Workers: 8, Setup: setup}
-	if s, _ := schedule.New(tests, cfg); s.PlannedRounds() == 0 {
+	if s, _ := schedule.New(tests, cfg); s.PlannedBarriers() == 0 {
 		t.Fatal("no barriers planned ahead")
 	}
 	actual := make([]float64, len(tests))
@@ -72,9 +74,10 @@ func TestRoundsSurviveWrongEstimates(t *testing.T) {
 	}
 }
 
-// TestRoundsBesideOneLongTest: a suite whose longest test dwarfs the rest
-// stays near its bound, whichever way the replays choose to place barriers.
-func TestRoundsBesideOneLongTest(t *testing.T) {
+// TestPlannedBarriersBesideOneLongTest: a suite whose longest test dwarfs
+// the rest stays near its bound, whichever way the replays choose to place
+// barriers.
+func TestPlannedBarriersBesideOneLongTest(t *testing.T) {
 	tests, setup := filesWithExclusive(4)
 	tests = append(tests, many(1, 4, 5, nil)...)
 	setup = append(setup, 0)
@@ -85,7 +88,7 @@ func TestRoundsBesideOneLongTest(t *testing.T) {
 	}
 	res := replay(t, tests, cfg, nil)
 	lb := schedule.LowerBound(tests, cfg).Seconds
-	t.Logf("%d barriers planned, makespan %.3f s, bound %.3f s", s.PlannedRounds(), res.Makespan, lb)
+	t.Logf("%d barriers planned, makespan %.3f s, bound %.3f s", s.PlannedBarriers(), res.Makespan, lb)
 	if res.Makespan > 1.1*lb {
 		t.Errorf("makespan %.3f s over 1.1 × the bound %.3f s", res.Makespan, lb)
 	}
@@ -133,16 +136,16 @@ func drive(t *testing.T, s *schedule.Scheduler, workers, tests int, crash func(w
 	return nil
 }
 
-// TestRoundsCrashedWorkerGoesOn: a worker that crashes under the plan gets
-// what it held back (after a restart, under the same index), and every
-// test still runs once.
-func TestRoundsCrashedWorkerGoesOn(t *testing.T) {
+// TestPlannedBarriersCrashedWorkerGoesOn: a worker that crashes under the
+// plan gets what it held back (after a restart, under the same index), and
+// every test still runs once.
+func TestPlannedBarriersCrashedWorkerGoesOn(t *testing.T) {
 	tests, setup := filesWithExclusive(12)
 	s, err := schedule.New(tests, schedule.Config{Workers: 8, Setup: setup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.PlannedRounds() == 0 {
+	if s.PlannedBarriers() == 0 {
 		t.Fatal("no barriers planned ahead")
 	}
 	crashes := 0
@@ -191,11 +194,12 @@ func TestRandomSuitesWithExclusiveTests(t *testing.T) {
 	}
 }
 
-// TestRoundsRunFilesWithOnlyExclusiveTests: files that have nothing but
-// exclusive tests are set up in the last barrier, right after the tests of
-// the file their worker serves there, and nothing overlaps them. That
-// worker sets its own file up again after them: one set-up more than files.
-func TestRoundsRunFilesWithOnlyExclusiveTests(t *testing.T) {
+// TestPlannedBarriersRunFilesWithOnlyExclusiveTests: files that have
+// nothing but exclusive tests are set up in the last barrier, right after
+// the tests of the file their worker serves there, and nothing overlaps
+// them. That worker sets its own file up again after them: one set-up more
+// than files.
+func TestPlannedBarriersRunFilesWithOnlyExclusiveTests(t *testing.T) {
 	tests, setup := filesWithExclusive(14)
 	for g := 14; g < 16; g++ {
 		tests = append(tests, many(3, g, 0.05, exclusive)...)
@@ -206,7 +210,7 @@ func TestRoundsRunFilesWithOnlyExclusiveTests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.PlannedRounds() == 0 {
+	if s.PlannedBarriers() == 0 {
 		t.Fatal("no barriers planned ahead")
 	}
 	res := replay(t, tests, cfg, nil)
