@@ -1,6 +1,8 @@
 // Package protocol defines the messages shoal exchanges with its pytest plugin:
 // newline-delimited JSON over a private Unix socket, one object per line, with
-// a "t" field naming the message.
+// a "t" field naming the message. testdata/messages.json has a sample of
+// every message each side sends; this package's tests and the plugin's
+// (plugin/tests) both read it, so the two sides cannot drift apart.
 package protocol
 
 import (

@@ -5,25 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// seeds are messages as the plugin writes them, one per kind, and broken
-// lines of the kinds a dying worker or a stray write leaves behind. The fuzz
-// test starts from them too.
-var seeds = []string{
-	`{"t":"hello","role":"session","protocol":1,"pid":12,"python":"/usr/bin/python3","python_version":"3.11.2","pytest_version":"7.2.1","rootdir":"/r","invocation_dir":"/r","header":["platform linux"],"options":{"verbose":1,"reportchars":"fE","maxfail":0,"xmlpath":null}}`,
-	`{"t":"hello","role":"worker","worker":"gw0","pid":13,"digest":"ab"}`,
-	`{"t":"files","lazy":true,"files":[{"nodeid":"test_a.py","size":10},{"nodeid":"test_b.py","size":3,"items":[["test_b.py::test_x","test_b.py",3,"test_x"]]}],"digest":"ab","python_threads":1,"can_fork":true,"basetemp":"/tmp/p"}`,
-	`{"t":"collected_file","file":1,"items":[["test_b.py::test_x","test_b.py",null,"test_x"]],"errors":[{"nodeid":"test_c.py","outcome":"failed","longrepr":"ImportError"}]}`,
-	`{"t":"forked","worker":"gw1","pid":99}`,
-	`{"t":"exited","worker":"gw1","pid":99,"status":{"signal":11}}`,
-	`{"t":"timer","f":0,"p":2,"s":1.5,"start":1795720153.75,"sig":38}`,
-	`{"t":"done","f":0,"p":1,"start":1.5,"stop":2.5,"ok":[0.1,0.2,0.3]}`,
-	`{"t":"done","f":0,"p":2,"start":1,"stop":2,"reports":[{"when":"call","outcome":"failed","dur":0.5,"cat":"failed","letter":"F","word":"FAILED","longrepr":"assert 0","crash":"assert 0","crash_path":"/r/t.py","crash_lineno":3,"sections":[["Captured stdout call","\u00ff\n"]],"props":[["k",1]],"prop_text":["1"]},{"when":"setup","outcome":"skipped","dur":0,"skip":["t.py",null,"why"],"skip_raw":["/r/t.py",2,"why"]}]}`,
-	`{"t":"warning","nodeid":"t.py::x","when":"runtest","message":"careful","category":"UserWarning","filename":"t.py","lineno":4}`,
-	`{"t":"bye","unrun":[0,3,0,4]}`,
+// brokenLines are lines of the kinds a dying worker or a stray write leaves
+// behind. The fuzz test starts from them and from the table's messages
+// (testdata/messages.json).
+var brokenLines = []string{
 	"",
 	"\n",
 	"{}\n",
@@ -77,11 +67,15 @@ func TestDecode(t *testing.T) {
 			t.Errorf("error %v, want one saying %q", err, tc.err)
 		}
 	}
+	var every, kinds []string
+	for _, s := range loadTable(t).Plugin {
+		every = append(every, s.line(t))
+		kinds = append(kinds, s.kind(t))
+	}
 	testCases := []testCase{
 		{name: "nothing", input: ""},
-		{name: "every kind", input: strings.Join(seeds[:11], "\n") + "\n",
-			kinds: []string{"hello", "hello", "files", "collected_file", "forked", "exited", "timer", "done", "done", "warning", "bye"}},
-		{name: "a cut-off last line", input: seeds[4] + "\n" + `{"t":"do`, kinds: []string{"forked"}, err: "unexpected EOF"},
+		{name: "every kind", input: strings.Join(every, "\n") + "\n", kinds: kinds},
+		{name: "a cut-off last line", input: pluginLine(t, "forked") + "\n" + `{"t":"do`, kinds: []string{"forked"}, err: "unexpected EOF"},
 		{name: "a line without a kind", input: "{}\n", err: "without a kind"},
 		{name: "an empty kind", input: `{"t":""}` + "\n", err: "without a kind"},
 		{name: "not JSON", input: "hello from a test\n", err: "bad message"},
@@ -102,29 +96,34 @@ func TestDecode(t *testing.T) {
 // TestDecodeValues checks that the fields of the compact forms land where
 // they belong.
 func TestDecodeValues(t *testing.T) {
-	msgs, err := decodeAll(t, seeds[2]+"\n"+seeds[6]+"\n"+seeds[8]+"\n")
+	msgs, err := decodeAll(t, pluginLine(t, "collected_file")+"\n"+pluginLine(t, "timer")+"\n"+
+		`{"t":"done","reports":[{"when":"call","outcome":"failed","dur":0.5,"sections":[["Captured stdout call","\u00ff\n"]]},`+
+		`{"when":"setup","outcome":"skipped","dur":0,"skip":["t.py",null,"why"],"skip_raw":["/r/t.py",2,"why"]}]}`+"\n")
 	if !errors.Is(err, io.EOF) || len(msgs) != 3 {
 		t.Fatalf("got %d messages and %v", len(msgs), err)
 	}
-	it := msgs[0].Files[1].Items[0]
-	if it.NodeID != "test_b.py::test_x" || it.Path != "test_b.py" || it.Lineno == nil || *it.Lineno != 3 || it.Domain != "test_x" {
+	it := msgs[0].Items[1]
+	if it.NodeID != "sub/test_b.py::test_z" || it.Path != "sub/test_b.py" || it.Lineno == nil || *it.Lineno != 9 ||
+		it.Domain != "test_z" || it.Marks == nil || !slices.Equal(it.Marks.Locks, []string{"port"}) {
 		t.Errorf("item %+v", it)
 	}
 	if m := msgs[1]; m.F != 0 || m.P != 2 || m.Seconds != 1.5 || m.Start != 1795720153.75 || m.DumpSignal != 38 {
 		t.Errorf("timer %+v", m)
 	}
 	reps := msgs[2].Reports
-	if len(reps) != 2 || reps[0].Sections[0][1] != "\u00ff\n" || reps[1].Skip.Reason != "why" || reps[1].Skip.Lineno != nil {
+	if len(reps) != 2 || reps[0].Sections[0][1] != "\u00ff\n" || reps[1].Skip.Reason != "why" || reps[1].Skip.Lineno != nil ||
+		reps[1].SkipRaw.Lineno == nil || *reps[1].SkipRaw.Lineno != 2 {
 		t.Errorf("reports %+v", reps)
 	}
 }
 
 // TestMore: More says whether a whole message is buffered, never a partial one.
 func TestMore(t *testing.T) {
+	forked, bye := pluginLine(t, "forked"), pluginLine(t, "bye")
 	r, w := io.Pipe()
 	dec := NewDecoder(r)
 	go func() {
-		_, _ = w.Write([]byte(seeds[4] + "\n" + seeds[10] + "\n" + `{"t":`))
+		_, _ = w.Write([]byte(forked + "\n" + bye + "\n" + `{"t":`))
 	}()
 	if _, err := dec.Decode(); err != nil {
 		t.Fatal(err)
@@ -159,6 +158,10 @@ func TestEncode(t *testing.T) {
 //
 //	go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 3s ./protocol/
 func FuzzDecode(f *testing.F) {
+	seeds := brokenLines
+	for _, s := range loadTable(f).Plugin {
+		seeds = append(seeds, s.line(f))
+	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
 		f.Add([]byte(s + "\n" + s + "\n"))
