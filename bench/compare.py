@@ -7,6 +7,8 @@ median wall time and the ratios serial/shoal and best-xdist/shoal are printed
 and written to DIR/results.md; every run's raw numbers go to DIR/runs.json.
 Every run's per-test outcomes are checked against the first serial run; the
 script exits 1 and lists the tests that differ if any run disagrees.
+With --shoal-before, a second shoal build runs beside the first
+(`shoal-before`), so a change is measured before and after in one invocation.
 
 Exit status: 0 all outcomes identical, 1 some run's outcomes or exit code
 differ (or a run recorded none), 2 bad usage or setup.
@@ -44,6 +46,8 @@ def parse(argv):
     p.add_argument("--python", default=os.environ.get("SHOAL_PYTHON", "/usr/bin/python3"),
                    help="interpreter with pytest (default: $SHOAL_PYTHON, else /usr/bin/python3)")
     p.add_argument("--shoal", help="shoal binary to use (default: build it from this repository into DIR)")
+    p.add_argument("--shoal-before", help="a second shoal binary, run as the runner shoal-before beside shoal "
+                   "in every round: the build before a change, --shoal (or this repository) the one after")
     p.add_argument("--bytecode", choices=("on", "off"), default="on",
                    help="on: write and reuse .pyc files in DIR/pycache after one warm-up collection; "
                         "off: leave PYTHONDONTWRITEBYTECODE as it is (default on)")
@@ -68,14 +72,18 @@ def parse(argv):
 
 
 class Context:
-    """What every run shares: interpreter, shoal, workers, pytest args, directory, environment."""
+    """What every run shares: interpreter, shoal builds, workers, pytest args, directories, environment."""
 
-    def __init__(self, python, shoal, workers, args, cwd, env):
-        self.python, self.shoal, self.workers = python, shoal, workers
-        self.args, self.cwd, self.env = args, cwd, env
+    def __init__(self, python, shoals, workers, args, cwd, env, out):
+        self.python, self.shoals, self.workers = python, shoals, workers
+        self.args, self.cwd, self.env, self.out = args, cwd, env, out
+
+    def history(self, runner):
+        """Each shoal runner's own history file, kept between invocations."""
+        return os.path.join(self.out, "history", runner + ".db")
 
 
-def choose_runners(opt, suite, stack, notes):
+def choose_runners(opt, suite, stack, notes, before):
     if opt:
         wanted = [r.strip() for r in opt.split(",") if r.strip()]
     else:
@@ -85,6 +93,11 @@ def choose_runners(opt, suite, stack, notes):
     unknown = [r for r in wanted if r not in runners.ALL]
     if unknown:
         raise SystemExit(f"compare: unknown runner(s) {', '.join(unknown)}; known: {', '.join(runners.ALL)}")
+    if before and "shoal-before" not in wanted:
+        # Right before shoal, so each round runs the two builds back to back.
+        wanted.insert(wanted.index("shoal") if "shoal" in wanted else len(wanted), "shoal-before")
+    if "shoal-before" in wanted and not before:
+        raise SystemExit("compare: the runner shoal-before needs --shoal-before PATH")
     if "xdist-two-run" in wanted and suite != "sleep":
         raise SystemExit("compare: xdist-two-run needs the isolation marker, which only the sleep suite has")
     if any(r.startswith("xdist-") for r in wanted) and not stack.get("xdist"):
@@ -104,6 +117,21 @@ def build_shoal(out):
     if done.returncode != 0:
         raise SystemExit(f"compare: cannot build shoal: go build -o {dest} ./cmd/shoal (in {REPO}) said:\n{done.stderr}")
     return dest
+
+
+def shoal_builds(a, out, order):
+    """{runner: binary} of the shoal runners in order, and what each build is."""
+    shoals, info = {}, {}
+    for runner in (r for r in order if r in runners.SHOALS):
+        given = a.shoal if runner == "shoal" else a.shoal_before
+        path = os.path.abspath(given) if given else build_shoal(out)
+        shoals[runner] = path
+        info[runner] = machine.shoal_version(path)
+        flag = "--" + runner
+        info[runner]["built"] = f"given with {flag}" if given else "built from this repository by compare.py"
+        if not given:
+            info[runner]["repo_commit"] = repo_commit()
+    return shoals, info
 
 
 def repo_commit():
@@ -147,13 +175,14 @@ def warm_up(ctx, out):
     return code, took
 
 
-def shoal_warm_up(ctx, out):
-    """One shoal run, so its history holds every test's duration as later
-    rounds find it, then `shoal plan --json` for the prediction to hold the
-    rounds to."""
-    log_path = os.path.join(out, "runs", "shoal-warmup.log")
-    run = [ctx.shoal, "run", "-n", str(ctx.workers), "--python", ctx.python, "-q", "--", "-p", "no:cacheprovider"] + ctx.args
-    plan = [ctx.shoal, "plan", "-n", str(ctx.workers), "--python", ctx.python, "--json", "--", "-p", "no:cacheprovider"] + ctx.args
+def shoal_warm_up(ctx, out, runner):
+    """One run of a shoal runner, so its history holds every test's duration
+    as later rounds find it, then `shoal plan --json` for the prediction to
+    hold the rounds to."""
+    log_path = os.path.join(out, "runs", runner + "-warmup.log")
+    pytest_args = ["--", "-p", "no:cacheprovider"] + ctx.args
+    run = runners.shoal_command(ctx, runner, "run") + ["-q"] + pytest_args
+    plan = runners.shoal_command(ctx, runner, "plan") + ["--json"] + pytest_args
     with open(log_path, "w") as log:
         for argv in (run, plan):
             log.write("$ " + " ".join(argv) + "\n")
@@ -165,7 +194,7 @@ def shoal_warm_up(ctx, out):
     try:
         p = json.loads(done.stdout)
     except ValueError:
-        return {"error": f"shoal plan exited {done.returncode}; see runs/shoal-warmup.log"}
+        return {"error": f"shoal plan exited {done.returncode}; see runs/{os.path.basename(log_path)}"}
     return {k: p.get(k) for k in ("predicted_makespan", "lower_bound", "startup", "schedule", "exclusive", "measured", "limits")}
 
 
@@ -205,29 +234,25 @@ def main(argv=None):
         raise SystemExit(f"compare: pytest is not installed for {a.python}\nhint: pass --python or set SHOAL_PYTHON")
     if a.suite == "networkx" and not stack.get("networkx"):
         raise SystemExit(f"compare: networkx is not installed for {a.python}")
-    order = choose_runners(a.runners, a.suite, stack, notes)
-    shoal_info, shoal = None, None
-    if "shoal" in order:
-        shoal = os.path.abspath(a.shoal) if a.shoal else build_shoal(out)
-        shoal_info = machine.shoal_version(shoal)
-        shoal_info["built"] = "given with --shoal" if a.shoal else "built from this repository by compare.py"
-        if not a.shoal:
-            shoal_info["repo_commit"] = repo_commit()
+    order = choose_runners(a.runners, a.suite, stack, notes, a.shoal_before)
+    shoals, shoal_info = shoal_builds(a, out, order)
     trace = a.trace or suites.default_trace(REPO)
     if a.suite == "sleep" and not trace:
         raise SystemExit("compare: the sleep suite needs --trace PATH (JSON lines with \"nodeid\" and \"seconds\")")
     suite = suites.prepare(a.suite, out, a.pytest_args, trace, a.scale)
     env, bytecode = environment(a, out)
-    ctx = Context(os.path.abspath(a.python) if os.sep in a.python else a.python, shoal, a.workers,
-                  suite.args, suite.cwd, env)
+    ctx = Context(os.path.abspath(a.python) if os.sep in a.python else a.python, shoals, a.workers,
+                  suite.args, suite.cwd, env, out)
     head = {
         "command": " ".join(shlex.quote(x) for x in [os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "suite": a.suite, "pytest_args": suite.args, "suite_info": suite.info, "workers": a.workers,
         "rounds": a.rounds, "serial_rounds": min(a.serial_rounds, a.rounds), "runners": order,
-        "bytecode": bytecode, "machine": machine.host(), "python_stack": stack, "shoal": shoal_info,
-        "notes": notes,
+        "bytecode": bytecode, "machine": machine.host(), "python_stack": stack,
+        "shoal": shoal_info.get("shoal"), "notes": notes,
     }
+    if "shoal-before" in shoal_info:
+        head["shoal_before"] = shoal_info["shoal-before"]
     if a.suite == "sleep":
         head["sleep_floor"] = gen_sleep.lower_bound(suite.info, a.workers)
     print(f"{a.suite} suite, {a.workers} workers, {_n(a.rounds, 'round')}; {bytecode}", flush=True)
@@ -235,9 +260,10 @@ def main(argv=None):
         code, took = warm_up(ctx, out)
         head["warmup"] = {"seconds": round(took, 3), "exit_code": code}
         print(f"warm-up collection: {took:.1f} s, exit {code}", flush=True)
-    if shoal:
-        head["shoal_plan"] = shoal_warm_up(ctx, out)
-        print(f"shoal warm-up run and plan: {head['shoal_plan']}", flush=True)
+    for runner in shoals:
+        key = report.header_key(runner, "plan")
+        head[key] = shoal_warm_up(ctx, out, runner)
+        print(f"{runner} warm-up run and plan: {head[key]}", flush=True)
     bench = Bench(a, out, head)
     finished = run_rounds(bench, ctx, order, t0)
     head["machine"]["loadavg_end"] = machine.loadavg()

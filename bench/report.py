@@ -2,6 +2,8 @@
 
 import statistics
 
+from runners import SHOALS
+
 DIFF_LINES = 10  # differing tests shown per run; all of them go to outcome-diffs.txt
 
 
@@ -107,7 +109,8 @@ def table(runs, order, check, outcomes):
 
 
 def ratios(runs, order, check):
-    """serial/shoal and best-xdist/shoal from the medians, saying where a runner got outcomes wrong.
+    """serial/shoal, best-xdist/shoal and shoal-before/shoal from the medians, saying where a
+    runner got outcomes wrong.
 
     Where the fastest xdist runner's outcomes differ, the fastest one whose
     outcomes match is given too: a fast wrong answer is not the one to beat.
@@ -117,12 +120,12 @@ def ratios(runs, order, check):
     if not shoal:
         return []
     wrong = {r: check.runner_verdict(runs, r) != "same" for r in med}
+    out = before_after(runs, med, wrong)
 
     def differ(*names):
         bad = [n for n in names if wrong[n]]
         return f"; outcomes differ from the reference: {', '.join(bad)}" if bad else ""
 
-    out = []
     if "serial" in med:
         out.append(f"serial / shoal: **{med['serial'] / shoal:.2f}x** "
                    f"({_s(med['serial'])} s / {_s(shoal)} s){differ('shoal')}")
@@ -139,14 +142,35 @@ def ratios(runs, order, check):
     return out
 
 
+def before_after(runs, med, wrong):
+    """shoal-before / shoal from the medians, and round by round: above 1, the
+    build after the change is the faster."""
+    if "shoal-before" not in med:
+        return []
+    flag = "; outcomes differ from the reference" if wrong["shoal-before"] or wrong["shoal"] else ""
+    line = (f"shoal-before / shoal: **{med['shoal-before'] / med['shoal']:.3f}x** "
+            f"({_s(med['shoal-before'])} s / {_s(med['shoal'])} s){flag}")
+    walls = {(r["runner"], r["round"]): r["wall_s"] for r in runs if not r["timed_out"]}
+    rounds = sorted({rnd for _, rnd in walls})
+    pairs = [walls[("shoal-before", n)] / walls[("shoal", n)]
+             for n in rounds if ("shoal-before", n) in walls and ("shoal", n) in walls]
+    if len(pairs) > 1:
+        line += "; round by round " + ", ".join(f"{x:.3f}" for x in pairs)
+    return [line]
+
+
 def shoal_self(runs):
-    """shoal's own CPU as a share of the whole run's, and its peak memory (medians)."""
-    mine = [r for r in runs if r["runner"] == "shoal" and "shoal_self" in r]
+    """Each shoal build's own CPU as a share of the whole run's, and its peak memory (medians)."""
+    return [line for runner in SHOALS for line in _shoal_self(runs, runner)]
+
+
+def _shoal_self(runs, runner):
+    mine = [r for r in runs if r["runner"] == runner and "shoal_self" in r]
     known = [r for r in mine if r["shoal_self"]["cpu_s"] is not None]
     if not mine:
         return []
     if not known:
-        return ["shoal's own process: CPU n/a, max RSS n/a (shoal wrote no SHOAL_SELF_STATS file)"]
+        return [f"{runner}'s own process: CPU n/a, max RSS n/a (it wrote no SHOAL_SELF_STATS file)"]
     sources = sorted({r["shoal_self"]["source"] for r in known})
     cpu = statistics.median(r["shoal_self"]["cpu_s"] for r in known)
     share = statistics.median(r["shoal_self"]["cpu_s"] / r["tree_cpu_s"] * 100
@@ -154,17 +178,20 @@ def shoal_self(runs):
     rss = [r["shoal_self"]["max_rss_kb"] for r in known if r["shoal_self"]["max_rss_kb"] is not None]
     rss_text = f"{statistics.median(rss) / 1024:.1f} MiB" if rss else "n/a"
     tree = statistics.median(r["tree_cpu_s"] for r in known)
-    return [f"shoal's own process: CPU {cpu:.2f} s = **{share:.1f}%** of the whole run's {tree:.1f} s "
+    return [f"{runner}'s own process: CPU {cpu:.2f} s = **{share:.1f}%** of the whole run's {tree:.1f} s "
             f"(median of {len(known)} run{'' if len(known) == 1 else 's'}), max RSS {rss_text} (source: {', '.join(sources)})"]
 
 
 def start_modes(runs):
     """How shoal started its workers, when it says so (fork after collection, or spawn and why)."""
-    modes = {}
-    for r in runs:
-        if r["runner"] == "shoal" and r.get("start_mode"):
-            modes[r["start_mode"]] = modes.get(r["start_mode"], 0) + 1
-    return [f"shoal workers, {n} of {sum(modes.values())} runs: {m}" for m, n in sorted(modes.items())]
+    out = []
+    for runner in SHOALS:
+        modes = {}
+        for r in runs:
+            if r["runner"] == runner and r.get("start_mode"):
+                modes[r["start_mode"]] = modes.get(r["start_mode"], 0) + 1
+        out += [f"{runner} workers, {n} of {sum(modes.values())} runs: {m}" for m, n in sorted(modes.items())]
+    return out
 
 
 def leftovers(runs):
@@ -181,7 +208,7 @@ def leftovers(runs):
 def markdown(h, runs, outcomes, notes, finished):
     """results.md: settings, machine, table, ratios, outcome check, notes."""
     check = Check(runs, outcomes)
-    stack, host, shoal = h["python_stack"], h["machine"], h.get("shoal") or {}
+    stack, host = h["python_stack"], h["machine"]
     lines = [f"# shoal benchmark: {h['suite']} suite", "",
              f"{h['date']}{'' if finished else ' (incomplete: still running or stopped)'}", "",
              "```", h["command"], "```", "",
@@ -204,19 +231,27 @@ def markdown(h, runs, outcomes, notes, finished):
               f"| python | {stack['python']} ({stack['executable']}) |",
               f"| pytest / xdist / networkx | {stack['pytest']} / {stack['xdist']}"
               f"{'' if stack.get('worksteal') else ' (no worksteal)'} / {stack['networkx']} |"]
-    if shoal:
-        commit = shoal.get("vcs.revision") or shoal.get("repo_commit") or "unknown"
-        lines.append(f"| shoal | {shoal.get('version')}, commit {commit[:12]}"
-                     f"{' (modified)' if shoal.get('vcs.modified') == 'true' else ''}, {shoal.get('built', '')} |")
+    for runner in SHOALS:
+        build = h.get(header_key(runner))
+        if build:
+            commit = build.get("vcs.revision") or build.get("repo_commit") or "unknown"
+            lines.append(f"| {runner} | {build.get('version')}, commit {commit[:12]}"
+                         f"{' (modified)' if build.get('vcs.modified') == 'true' else ''}, {build.get('built', '')} |")
     lines += [""] + table(runs, h["runners"], check, outcomes) + [""]
-    bullets = (ratios(runs, h["runners"], check) + shoal_self(runs) + start_modes(runs) +
-               shoal_plan(h.get("shoal_plan"), runs) + overlap_lines(runs))
+    plans = [line for runner in SHOALS for line in shoal_plan(runner, h.get(header_key(runner, "plan")), runs)]
+    bullets = ratios(runs, h["runners"], check) + shoal_self(runs) + start_modes(runs) + plans + overlap_lines(runs)
     lines += [f"- {b}" for b in bullets]
     lines += [""] + check.text(runs)
     extra = notes + leftovers(runs)
     if extra:
         lines += ["", "Notes:"] + [f"- {n}" for n in extra]
     return "\n".join(lines) + "\n", check
+
+
+def header_key(runner, what=""):
+    """Where runs.json's header keeps a shoal runner's build ("shoal",
+    "shoal_before") or its warm-up plan ("shoal_plan", "shoal_before_plan")."""
+    return runner.replace("-", "_") + ("_" + what if what else "")
 
 
 def _n(count, noun):
@@ -231,25 +266,27 @@ def _s(x):
     return "–" if x is None else f"{x:.2f}"
 
 
-def shoal_plan(plan, runs):
-    """shoal's median wall time against its plan's prediction and lower bound."""
+def shoal_plan(runner, plan, runs):
+    """A shoal runner's median wall time against its plan's prediction and lower bound."""
     if not plan or plan.get("predicted_makespan") is None:
-        return [f"shoal plan: {plan.get('error')}"] if plan else []
-    walls = sorted(r["wall_s"] for r in runs if r["runner"] == "shoal" and r["exit_code"] in (0, 1))
+        return [f"{runner} plan: {plan.get('error')}"] if plan else []
+    walls = [r["wall_s"] for r in runs if r["runner"] == runner and r["exit_code"] in (0, 1)]
     if not walls:
         return []
-    med = walls[len(walls) // 2] if len(walls) % 2 else (walls[len(walls) // 2 - 1] + walls[len(walls) // 2]) / 2
+    med = statistics.median(walls)
     pred, lb = plan["predicted_makespan"], plan["lower_bound"]
-    return [f"shoal plan (after one warm-up run): predicted {pred:.2f} s, lower bound {lb:.2f} s "
-            f"(start-up {plan.get('startup') or 0:.2f} s + schedule bound); shoal's median {med:.2f} s is "
+    return [f"{runner} plan (after one warm-up run): predicted {pred:.2f} s, lower bound {lb:.2f} s "
+            f"(start-up {plan.get('startup') or 0:.2f} s + schedule bound); {runner}'s median {med:.2f} s is "
             f"{med / lb:.3f} × the bound, and the prediction is off by {100 * (pred - med) / med:+.1f}%; "
             f"limits: {'; '.join(plan.get('limits') or [])}"]
 
 
 def overlap_lines(runs):
     """Whether any exclusive test overlapped another in shoal's run records."""
-    counted = [r.get("overlaps") for r in runs if r["runner"] == "shoal" and r.get("overlaps") is not None]
-    if not counted:
-        return []
-    return [f"run records: {sum(counted)} overlaps of exclusive or same-key tests in {len(counted)} shoal runs "
-            "(bench/overlaps.py)"]
+    out = []
+    for runner in SHOALS:
+        counted = [r.get("overlaps") for r in runs if r["runner"] == runner and r.get("overlaps") is not None]
+        if counted:
+            out.append(f"run records: {sum(counted)} overlaps of exclusive or same-key tests in {len(counted)} "
+                       f"{runner} runs (bench/overlaps.py)")
+    return out

@@ -6,6 +6,10 @@ Measured per run: wall time, exit code, the CPU time of the whole process tree
 (getrusage(RUSAGE_CHILDREN) before and after; this process is made a child
 subreaper so orphaned workers are reaped here and counted), and for shoal its
 own CPU time and peak memory.
+
+Two shoal builds can run side by side: `shoal` and `shoal-before` run the
+same way, each with its own binary and its own history file, so that one
+build's measured durations never plan the other's runs.
 """
 
 import ctypes
@@ -20,7 +24,8 @@ import time
 import overlaps
 
 XDIST_MODES = ("load", "loadfile", "loadscope", "worksteal")
-ALL = ("serial",) + tuple("xdist-" + m for m in XDIST_MODES) + ("xdist-two-run", "shoal")
+SHOALS = ("shoal-before", "shoal")
+ALL = ("serial",) + tuple("xdist-" + m for m in XDIST_MODES) + ("xdist-two-run",) + SHOALS
 
 OUTCOMES_ENV = "SHOAL_BENCH_OUTCOMES"
 SELF_STATS_ENV = "SHOAL_SELF_STATS"
@@ -52,11 +57,17 @@ def steps(runner, ctx, base):
     if runner.startswith("xdist-"):
         mode = runner[len("xdist-"):]
         return [Step(pytest + xdist + ["--dist", mode] + ctx.args, outcomes=base + ".outcomes.json")]
-    if runner == "shoal":
-        argv = [ctx.shoal, "run", "-n", str(ctx.workers), "--python", ctx.python,
-                "--report-json", base + ".record.json", "--", "-p", "no:cacheprovider"] + ctx.args
+    if runner in SHOALS:
+        argv = shoal_command(ctx, runner, "run") + ["--report-json", base + ".record.json",
+                                                     "--", "-p", "no:cacheprovider"] + ctx.args
         return [Step(argv, record=base + ".record.json", self_stats=base + ".self.json")]
     raise ValueError(f"unknown runner {runner!r}")
+
+
+def shoal_command(ctx, runner, verb):
+    """`shoal run` or `shoal plan` of one of the shoal runners, up to its pytest arguments."""
+    return [ctx.shoals[runner], verb, "-n", str(ctx.workers), "--python", ctx.python,
+            "--history", ctx.history(runner)]
 
 
 def become_subreaper():
@@ -101,7 +112,7 @@ def measure(runner, ctx, base, timeout):
         "log": os.path.basename(base + ".log"),
         "leftover_processes": leftovers,
     }
-    if runner == "shoal":
+    if runner in SHOALS:
         rec["shoal_self"] = _self_stats(base + ".self.json", self_stats)
         rec["start_mode"] = _start_mode(base)
         rec["overlaps"] = _overlaps(base + ".record.json")
