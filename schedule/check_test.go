@@ -63,7 +63,7 @@ func checkTimeline(t *testing.T, tests []schedule.Test, cfg schedule.Config, res
 				continue
 			}
 			tb := tests[sb.Test]
-			if ta.Exclusive || tb.Exclusive {
+			if ta.Alone(cfg.Workers) || tb.Alone(cfg.Workers) {
 				t.Fatalf("exclusive test overlaps another: %+v and %+v", sa, sb)
 			}
 		}

@@ -38,6 +38,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Test is what the scheduler knows of one test.
@@ -155,7 +156,9 @@ func New(tests []Test, cfg Config) (*Scheduler, error) {
 			return nil, fmt.Errorf("schedule: lock %q has limit %d; it must be at least 1", k, n)
 		}
 	}
-	s := newScheduler(tests, cfg)
+	// Its own copy: it marks the tests that take every worker's slot
+	// exclusive, and the caller's tests stay as they were.
+	s := newScheduler(slices.Clone(tests), cfg)
 	if cfg.Order == Duration {
 		if bp := PlanBarriers(s.tests, cfg.Setup, cfg.Workers); bp != nil && s.planPays(bp) {
 			s.follow(bp)

@@ -209,3 +209,16 @@ func TestBadConfig(t *testing.T) {
 		t.Error("lock limit 0: want an error")
 	}
 }
+
+// TestNewLeavesTheTestsAsTheyWere: New keeps what it works out (a test
+// that takes every worker's slot is exclusive) to its own copy.
+func TestNewLeavesTheTestsAsTheyWere(t *testing.T) {
+	tests := concat(many(2, 0, 0.2, slots(8)), many(4, 1, 0.1, nil), many(1, 1, 0.1, exclusive))
+	before := append([]schedule.Test(nil), tests...)
+	if _, err := schedule.New(tests, schedule.Config{Workers: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tests, before) {
+		t.Errorf("New changed its input:\n got %+v\nwant %+v", tests, before)
+	}
+}
