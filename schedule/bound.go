@@ -1,5 +1,10 @@
 package schedule
 
+import (
+	"maps"
+	"slices"
+)
+
 // Bound is a floor under any schedule's makespan, and what sets it.
 type Bound struct {
 	Seconds   float64 // the floor: Exclusive plus the largest of the rest
@@ -37,10 +42,12 @@ func LowerBound(tests []Test, cfg Config) Bound {
 			locks[k] += d
 		}
 	}
-	for g := range plainGroups {
+	// In file order: a sum of floats depends on its order, and a map's
+	// changes from run to run.
+	for _, g := range slices.Sorted(maps.Keys(plainGroups)) {
 		work += setupOf(cfg.Setup, g)
 	}
-	for g := range exclGroups {
+	for _, g := range slices.Sorted(maps.Keys(exclGroups)) {
 		if !plainGroups[g] {
 			b.Exclusive += setupOf(cfg.Setup, g)
 		}

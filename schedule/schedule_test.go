@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"fmt"
+	"math/rand"
 	"reflect"
 	"testing"
 
@@ -220,5 +221,28 @@ func TestNewLeavesTheTestsAsTheyWere(t *testing.T) {
 	}
 	if !reflect.DeepEqual(tests, before) {
 		t.Errorf("New changed its input:\n got %+v\nwant %+v", tests, before)
+	}
+}
+
+// TestLowerBoundIsTheSameEveryTime: set-ups are added in file order, so one
+// suite gives one bound to the last bit.
+func TestLowerBoundIsTheSameEveryTime(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	var tests []schedule.Test
+	var setup []float64
+	for g := 0; g < 60; g++ {
+		tests = append(tests, many(2, g, rng.Float64(), nil)...)
+		tests = append(tests, many(1, 60+g, rng.Float64(), exclusive)...)
+		setup = append(setup, rng.Float64())
+	}
+	for g := 0; g < 60; g++ {
+		setup = append(setup, rng.Float64())
+	}
+	cfg := schedule.Config{Workers: 3, Setup: setup}
+	first := schedule.LowerBound(tests, cfg)
+	for range 50 {
+		if got := schedule.LowerBound(tests, cfg); got != first {
+			t.Fatalf("two bounds for one suite:\n%+v\n%+v", first, got)
+		}
 	}
 }
