@@ -352,12 +352,17 @@ func (p barrierPlanner) planRound(ps *planState, span float64) (served int, work
 		pw.host = append(pw.host, host)
 		ends[w] = used
 	}
+	return served, p.evenOut(ps, ends)
+}
+
+// evenOut ends the round planned last when its longest worker does, ends
+// being when each would: where a long test made the round longer, the
+// others run more of what they have set up. It returns the work planned.
+func (p barrierPlanner) evenOut(ps *planState, ends []float64) (work float64) {
 	most := 0.0
 	for _, e := range ends {
 		most = max(most, e)
 	}
-	// Where a long test made the round longer, the others run more of
-	// what they have set up.
 	for w := range ps.ws {
 		pw := &ps.ws[w]
 		if ends[w] < most && len(pw.carry) > 0 {
@@ -371,7 +376,7 @@ func (p barrierPlanner) planRound(ps *planState, span float64) (served int, work
 		work += ends[w]
 	}
 	ps.clock += most
-	return served, work
+	return work
 }
 
 // host has pw, its own file done with used seconds of the round gone,
