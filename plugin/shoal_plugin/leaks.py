@@ -41,7 +41,9 @@ class Modules:
             self._count = -1
 
     def current(self):
-        """[(name, module)] of the project's modules; recomputed when sys.modules grows."""
+        """[(name, module, deep)] to compare: the project's modules, deep
+        (their containers and classes too), and the often patched standard
+        modules, whose globals only; recomputed when sys.modules grows."""
         mods = sys.modules
         if len(mods) == self._count:
             return self._list
@@ -52,11 +54,11 @@ class Modules:
                 ok = self._is_project(mod)
                 self._known[name] = ok
             if ok:
-                out.append((name, mod))
+                out.append((name, mod, True))
         for name in _PATCHED:
             mod = mods.get(name)
             if mod is not None and not self._known.get(name):
-                out.append((name, mod))
+                out.append((name, mod, False))
         self._count = len(mods)
         self._list = out
         return out
@@ -76,34 +78,82 @@ class Modules:
         return False
 
 
-def _module_print(mod):
-    """The fingerprint of one module's state; None for a module without a dict."""
+def _module_print(mod, deep):
+    """The fingerprint of one module's state; None for a module without a dict.
+
+    (names, ids of the values, ((name, size or (size, item ids)) of each
+    list, dict and set), ((name, attribute names, their ids) of each class
+    defined there), deep).
+    """
     try:
         d = mod.__dict__
-        values = list(d.values())
+        names = tuple(d.keys())
+        values = tuple(d.values())
     except Exception:
         return None
     sizes = []
     classes = []
-    name = mod.__dict__.get("__name__")
-    for v in values:
+    modname = d.get("__name__")
+    for name, v in zip(names, values) if deep else ():
         t = type(v)
         if t in _CONTAINERS or isinstance(v, _CONTAINERS):
             try:
                 n = len(v)
                 if n <= _SMALL and not isinstance(v, set):
-                    items = v.values() if isinstance(v, dict) else v
-                    sizes.append((n, tuple(map(id, items))))
+                    sizes.append((name, (n, tuple(map(id, v.values() if isinstance(v, dict) else v)))))
                 else:
-                    sizes.append(n)
-            except Exception:
-                sizes.append(None)
-        elif t is type and getattr(v, "__module__", None) == name:
-            try:
-                classes.append(tuple(map(id, vars(v).values())))
+                    sizes.append((name, n))
             except Exception:
                 pass
-    return (tuple(d.keys()), tuple(map(id, values)), tuple(sizes), tuple(classes))
+        elif t is type and getattr(v, "__module__", None) == modname:
+            try:
+                attrs = vars(v)
+                classes.append((name, tuple(attrs.keys()), tuple(map(id, attrs.values()))))
+            except Exception:
+                pass
+    return (names, tuple(map(id, values)), tuple(sizes), tuple(classes), deep)
+
+
+def _changed(before_names, before_ids, after_names, after_ids, public=False):
+    """Names whose value was replaced or removed. Names added since are
+    left out: a module or class filling a cache on first use is not a
+    change another test can see differently; so are a standard module's
+    private names (public), which it sets up lazily itself."""
+    now = dict(zip(after_names, after_ids))
+    out = []
+    for name, ident in zip(before_names, before_ids):
+        if (name.startswith("__") and name.endswith("__")) or (public and name.startswith("_")):
+            continue
+        if name not in now:
+            out.append((name, "removed"))
+        elif now[name] != ident:
+            out.append((name, "rebound"))
+    return out
+
+
+def _module_leaks(before, after):
+    out = []
+    for mod, now in after.items():
+        was = before.get(mod)
+        if was is None or now is None or was == now:
+            continue
+        changed = _changed(was[0], was[1], now[0], now[1], public=not was[4])
+        for name, how in changed[:5]:
+            out.append(("module", "%s.%s %s" % (mod, name, how)))
+        if was[2] != now[2]:
+            sizes = dict(now[2])
+            rebound = {name for name, _ in changed}
+            for name, fingerprint in was[2]:
+                if name in sizes and sizes[name] != fingerprint and name not in rebound:
+                    out.append(("module", "%s.%s changed in place" % (mod, name)))
+        if was[3] != now[3]:
+            classes = {c[0]: c for c in now[3]}
+            for name, keys, ids in was[3]:
+                c = classes.get(name)
+                if c is not None and (c[1], c[2]) != (keys, ids):
+                    for attr, how in _changed(keys, ids, c[1], c[2])[:5]:
+                        out.append(("module", "%s.%s.%s %s" % (mod, name, attr, how)))
+    return out
 
 
 def _children():
@@ -167,7 +217,7 @@ def snapshot(modules):
         "cwd": cwd,
         "sys.path": list(sys.path),
         "sys.modules": {k: id(v) for k, v in sys.modules.items()},
-        "modules": {name: _module_print(mod) for name, mod in modules},
+        "modules": {name: _module_print(mod, deep) for name, mod, deep in modules},
         "signals": tuple(id(signal.getsignal(s)) for s in _SIGNALS),
         "socket timeout": socket.getdefaulttimeout(),
         "logging": _logging(),
@@ -178,37 +228,7 @@ def snapshot(modules):
     }
 
 
-def _changed_names(mod, before_keys, before_ids):
-    now = mod.__dict__
-    was = dict(zip(before_keys, before_ids))
-    names = [k for k, v in list(now.items()) if k not in was or was[k] != id(v)]
-    names += [k for k in before_keys if k not in now]
-    return names
-
-
-def _module_leaks(before, after, modules):
-    out = []
-    by_name = dict(modules)
-    for name, now in after.items():
-        was = before.get(name)
-        if was is None or now is None or was == now:
-            continue
-        mod = by_name.get(name)
-        if was[0] != now[0] or was[1] != now[1]:
-            names = _changed_names(mod, was[0], was[1]) if mod is not None else []
-            names = [n for n in names if not (n.startswith("__") and n.endswith("__"))]
-            for n in names[:5]:
-                out.append(("module", "%s.%s rebound" % (name, n)))
-            if not names:
-                continue
-        elif was[2] != now[2]:
-            out.append(("module", "%s: a global list, dict or set changed" % name))
-        elif was[3] != now[3]:
-            out.append(("module", "%s: a class attribute changed" % name))
-    return out
-
-
-def diff(before, after, modules):
+def diff(before, after):
     """[(kind, what)] the test left changed."""
     out = []
     env_b, env_a = before["env"], after["env"]
@@ -223,7 +243,7 @@ def diff(before, after, modules):
     gone = [k for k, v in mods_b.items() if mods_a.get(k) != v]
     if gone:
         out.append(("sys", "sys.modules entries removed or replaced: %s" % ", ".join(sorted(gone)[:5])))
-    out.extend(_module_leaks(before["modules"], after["modules"], modules))
+    out.extend(_module_leaks(before["modules"], after["modules"]))
     for key in ("signals", "socket timeout", "logging", "locale", "recursion limit"):
         if before[key] != after[key]:
             out.append(("sys", key))

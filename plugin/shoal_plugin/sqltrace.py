@@ -1,14 +1,17 @@
 """The SQL a test sends to PostgreSQL through psycopg2, where it can be seen.
 
-libpq talks to the server from C, so no audit event shows a query. Once a
-test runs with psycopg2 imported, ``psycopg2.connect`` is wrapped so that
-connections it makes (without a connection_factory of the caller's own)
-use cursors that record each statement and the database it went to; shoal
-reads the tables from the statements. Connections made before, through a
-connection or cursor factory of the suite's own, or with
-``from psycopg2 import connect`` are not seen.
+libpq talks to the server from C, so no audit event shows a query. As soon
+as psycopg2 is imported (install puts a finder on sys.meta_path that waits
+for it, for suites that import it inside a test or fixture),
+``psycopg2.connect`` is wrapped so that connections it makes (without a
+connection_factory of the caller's own) use cursors that record each
+statement and the database it went to; shoal reads the tables from the
+statements. Connections made through a connection or cursor factory of the
+suite's own, or with a ``connect`` taken from psycopg2 before the wrapping,
+are not seen.
 """
 
+import importlib.util
 import os
 import sys
 from urllib.parse import urlsplit
@@ -84,15 +87,44 @@ def _wrap(connect, connection):
 
 
 def watch():
-    """Wrap psycopg2.connect once psycopg2 is imported; cheap when it is not."""
+    """Wrap psycopg2.connect if psycopg2 is imported; cheap when it is not."""
     psycopg2 = sys.modules.get("psycopg2")
-    if psycopg2 is None or getattr(psycopg2.connect, "shoal_traced", False):
+    if psycopg2 is None or getattr(getattr(psycopg2, "connect", None), "shoal_traced", False):
         return
     try:
         connection = _classes(psycopg2)
         psycopg2.connect = _wrap(psycopg2.connect, connection)
     except Exception:
         return
+
+
+class _Finder:
+    """Finds nothing itself: when psycopg2 is about to be imported, it has
+    the real loader do it and then wraps connect."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "psycopg2":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            watch()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def install():
+    """Watch for psycopg2 from now on, wherever it is imported."""
+    if "psycopg2" in sys.modules:
+        watch()
+    else:
+        sys.meta_path.insert(0, _Finder())
 
 
 touch.own(__file__)

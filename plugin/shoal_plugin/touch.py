@@ -78,6 +78,7 @@ class Scope:
         self.private = ()  # (prefix with trailing sep, kind)
         self.ports = (0, -1)
         self.project = ()  # prefixes of the project's files, with trailing sep
+        self.test_file = ""  # the running test's file
         self.ignored = tuple(p + os.sep for p in ("/proc", "/sys", "/dev"))
 
 
@@ -137,11 +138,24 @@ def origin(through_tools=False):
         if kind == "user":
             here = "%s:%d" % (name, f.f_lineno)
             if name.startswith(SCOPE.project):
-                return here
+                return here + _called_from(f, name)
             if not actor:
                 actor = here
         f = f.f_back
     return actor
+
+
+def _called_from(f, name):
+    """", called from <the test's file:line>" where the project frame that
+    did it is a helper outside the test's file."""
+    if not SCOPE.test_file or name == SCOPE.test_file:
+        return ""
+    f = f.f_back
+    while f is not None:
+        if f.f_code.co_filename == SCOPE.test_file:
+            return ", called from %s:%d" % (SCOPE.test_file, f.f_lineno)
+        f = f.f_back
+    return ""
 
 
 def _path(path):

@@ -42,6 +42,7 @@ class Tracer:
         self.modules = leaks.Modules()
         self.fixtures = {}  # (id of FixtureDef, param index) -> Footprint of its set-up
         self.touched = []  # non-function fixtures set up or torn down in this protocol
+        self.changed = {}  # fixture name -> what its set-up changed in the worker
         self.ready = False
         self.dirs = set()
 
@@ -49,6 +50,7 @@ class Tracer:
         if not self.ready:
             self._scope(item.config)
         self._project(item)
+        touch.SCOPE.test_file = os.path.abspath(str(getattr(item, "path", "") or item.fspath))
         sqltrace.watch()
         self.touched = []
         before = leaks.snapshot(self.modules.current())
@@ -60,8 +62,7 @@ class Tracer:
         fp, before, start = begun
         stop = time.time()
         touch.SINKS[:] = []
-        modules = self.modules.current()
-        changes = leaks.diff(before, leaks.snapshot(modules), modules)
+        changes = leaks.diff(before, leaks.snapshot(self.modules.current()))
         credited = self._credit(item, fp)
         self._write(self._record(item, fp, changes, credited, start, stop))
 
@@ -70,7 +71,22 @@ class Tracer:
         self.fixtures[(id(fixturedef), getattr(request, "param_index", 0))] = fp
         self.touched.append(fixturedef.argname)
         touch.SINKS.append(fp)
-        return fp
+        return fp, self._snapshot()
+
+    def fixture_done(self, fixturedef, started):
+        fp, before = started
+        if fp in touch.SINKS:
+            touch.SINKS.remove(fp)
+        self.changed[fixturedef.argname] = set(leaks.diff(before, self._snapshot()))
+
+    def _snapshot(self):
+        """A snapshot taken with the sinks off: reading /proc is not the test's doing."""
+        sinks = touch.SINKS[:]
+        touch.SINKS[:] = []
+        try:
+            return leaks.snapshot(self.modules.current())
+        finally:
+            touch.SINKS[:] = sinks
 
     def _scope(self, config):
         """Private roots (most specific first) and the worker's ports."""
@@ -126,9 +142,18 @@ class Tracer:
                 credited.append(name)
         return credited
 
+    def _leaks(self, changes):
+        """What the test left changed, each with the fixtures (set up or torn
+        down in this test) whose set-up changed the same thing, if any."""
+        out = []
+        for change in changes:
+            by = sorted({name for name in self.touched if change in self.changed.get(name, ())})
+            kind, what = change
+            out.append(dict({"kind": kind, "what": what}, **({"by": by} if by else {})))
+        return out
+
     def _record(self, item, fp, changes, credited, start, stop):
         leaked_env = {what for kind, what in changes if kind == "env"}
-        by = sorted(set(self.touched))
         rec = {
             "nodeid": item.nodeid,
             "worker": os.environ.get("PYTEST_XDIST_WORKER", ""),
@@ -142,7 +167,7 @@ class Tracer:
             "env": [{"name": n, "restored": n not in leaked_env, "at": at} for n, at in sorted(fp.env.items())],
             "processes": [{"command": c, "at": at} for c, at in sorted(fp.processes.items())],
             "sql": [dict(database=d, **e) for d, e in sorted(fp.sql.items())],
-            "leaks": [dict({"kind": k, "what": w}, **({"by": by} if by else {})) for k, w in changes],
+            "leaks": self._leaks(changes),
             "private": fp.private,
         }
         if fp.cwd is not None:
@@ -208,12 +233,11 @@ def pytest_fixture_setup(fixturedef, request):
     if not touch.SINKS or fixturedef.scope == "function":
         yield
         return
-    fp = _tracer.fixture_started(fixturedef, request)
+    started = _tracer.fixture_started(fixturedef, request)
     try:
         yield
     finally:
-        if fp in touch.SINKS:
-            touch.SINKS.remove(fp)
+        _tracer.fixture_done(fixturedef, started)
 
 
 def pytest_fixture_post_finalizer(fixturedef, request):
@@ -223,3 +247,4 @@ def pytest_fixture_post_finalizer(fixturedef, request):
 
 if DIR:
     sys.addaudithook(touch.hook)
+    sqltrace.install()
