@@ -2,12 +2,12 @@ package runner
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"shoal/plan"
 	"shoal/protocol"
 	"shoal/result"
 	"shoal/schedule"
+	"shoal/worker"
 )
 
 func (r *runState) onFiles(m *protocol.Message) error {
@@ -61,10 +61,10 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 	}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("gw%d", i)
-		w := &workerState{id: id, index: i, log: filepath.Join(r.dir, id+".log")}
+		w := &workerState{id: id, index: i, files: worker.FilesIn(r.dir, id)}
 		r.workers[id] = w
 		r.order = append(r.order, w)
-		run.Workers = append(run.Workers, &result.Worker{ID: id, Log: w.log})
+		run.Workers = append(run.Workers, &result.Worker{ID: id, Log: w.files.Log})
 	}
 	if r.collectLeft == 0 {
 		r.collected()
@@ -77,7 +77,7 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 		specs = append(specs, r.spec(w, r.basetemp))
 	}
 	if r.forking {
-		r.session.send(protocol.Command{T: "fork", Workers: specs})
+		r.session.Send(protocol.Command{T: "fork", Workers: specs})
 		return nil
 	}
 	for i, w := range r.order {
@@ -104,7 +104,7 @@ func (r *runState) feedCollect(w *workerState) {
 	}
 	if len(files) > 0 {
 		w.collecting = append(w.collecting, files...)
-		w.conn.send(protocol.Command{T: "collect", Files: files})
+		w.conn.Send(protocol.Command{T: "collect", Files: files})
 	}
 }
 

@@ -28,25 +28,25 @@ func (r *runState) feed(w *workerState) bool {
 	}
 	if r.stopping {
 		// Even after "stop": a gated worker waits for word after a failure.
-		w.conn.send(protocol.Command{T: "abort"})
+		w.conn.Send(protocol.Command{T: "abort"})
 		w.aborted = true
 		return false
 	}
 	if w.stopSent {
 		return false
 	}
-	items, final := r.sched.Next(w.index, now())
+	items, final := r.sched.Next(w.index, r.now())
 	if len(items) > 0 {
 		w.outstanding = append(w.outstanding, items...)
 		refs := make([]int, 0, 2*len(items))
 		for _, i := range items {
 			refs = append(refs, r.run.Tests[i].File, r.run.Tests[i].Pos)
 		}
-		w.conn.send(protocol.Command{T: "run", Items: refs})
+		w.conn.Send(protocol.Command{T: "run", Items: refs})
 	}
 	if final {
 		// Nothing more will come: its last test runs with nextitem=None.
-		w.conn.send(protocol.Command{T: "stop"})
+		w.conn.Send(protocol.Command{T: "stop"})
 		w.stopSent = true
 	}
 	return len(items) > 0 || final
@@ -72,7 +72,7 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	if len(m.OK) == len(result.PassReports) {
 		t.Reports, t.Durations = result.PassReports, m.OK
 	}
-	r.sched.Done(w.index, i, m.Stop-m.Start, now())
+	r.sched.Done(w.index, i, m.Stop-m.Start, r.now())
 	r.obs.TestDone(r.run, t)
 	failed := false
 	for _, rep := range t.Reports {
@@ -86,7 +86,7 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 		return nil
 	}
 	if failed && r.run.Options.MaxFail > 0 && !r.stopping {
-		w.conn.send(protocol.Command{T: "go"}) // the gate: it waits after a failure
+		w.conn.Send(protocol.Command{T: "go"}) // the gate: it waits after a failure
 	}
 	return nil
 }

@@ -7,29 +7,58 @@ import (
 
 	"shoal/protocol"
 	"shoal/result"
+	"shoal/worker"
 )
 
+// finish lets the session end its own way, and says how the run went.
 func (r *runState) finish() (*result.Run, error) {
 	r.awaitStatuses(2 * time.Second)
 	if r.session != nil && r.sessionUp {
-		r.session.send(protocol.Command{T: "exit"})
+		r.session.Send(protocol.Command{T: "exit"})
 		r.waitSession(10 * time.Second)
 	}
-	r.run.Stop = now()
+	r.run.Stop = r.now()
 	r.run.ExitCode = exitCode(r.run)
 	return r.run, nil
 }
 
-// waitSession lets the session process finish its own teardown.
-func (r *runState) waitSession(limit time.Duration) {
-	deadline := time.After(limit)
-	for r.sessionUp {
+// awaitStatuses lets the exit statuses of crashed workers arrive before the
+// run ends, for their reports: a forked worker's comes from the session
+// some time after its connection closed.
+func (r *runState) awaitStatuses(limit time.Duration) {
+	deadline := r.clock.After(limit)
+	for r.statusPending() {
+		r.idle()
 		select {
 		case ev := <-r.events:
-			if ev.exit != nil && ev.exit.worker == "" {
+			_ = r.handle(ev)
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func (r *runState) statusPending() bool {
+	for _, w := range r.byPID {
+		// Only a live session reports a forked worker's end.
+		if w.crash != nil && !w.exited && (r.sessionUp || !r.forking) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitSession lets the session process finish its own teardown.
+func (r *runState) waitSession(limit time.Duration) {
+	deadline := r.clock.After(limit)
+	for r.sessionUp {
+		r.idle()
+		select {
+		case ev := <-r.events:
+			if ev.Exit != nil && ev.Exit.PID == r.sessionPID {
 				return
 			}
-			if ev.conn != nil && ev.conn == r.session && ev.err != nil {
+			if ev.Conn != nil && ev.Conn == r.session && ev.Err != nil {
 				r.sessionUp = false
 			}
 		case <-deadline:
@@ -40,7 +69,7 @@ func (r *runState) waitSession(limit time.Duration) {
 
 func (r *runState) killAll() {
 	for _, pid := range r.pgids {
-		killGroup(pid)
+		r.procs.Kill(pid)
 	}
 }
 
@@ -68,13 +97,10 @@ func exitCode(run *result.Run) int {
 	return result.ExitOK
 }
 
-func (r *runState) passthrough(e *exitEvent) error {
+func (r *runState) passthrough(e *worker.Exit) error {
 	out, _ := os.ReadFile(filepath.Join(r.dir, "session.out"))
 	errOut, _ := os.ReadFile(filepath.Join(r.dir, "session.err"))
-	code := result.ExitInternalError
-	if e.state != nil {
-		code = e.state.ExitCode()
-	}
+	code := e.Code
 	if r.session != nil && code == 0 {
 		code = result.ExitInternalError
 	}

@@ -35,7 +35,7 @@ func (r *runState) interrupt(reason string) {
 		r.killEverything()
 		return
 	}
-	r.killAt = time.After(r.opts.Grace)
+	r.killAt = r.clock.After(r.opts.Grace)
 }
 
 // abort ends everything now: a second interrupt.
@@ -54,12 +54,10 @@ func (r *runState) killEverything() {
 	}
 	r.killed = true
 	for _, w := range r.order {
-		if w.timer != nil {
-			w.timer.timer.Stop()
-		}
+		w.stopClock()
 	}
 	r.killAll()
-	r.killAt = time.After(giveUp)
+	r.killAt = r.clock.After(giveUp)
 }
 
 // graceOver: the running tests had their time; end them. If they were

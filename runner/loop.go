@@ -3,47 +3,26 @@ package runner
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
 	"path/filepath"
 
 	"shoal/protocol"
 	"shoal/result"
+	"shoal/worker"
 )
 
 func (r *runState) execute(ctx context.Context) (*result.Run, error) {
-	ln, err := net.Listen("unix", r.socket)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open shoal's socket: %w", err)
-	}
-	defer ln.Close()
-	go r.accept(ln)
 	r.uid = randomHex(16)
-
-	stdout, err := os.Create(filepath.Join(r.dir, "session.out"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot create session log: %w", err)
-	}
-	defer stdout.Close()
-	stderr, err := os.Create(filepath.Join(r.dir, "session.err"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot create session log: %w", err)
-	}
-	defer stderr.Close()
-	var extra []string
+	var env []string
 	if r.opts.CollectOnly {
-		extra = append(extra, "SHOAL_EAGER=1")
+		env = append(env, "SHOAL_EAGER=1")
 	}
-	cmd := r.pytestCommand("session", stdout, stderr, extra...)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("cannot start pytest with %s: %w", r.opts.Python, err)
+	pid, err := r.procs.StartSession(filepath.Join(r.dir, "session.out"), filepath.Join(r.dir, "session.err"), env...)
+	if err != nil {
+		return nil, err
 	}
-	r.pgids = append(r.pgids, cmd.Process.Pid)
+	r.sessionPID = pid
+	r.pgids = append(r.pgids, pid)
 	defer r.killAll()
-	go func() {
-		err := cmd.Wait()
-		r.post(event{exit: &exitEvent{err: err, state: cmd.ProcessState}})
-	}()
 	r.sessionUp = true
 	return r.loop(ctx)
 }
@@ -55,6 +34,7 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 		if r.finished() {
 			return r.finish()
 		}
+		r.idle()
 		select {
 		case <-interrupted:
 			interrupted = nil
@@ -91,7 +71,7 @@ func (r *runState) finished() bool {
 	return r.stopping || r.sched.Left() == 0
 }
 
-func (r *runState) handle(ev event) error {
+func (r *runState) handle(ev worker.Event) error {
 	if err := r.dispatch(ev); err != nil {
 		return err
 	}
@@ -103,77 +83,62 @@ func (r *runState) handle(ev event) error {
 	return nil
 }
 
-func (r *runState) dispatch(ev event) error {
+func (r *runState) dispatch(ev worker.Event) error {
 	switch {
-	case ev.exit != nil:
-		return r.onExit(ev.exit)
-	case ev.timer != nil:
-		r.onTimerExpired(ev.timer)
+	case ev.Exit != nil:
+		return r.onExit(ev.Exit)
+	case ev.Timeout != nil:
+		r.onTimeout(ev.Timeout)
 		return nil
-	case ev.err != nil:
-		return r.onClosed(ev.conn, ev.err)
+	case ev.Err != nil:
+		return r.onClosed(ev.Conn, ev.Err)
 	}
-	for _, m := range ev.msgs {
-		if err := r.onMessage(ev.conn, m); err != nil {
+	for _, m := range ev.Lines {
+		if err := r.onMessage(ev.Conn, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *runState) onMessage(c *conn, m *protocol.Message) error {
+func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
+	w := r.byConn[c] // nil for the session
 	switch m.T {
 	case "hello":
 		return r.onHello(c, m)
 	case "files":
 		return r.onFiles(m)
 	case "collected_file":
-		return r.onCollectedFile(c.worker, m)
+		return r.onCollectedFile(w, m)
 	case "forked":
-		if w := r.workers[m.Worker]; w != nil {
-			w.pid = m.PID
-			r.byPID[m.PID] = w
-			r.pgids = append(r.pgids, m.PID)
-			r.run.Workers[w.index].PID = m.PID
-		}
+		r.onForked(m)
 	case "exited":
 		if w := r.byPID[m.PID]; w != nil {
-			r.workerExited(w, exitStatusText(m.Status))
+			r.workerExited(w, worker.StatusText(m.Status))
 		}
 	case "done":
-		r.lateForTimeout(c.worker, m)
-		return r.onDone(c.worker, m)
+		r.lateForTimeout(w, m)
+		return r.onDone(w, m)
 	case "timer":
-		r.onTimer(c.worker, m)
+		r.onTimer(w, m)
 	case "warning":
 		r.run.Warnings = append(r.run.Warnings, result.Warning{
 			NodeID: m.NodeID, When: m.When, Message: m.Text, Category: m.Category,
 			Filename: m.Filename, Lineno: m.Lineno,
 		})
 	case "bye":
-		if w := c.worker; w != nil {
-			w.said = true
-			for k := 0; k+1 < len(m.Unrun); k += 2 {
-				w.forget(r.testIndex(m.Unrun[k], m.Unrun[k+1]))
-			}
-			if len(m.Unrun) > 0 && !r.stopping {
-				r.stop(fmt.Sprintf("Interrupted: worker %s stopped early", w.id), true)
-			}
-		}
+		r.onBye(w, m)
 	default:
 		return fmt.Errorf("internal error: unknown message %q from the plugin", m.T)
 	}
 	return nil
 }
 
-func exitStatusText(s *protocol.ExitStatus) string {
-	switch {
-	case s == nil:
-		return "unknown status"
-	case s.Signal != nil:
-		return describeSignal(*s.Signal)
-	case s.Code != nil:
-		return fmt.Sprintf("exit code %d", *s.Code)
+// idle is called before the run waits for its next event. A simulated
+// world (the runner's tests) moves on only then, which makes its runs
+// repeatable; real processes move on by themselves.
+func (r *runState) idle() {
+	if w, ok := r.procs.(interface{ Idle() }); ok && len(r.events) == 0 {
+		w.Idle()
 	}
-	return "unknown status"
 }

@@ -2,8 +2,9 @@
 // which collects the suite once, starts the workers (forked from that session
 // where safe, spawned otherwise), hands them tests and gathers their reports.
 //
-// One goroutine, the one that calls Run, owns all run state. Connection
-// readers and process waiters only send it events.
+// One goroutine, the one that calls Run, owns all run state. The worker
+// package starts the processes and reads their connections; what they do
+// comes back as events on the run's channel.
 package runner
 
 import (
@@ -13,12 +14,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"shoal/protocol"
 	"shoal/result"
 	"shoal/schedule"
+	"shoal/worker"
 )
 
 // Options say what to run and how.
@@ -89,52 +90,106 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 			defer os.RemoveAll(dir)
 		}
 	}
+	r := newRun(opts, obs, dir, systemClock{})
+	defer close(r.done)
+	socket := filepath.Join(dir, "s")
+	ln, err := worker.Listen(socket, r.events, r.done, r.pace)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open shoal's socket: %w", err)
+	}
+	defer ln.Close()
+	r.procs = worker.NewLauncher(worker.Config{
+		Python: opts.Python, PluginDir: opts.PluginDir, Args: opts.Args, Dir: opts.Dir, Env: opts.Env,
+		Socket: socket, Timeout: opts.Timeout,
+	}, r.events, r.done)
+	return r.execute(ctx)
+}
+
+// newRun is a run of opts, with its files in dir, that has not started.
+func newRun(opts Options, obs Observer, dir string, clk clock) *runState {
 	r := &runState{
 		opts:    opts,
 		obs:     obs,
 		dir:     dir,
-		socket:  filepath.Join(dir, "s"),
-		events:  make(chan event, 256),
+		clock:   clk,
+		events:  make(chan worker.Event, 256),
 		done:    make(chan struct{}),
-		wake:    make(chan struct{}),
+		pace:    worker.NewPace(),
 		workers: map[string]*workerState{},
 		byPID:   map[int]*workerState{},
-		run:     &result.Run{Start: now()},
+		byConn:  map[*worker.Conn]*workerState{},
 	}
+	r.run = &result.Run{Start: r.now()}
 	if r.opts.MaxWorkerRestart < 0 {
 		r.opts.MaxWorkerRestart = 4 * opts.Workers
 	}
 	if r.opts.Grace == 0 {
 		r.opts.Grace = 10 * time.Second
 	}
-	defer close(r.done)
-	return r.execute(ctx)
+	return r
+}
+
+// processes starts the run's pytest processes, signals and ends them. The
+// worker package's Launcher runs real ones; the runner's tests give a fake
+// that plays the plugin's part. Either tells the run what its processes do
+// as events on the run's channel: lines read, connections closed, exits.
+type processes interface {
+	// StartSession starts the session process, its output going to the
+	// files stdout and stderr.
+	StartSession(stdout, stderr string, env ...string) (pid int, err error)
+	// StartWorker spawns a worker.
+	StartWorker(spec protocol.WorkerSpec) (pid int, err error)
+	// Signal sends a process a signal, for its threads' stacks.
+	Signal(pid, sig int)
+	// Kill ends the process group pid leads.
+	Kill(pid int)
+	// KillChildren ends the group pid leads but pid itself.
+	KillChildren(pid int)
+	// Gone tells whether pid has ended or ends within a moment.
+	Gone(pid int) bool
+}
+
+// clock is the time the run goes by: the system's, or a simulated one in
+// the runner's tests.
+type clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (systemClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
 }
 
 type runState struct {
 	opts   Options
 	obs    Observer
 	dir    string
-	socket string
 	uid    string
-	events chan event
+	procs  processes
+	clock  clock
+	events chan worker.Event
 	done   chan struct{}
-	// wake is closed while some worker waits for work (see setHurry):
-	// readers then pass results on at once instead of gathering them.
-	wakeMu   sync.Mutex
-	wake     chan struct{}
-	hurrying bool
-	run      *result.Run
-	sched    *schedule.Scheduler
+	// pace tells the connections' readers whether some worker waits for
+	// work (see setHurry).
+	pace  *worker.Pace
+	run   *result.Run
+	sched *schedule.Scheduler
 	// Collection: the session lists the files; workers collect them.
 	files       []fileState
 	fileDigest  string
 	basetemp    string
 	collectQ    []int // files nobody was asked to collect yet
 	collectLeft int   // files not collected yet
-	session     *conn
+	session     *worker.Conn
+	sessionPID  int
 	workers     map[string]*workerState
 	byPID       map[int]*workerState // every worker process started, replaced ones too
+	byConn      map[*worker.Conn]*workerState
 	order       []*workerState
 	forking     bool
 	pgids       []int
@@ -155,8 +210,8 @@ type workerState struct {
 	id          string
 	index       int
 	pid         int
-	conn        *conn
-	log         string
+	conn        *worker.Conn
+	files       worker.Files
 	collecting  []int // files it was asked to collect and has not described yet
 	outstanding []int // sent, not yet done, in the order the worker runs them
 	stopSent    bool
@@ -166,11 +221,11 @@ type workerState struct {
 	exited      bool
 	status      string
 	crashedTest *result.Test
-	crash       *crash
-	timer       *testTimer // the timeout of the test it runs now, if it has one
-	// endedByShoal: it still ran when its connection closed, and shoal
-	// ended it.
-	endedByShoal bool
+	crash       *worker.Crash
+	// timer is the timeout of the test it runs now, if it has one;
+	// stopTimer stops its clock.
+	timer     *worker.Timeout
+	stopTimer func() bool
 }
 
 // fileState is one test file of the session.
@@ -184,9 +239,12 @@ type fileState struct {
 	index      []int // per position: its test's index in run.Tests, -1 when not run here
 }
 
-func now() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+// now is the time in Unix seconds, as the plugin stamps its reports.
+func (r *runState) now() float64 { return unixSeconds(r.clock.Now()) }
 
-func (r *runState) post(ev event) {
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+func (r *runState) post(ev worker.Event) {
 	select {
 	case r.events <- ev:
 	case <-r.done:

@@ -2,19 +2,21 @@ package runner
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"shoal/protocol"
+	"shoal/result"
+	"shoal/worker"
 )
 
+// spec is what worker w is told of itself, spawned or forked.
 func (r *runState) spec(w *workerState, basetemp string) protocol.WorkerSpec {
 	bt := ""
 	if basetemp != "" {
 		bt = filepath.Join(basetemp, "popen-"+w.id)
 	}
-	spec := protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt, Log: w.log, Stacks: r.stacksFile(w),
-		Captured: r.capturedPrefix(w)}
+	spec := protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt,
+		Log: w.files.Log, Stacks: w.files.Stacks, Captured: w.files.Captured}
 	if r.opts.WorkerEnv != nil {
 		spec.Env = r.opts.WorkerEnv(w.index)
 	}
@@ -22,36 +24,19 @@ func (r *runState) spec(w *workerState, basetemp string) protocol.WorkerSpec {
 }
 
 func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
-	log, err := os.OpenFile(w.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	pid, err := r.procs.StartWorker(spec)
 	if err != nil {
-		return fmt.Errorf("cannot create log for worker %s: %w", w.id, err)
+		return err
 	}
-	defer log.Close()
-	cmd := r.pytestCommand("worker", log, log,
-		"SHOAL_WORKER="+w.id,
-		fmt.Sprintf("SHOAL_WORKER_COUNT=%d", spec.Count),
-		"PYTEST_XDIST_TESTRUNUID="+r.uid,
-		"SHOAL_BASETEMP="+spec.Basetemp,
-		"SHOAL_STACKS="+spec.Stacks,
-		"SHOAL_CAPTURED="+spec.Captured,
-	)
-	cmd.Env = append(cmd.Env, envList(spec.Env)...)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("cannot start worker %s with %s: %w", w.id, r.opts.Python, err)
-	}
-	w.pid = cmd.Process.Pid
+	w.pid = pid
 	r.byPID[w.pid] = w
 	r.pgids = append(r.pgids, w.pid)
 	r.run.Workers[w.index].PID = w.pid
-	go func() {
-		err := cmd.Wait()
-		r.post(event{exit: &exitEvent{worker: w.id, pid: cmd.Process.Pid, err: err, state: cmd.ProcessState}})
-	}()
 	return nil
 }
 
-func (r *runState) onExit(e *exitEvent) error {
-	if e.worker == "" {
+func (r *runState) onExit(e *worker.Exit) error {
+	if e.PID == r.sessionPID {
 		r.sessionUp = false
 		if r.run.Halted && (r.session == nil || r.files == nil) {
 			// Interrupted before the suite was known: a run of nothing.
@@ -64,8 +49,8 @@ func (r *runState) onExit(e *exitEvent) error {
 		r.forksLost()
 		return nil
 	}
-	if w := r.byPID[e.pid]; w != nil {
-		r.workerExited(w, describeExit(e.err, e.state))
+	if w := r.byPID[e.PID]; w != nil {
+		r.workerExited(w, e.Status)
 	}
 	return nil
 }
@@ -77,8 +62,8 @@ func (r *runState) workerExited(w *workerState, status string) {
 	w.status = status
 	if t := w.crashedTest; t != nil && len(t.Reports) > 0 && w.crash != nil {
 		// The status came after the report: say it in its place.
-		w.crash.status = status
-		t.Reports[0].LongRepr = w.crash.text()
+		w.crash.Status = status
+		t.Reports[0].LongRepr = w.crash.Text()
 	}
 	if w.conn == nil && !w.ended {
 		// It died before it ever connected: no connection will close.
@@ -96,11 +81,9 @@ func (r *runState) crashed(w *workerState) {
 	w.outstanding = nil
 	// What the test started dies with it; so does the worker if its
 	// connection closed while it lives on.
-	w.endedByShoal = !exitsSoon(w.pid)
-	killGroup(w.pid)
-	if w.timer != nil {
-		w.timer.timer.Stop()
-	}
+	endedByShoal := !r.procs.Gone(w.pid)
+	r.procs.Kill(w.pid)
+	w.stopClock()
 	if r.killed {
 		// shoal ended it for an interrupt: the test did not finish.
 		t.Worker, t.Killed = w.id, true
@@ -108,7 +91,7 @@ func (r *runState) crashed(w *workerState) {
 	}
 	if r.timeoutCasualty(w, t) {
 		// It had only just started: it runs again, on another worker.
-		_ = os.Remove(r.stacksFile(w))
+		w.files.ClearStacks()
 		r.sched.Lost(w.index)
 		if !r.stopping {
 			r.replace(w)
@@ -117,17 +100,14 @@ func (r *runState) crashed(w *workerState) {
 	}
 	r.sched.Crashed(w.index)
 	c := r.describeCrash(w, t)
-	msg := c.message()
+	c.EndedByShoal = endedByShoal
 	t.Worker = w.id
 	t.Crashed = true
-	t.Reports = []protocol.Report{{
-		When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED",
-		LongRepr: c.text(), Crash: &msg, Sections: c.sections(),
-	}}
+	t.Reports = []protocol.Report{c.Report()}
 	w.crashedTest = t
 	w.crash = c
 	// Its replacement starts an empty log: what this one wrote is in the report.
-	_ = os.Truncate(w.log, 0)
+	w.files.ClearLog()
 	r.obs.TestDone(r.run, t)
 	r.failures++
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
@@ -136,13 +116,27 @@ func (r *runState) crashed(w *workerState) {
 	if r.stopping || r.sched.Left() == 0 {
 		return
 	}
-	if c.timeout > 0 {
+	if c.Timeout > 0 {
 		// A test that hangs is not a worker that crashes: it does not
 		// count against --max-worker-restart.
 		r.replace(w)
 		return
 	}
 	r.restart(w)
+}
+
+// describeCrash gathers what the worker left behind: its exit status if
+// known, the stacks it dumped at a timeout, the end of its output.
+func (r *runState) describeCrash(w *workerState, t *result.Test) *worker.Crash {
+	var timeout *worker.Timeout
+	if tm := w.timer; tm != nil && tm.Killed && r.run.Tests[tm.Test] == t {
+		timeout = tm
+	}
+	c := w.files.Crash(w.id, t.NodeID, timeout)
+	if w.exited {
+		c.Status = w.status
+	}
+	return c
 }
 
 // crashedCollecting records the file a worker died importing as a collection
@@ -152,7 +146,7 @@ func (r *runState) crashedCollecting(w *workerState) {
 	r.collectQ = append(w.collecting[1:], r.collectQ...)
 	w.collecting = nil
 	text := fmt.Sprintf("worker '%s' crashed while collecting '%s'", w.id, f.nodeid)
-	if out := tail(w.log, 30); out != "" {
+	if out := w.files.LogTail(30); out != "" {
 		text += "\n\nlast lines of its output:\n" + out
 	}
 	f.collected = true
@@ -181,7 +175,7 @@ func (r *runState) restart(old *workerState) {
 
 // replace starts a new worker in place of one that ended.
 func (r *runState) replace(old *workerState) {
-	w := &workerState{id: old.id, index: old.index, log: old.log}
+	w := &workerState{id: old.id, index: old.index, files: old.files}
 	r.workers[w.id] = w
 	for k, o := range r.order {
 		if o == old {
@@ -195,7 +189,7 @@ func (r *runState) replace(old *workerState) {
 	}
 	spec := r.spec(w, r.basetemp)
 	if r.forking && r.sessionUp {
-		r.session.send(protocol.Command{T: "fork", Workers: []protocol.WorkerSpec{spec}})
+		r.session.Send(protocol.Command{T: "fork", Workers: []protocol.WorkerSpec{spec}})
 		return
 	}
 	if err := r.spawn(w, spec); err != nil {

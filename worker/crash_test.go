@@ -1,7 +1,6 @@
-package runner
+package worker
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -45,16 +44,16 @@ Thread 0x00007f86599872c0 (most recent call first):
 func TestCrashText(t *testing.T) {
 	type testCase struct {
 		name    string
-		crash   crash
+		crash   Crash
 		message string
 		has     []string // in the text, in this order
 		hasNot  []string
 	}
 	run := func(t *testing.T, tc testCase) {
-		if got := tc.crash.message(); got != tc.message {
+		if got := tc.crash.Message(); got != tc.message {
 			t.Errorf("message %q, want %q", got, tc.message)
 		}
-		text := tc.crash.text()
+		text := tc.crash.Text()
 		at := 0
 		for _, s := range tc.has {
 			i := strings.Index(text[at:], s)
@@ -72,51 +71,51 @@ func TestCrashText(t *testing.T) {
 	testCases := []testCase{
 		{
 			name:    "exit",
-			crash:   crash{worker: "gw1", nodeid: "t.py::a", status: "exit code 3", output: "some\nlines"},
+			crash:   Crash{Worker: "gw1", NodeID: "t.py::a", Status: "exit code 3", Output: "some\nlines"},
 			message: "worker 'gw1' crashed while running 't.py::a'",
 			has:     []string{"crashed while running 't.py::a'\nexit code 3\n", "last lines of its output:\nsome\nlines"},
 		},
 		{
 			name:    "status unknown yet",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a"},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a"},
 			message: "worker 'gw0' crashed while running 't.py::a'",
 			hasNot:  []string{"exit code", "output"},
 		},
 		{
 			name:    "killed from outside",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a", status: "signal 9 (killed)"},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a", Status: "signal 9 (killed)"},
 			message: "worker 'gw0' crashed while running 't.py::a'",
 			has:     []string{"signal 9 (killed); ", "out-of-memory killer"},
 		},
 		{
 			name:    "killed by shoal",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a", status: "signal 9 (killed)", endedByShoal: true},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a", Status: "signal 9 (killed)", EndedByShoal: true},
 			message: "worker 'gw0' crashed while running 't.py::a'",
 			has:     []string{"signal 9 (killed); shoal sent it: the worker's connection to shoal closed"},
 			hasNot:  []string{"out-of-memory"},
 		},
 		{
 			name:    "captured output hides pytest's progress",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a", status: "exit code 3", output: "t.py .", stderr: "boom"},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a", Status: "exit code 3", Output: "t.py .", Stderr: "boom"},
 			message: "worker 'gw0' crashed while running 't.py::a'",
 			hasNot:  []string{"last lines"},
 		},
 		{
 			name:    "a fatal error report shows anyway",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a", output: "Fatal Python error: Segmentation fault\n  File x", stderr: "boom"},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a", Output: "Fatal Python error: Segmentation fault\n  File x", Stderr: "boom"},
 			message: "worker 'gw0' crashed while running 't.py::a'",
 			has:     []string{"last lines of its output:\nFatal Python error: Segmentation fault"},
 		},
 		{
 			name:    "timeout",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a", status: "exit code 1", timeout: 2.5, stacks: "Timeout (0:00:02.500000)!", output: "noise"},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a", Status: "exit code 1", Timeout: 2.5, Stacks: "Timeout (0:00:02.500000)!", Output: "noise"},
 			message: "Failed: Timeout (>2.5s)",
 			has:     []string{"Failed: Timeout (>2.5s) while running 't.py::a' on worker 'gw0'\n", "process group", "stacks of its threads at the timeout (faulthandler):\nTimeout (0:00:02.500000)!"},
 			hasNot:  []string{"exit code", "noise", "did not write"},
 		},
 		{
 			name:    "timeout without stacks",
-			crash:   crash{worker: "gw0", nodeid: "t.py::a", timeout: 1, signal: 38, output: "Fatal Python error: Aborted"},
+			crash:   Crash{Worker: "gw0", NodeID: "t.py::a", Timeout: 1, Signal: 38, Output: "Fatal Python error: Aborted"},
 			message: "Failed: Timeout (>1s)",
 			has:     []string{"did not write its threads' stacks within 2s of signal 38", "process group", "last lines of its output:\nFatal Python error"},
 		},
@@ -127,13 +126,13 @@ func TestCrashText(t *testing.T) {
 }
 
 func TestCrashSections(t *testing.T) {
-	c := crash{stdout: "out", stderr: "err"}
-	got := c.sections()
+	c := Crash{Stdout: "out", Stderr: "err"}
+	got := c.Sections()
 	if len(got) != 2 || got[0] != [2]string{"Captured stdout until the worker crashed", "out"} || got[1][0] != "Captured stderr until the worker crashed" {
 		t.Errorf("sections %q", got)
 	}
-	c = crash{timeout: 1, stderr: "err"}
-	if got := c.sections(); len(got) != 1 || got[0][0] != "Captured stderr until the timeout" {
+	c = Crash{Timeout: 1, Stderr: "err"}
+	if got := c.Sections(); len(got) != 1 || got[0][0] != "Captured stderr until the timeout" {
 		t.Errorf("sections %q", got)
 	}
 }
@@ -163,24 +162,11 @@ func TestCrashOutput(t *testing.T) {
 		t.Errorf("missing: %q", got)
 	}
 	stacks := write("gw0.stacks", dump+"\n")
-	if got := readStacks(stacks); got != dump {
+	if got := strings.TrimRight(takeFile(stacks, 1<<20), "\n"); got != dump {
 		t.Errorf("stacks: %q", got)
 	}
 	if _, err := os.Stat(stacks); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the stacks file is still there: %v", err)
-	}
-}
-
-func TestInterruptReason(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if got := interruptReason(ctx); got != "KeyboardInterrupt" {
-		t.Errorf("plain cancel: %q", got)
-	}
-	ctx, cancelCause := context.WithCancelCause(context.Background())
-	cancelCause(errors.New("Interrupted: terminated by SIGTERM"))
-	if got := interruptReason(ctx); got != "Interrupted: terminated by SIGTERM" {
-		t.Errorf("with a cause: %q", got)
 	}
 }
 
@@ -189,5 +175,59 @@ func TestFormatSeconds(t *testing.T) {
 		if got := formatSeconds(in); got != want {
 			t.Errorf("formatSeconds(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestFilesCrash(t *testing.T) {
+	type testCase struct {
+		name    string
+		timeout *Timeout
+		want    Crash
+	}
+	run := func(t *testing.T, tc testCase) {
+		f := FilesIn(t.TempDir(), "gw3")
+		for path, text := range map[string]string{
+			f.Log: "t.py .\n", f.Stacks: dump + "\n", f.Captured + ".out": "out", f.Captured + ".err": "err",
+		} {
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := f.Crash("gw3", "t.py::b", tc.timeout)
+		if *got != tc.want {
+			t.Errorf("crash\n%+v\nwant\n%+v", *got, tc.want)
+		}
+		for _, path := range []string{f.Stacks, f.Captured + ".out", f.Captured + ".err"} {
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s is left for the replacement: %v", filepath.Base(path), err)
+			}
+		}
+	}
+	plain := Crash{Worker: "gw3", NodeID: "t.py::b", Output: "t.py .", Stdout: "out", Stderr: "err"}
+	timedOut := plain
+	timedOut.Timeout, timedOut.Signal, timedOut.Stacks = 2, 10, trimStacks(dump)
+	testCases := []testCase{
+		{"crash", nil, plain},
+		{"timeout", &Timeout{Seconds: 2, Signal: 10}, timedOut},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+func TestLateCrashKeepsTheStacksFile(t *testing.T) {
+	f := FilesIn(t.TempDir(), "gw0")
+	if err := os.WriteFile(f.Stacks, []byte(dump+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := f.LateCrash("gw0", "t.py::a", &Timeout{Seconds: 1, Signal: 10})
+	if !c.Late || c.Stacks != trimStacks(dump) || c.Message() != "Failed: Timeout (>1s)" {
+		t.Errorf("late crash %+v", *c)
+	}
+	if f.StacksSize() != 0 {
+		t.Error("the stacks file was not emptied")
+	}
+	if _, err := os.Stat(f.Stacks); err != nil {
+		t.Errorf("the stacks file is gone, the worker still writes to it: %v", err)
 	}
 }

@@ -1,0 +1,186 @@
+package worker
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"shoal/plugin"
+	"shoal/protocol"
+)
+
+// Config is what every pytest process of a run shares.
+type Config struct {
+	Python    string   // interpreter that has pytest
+	PluginDir string   // directory holding the unpacked plugin package
+	Args      []string // pytest's arguments
+	Dir       string   // working directory
+	Env       []string // environment, before shoal's own variables
+	Socket    string   // shoal's socket, where the plugin connects
+	// Timeout is how many seconds one test may run where its timeout
+	// marker does not say otherwise; 0 means no limit.
+	Timeout float64
+}
+
+// Launcher starts a run's pytest processes, each in its own process group,
+// and tells the run through events when one ends.
+type Launcher struct {
+	cfg    Config
+	events chan<- Event
+	done   <-chan struct{}
+}
+
+// NewLauncher starts processes as cfg says; their ends go to events until
+// done is closed.
+func NewLauncher(cfg Config, events chan<- Event, done <-chan struct{}) *Launcher {
+	return &Launcher{cfg: cfg, events: events, done: done}
+}
+
+// StartSession starts the session process, which collects the suite and
+// forks the workers where it can. Its output goes to the files stdout and
+// stderr, made anew.
+func (l *Launcher) StartSession(stdout, stderr string, env ...string) (pid int, err error) {
+	out, err := os.Create(stdout)
+	if err != nil {
+		return 0, fmt.Errorf("cannot create session log: %w", err)
+	}
+	defer out.Close()
+	errOut, err := os.Create(stderr)
+	if err != nil {
+		return 0, fmt.Errorf("cannot create session log: %w", err)
+	}
+	defer errOut.Close()
+	cmd := l.cfg.command("session", out, errOut, env...)
+	if err := l.start(cmd); err != nil {
+		return 0, fmt.Errorf("cannot start pytest with %s: %w", l.cfg.Python, err)
+	}
+	return cmd.Process.Pid, nil
+}
+
+// StartWorker spawns a worker as spec says; its output goes on at the end
+// of spec.Log.
+func (l *Launcher) StartWorker(spec protocol.WorkerSpec) (pid int, err error) {
+	log, err := os.OpenFile(spec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, fmt.Errorf("cannot create log for worker %s: %w", spec.ID, err)
+	}
+	defer log.Close()
+	cmd := l.cfg.command("worker", log, log, spawnEnv(spec)...)
+	if err := l.start(cmd); err != nil {
+		return 0, fmt.Errorf("cannot start worker %s with %s: %w", spec.ID, l.cfg.Python, err)
+	}
+	return cmd.Process.Pid, nil
+}
+
+// start starts cmd and posts its Exit when it ends.
+func (l *Launcher) start(cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() {
+		err := cmd.Wait()
+		code := -1
+		if cmd.ProcessState != nil {
+			code = cmd.ProcessState.ExitCode()
+		}
+		exit := &Exit{PID: cmd.Process.Pid, Status: describeExit(err, cmd.ProcessState), Code: code}
+		post(l.events, l.done, Event{Exit: exit})
+	}()
+	return nil
+}
+
+// Signal sends a process signal sig, where sig is one.
+func (l *Launcher) Signal(pid, sig int) {
+	if pid > 0 && sig > 0 && sig < 65 {
+		_ = syscall.Kill(pid, syscall.Signal(sig))
+	}
+}
+
+// Kill ends the process group that pid leads: the process and what its
+// tests started.
+func (l *Launcher) Kill(pid int) { killGroup(pid) }
+
+// KillChildren ends every process of the group pid leads but pid itself:
+// what a test started, while its worker lives on.
+func (l *Launcher) KillChildren(pid int) { killGroupMembers(pid) }
+
+// Gone tells whether a process whose connection closed has ended, or ends
+// within a moment.
+func (l *Launcher) Gone(pid int) bool { return exitsSoon(pid) }
+
+// command builds `python -m pytest -p shoal_plugin ARGS` in the given mode.
+func (c Config) command(mode string, stdout, stderr io.Writer, extraEnv ...string) *exec.Cmd {
+	args := append([]string{"-m", "pytest", "-p", plugin.Module}, c.Args...)
+	cmd := exec.Command(c.Python, args...)
+	cmd.Dir = c.Dir
+	env := withPythonPath(c.Env, c.PluginDir)
+	env = append(env, "SHOAL_MODE="+mode, "SHOAL_SOCKET="+c.Socket)
+	if c.Timeout > 0 {
+		env = append(env, "SHOAL_TIMEOUT="+formatSeconds(c.Timeout))
+	}
+	cmd.Env = append(env, extraEnv...)
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
+	// Its own process group: the terminal's Ctrl-C reaches shoal only, and
+	// shoal can end a worker together with everything its tests started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// spawnEnv is what a spawned worker learns from its environment; a forked
+// one is told the same in its spec.
+func spawnEnv(spec protocol.WorkerSpec) []string {
+	env := []string{
+		"SHOAL_WORKER=" + spec.ID,
+		"SHOAL_WORKER_COUNT=" + strconv.Itoa(spec.Count),
+		"PYTEST_XDIST_TESTRUNUID=" + spec.UID,
+		"SHOAL_BASETEMP=" + spec.Basetemp,
+		"SHOAL_STACKS=" + spec.Stacks,
+		"SHOAL_CAPTURED=" + spec.Captured,
+	}
+	return append(env, envList(spec.Env)...)
+}
+
+func withPythonPath(env []string, dir string) []string {
+	out := make([]string, 0, len(env)+1)
+	path := dir
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PYTHONPATH="); ok {
+			if v != "" {
+				path = dir + string(os.PathListSeparator) + v
+			}
+			continue
+		}
+		if isRunVariable(kv) {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "PYTHONPATH="+path)
+}
+
+// isRunVariable tells the variables shoal sets for its own pytest processes
+// (a shoal run inside a test must not inherit its parent's).
+func isRunVariable(kv string) bool {
+	for _, p := range []string{"SHOAL_MODE=", "SHOAL_SOCKET=", "SHOAL_TIMEOUT=", "SHOAL_STACKS=", "SHOAL_CAPTURED="} {
+		if strings.HasPrefix(kv, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// envList is env as KEY=VALUE entries, sorted so that runs are repeatable.
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,110 @@
+// Package worker is the Go side of one pytest process of a run: it starts
+// the process in its own process group with the command line and
+// environment shoal gives it, reads what it says on shoal's socket, sends it
+// commands, signals and ends it with everything its tests started, keeps a
+// test's timeout clock, and says how the process ended and what it left
+// behind when it crashed.
+//
+// It knows nothing of the run: what it learns goes back as values it
+// returns and as Events on a channel the caller owns.
+package worker
+
+import (
+	"net"
+	"time"
+
+	"shoal/protocol"
+)
+
+// Event is something a run's processes did. One of Lines, Err, Exit and
+// Timeout says what.
+type Event struct {
+	// Conn is the connection Lines came on, or that ended with Err.
+	Conn  *Conn
+	Lines []*protocol.Message
+	Err   error
+	// Exit: a process the Launcher started has ended.
+	Exit *Exit
+	// Timeout: a test's clock went off (the caller posts these).
+	Timeout *Timeout
+}
+
+// Exit is how a process ended.
+type Exit struct {
+	PID int
+	// Status is how it ended in words: "exit code 3", "signal 11 (segmentation fault)".
+	Status string
+	// Code is its exit code, -1 when a signal ended it.
+	Code int
+}
+
+// post hands an event to the run, unless the run is over.
+func post(events chan<- Event, done <-chan struct{}, ev Event) {
+	select {
+	case events <- ev:
+	case <-done:
+	}
+}
+
+// Listener accepts the connections of a run's pytest processes on shoal's
+// socket and reads them.
+type Listener struct {
+	ln     net.Listener
+	events chan<- Event
+	done   <-chan struct{}
+	pace   *Pace
+}
+
+// Listen opens shoal's socket. Every message read from a connection goes to
+// events, several at once where they arrive together, at the pace pace sets.
+func Listen(socket string, events chan<- Event, done <-chan struct{}, pace *Pace) (*Listener, error) {
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listener{ln: ln, events: events, done: done, pace: pace}
+	go l.accept()
+	return l, nil
+}
+
+// Close stops accepting connections; those accepted stay open until their
+// process closes them.
+func (l *Listener) Close() error { return l.ln.Close() }
+
+func (l *Listener) accept() {
+	for {
+		nc, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		go l.read(nc, &Conn{w: nc})
+	}
+}
+
+// read hands a connection's messages to the run, several at once where
+// they arrive together, which keeps shoal's share of the CPU small.
+func (l *Listener) read(nc net.Conn, c *Conn) {
+	defer nc.Close()
+	dec := protocol.NewDecoder(nc)
+	pause := time.NewTimer(coalesce)
+	pause.Stop()
+	for {
+		m, err := dec.Decode()
+		if err != nil {
+			post(l.events, l.done, Event{Conn: c, Err: err})
+			return
+		}
+		batch := []*protocol.Message{m}
+		for dec.More() && err == nil {
+			if m, err = dec.Decode(); err == nil {
+				batch = append(batch, m)
+			}
+		}
+		post(l.events, l.done, Event{Conn: c, Lines: batch})
+		if err != nil {
+			post(l.events, l.done, Event{Conn: c, Err: err})
+			return
+		}
+		l.pace.gather(pause)
+	}
+}
