@@ -1,0 +1,271 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"shoal/result"
+)
+
+// The run's state machine over the fake world (fake_test.go): no Python,
+// no processes, simulated time.
+
+type nopObserver struct{}
+
+func (nopObserver) Collected(*result.Run)              {}
+func (nopObserver) TestDone(*result.Run, *result.Test) {}
+
+// fakeRun is a finished run over the fake world.
+type fakeRun struct {
+	run   *result.Run
+	err   error
+	world *world
+}
+
+// runFake runs suite with opts (2 forked workers unless they say otherwise).
+// interrupt, when set, interrupts the run once (see world.interrupt).
+func runFake(t *testing.T, suite fakeSuite, opts Options, interrupt func(w *world, cancel func()) bool) fakeRun {
+	t.Helper()
+	if opts.Workers == 0 {
+		opts.Workers = 2
+	}
+	opts.Fork = true // unless the suite says it cannot
+	w := newWorld(t, suite)
+	r := newRun(opts, nopObserver{}, t.TempDir(), w)
+	w.r, r.procs = r, w
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if interrupt != nil {
+		w.interrupt = func(w *world) bool { return interrupt(w, cancel) }
+	}
+	defer close(r.done)
+	run, err := r.execute(ctx)
+	return fakeRun{run: run, err: err, world: w}
+}
+
+// outcomes writes each test's outcome as a letter, in collection order:
+// . passed, F failed, C crashed, K killed by an interrupt, - not run.
+func outcomes(run *result.Run) string {
+	var b strings.Builder
+	for _, t := range run.Tests {
+		switch {
+		case t.Crashed:
+			b.WriteByte('C')
+		case t.Killed:
+			b.WriteByte('K')
+		case t.Outcome() == result.Passed:
+			b.WriteByte('.')
+		case t.Outcome() == result.Failed:
+			b.WriteByte('F')
+		case t.Outcome() == result.NotRun:
+			b.WriteByte('-')
+		default:
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
+}
+
+func sortedLetters(s string) string {
+	b := []byte(s)
+	slices.Sort(b)
+	return string(b)
+}
+
+// restarts counts the replacements of crashed or timed-out workers.
+func restarts(run *result.Run) int {
+	n := 0
+	for _, w := range run.Workers {
+		n += w.Restarts
+	}
+	return n
+}
+
+// message is test i's failure message, its long report after a newline.
+func message(run *result.Run, i int) string {
+	for _, rep := range run.Tests[i].Reports {
+		if rep.Outcome == "failed" && rep.Crash != nil {
+			return *rep.Crash + "\n" + rep.LongRepr
+		}
+	}
+	return ""
+}
+
+func TestRunStateMachine(t *testing.T) {
+	type testCase struct {
+		name      string
+		suite     fakeSuite
+		opts      Options
+		interrupt func(w *world, cancel func()) bool
+		// What the run must give.
+		exit     int
+		outcomes string // see outcomes
+		// anyOrder: which tests ran before the run stopped is the
+		// scheduler's choice; only how many of each outcome counts.
+		anyOrder bool
+		stopped  string
+		mode     string // start mode
+		started  int    // worker processes started, replacements included
+		restarts int
+		// says: test index → what its failure message says
+		says map[int][]string
+	}
+	run := func(t *testing.T, tc testCase) {
+		fr := runFake(t, tc.suite, tc.opts, tc.interrupt)
+		if fr.err != nil {
+			t.Fatalf("run failed: %v", fr.err)
+		}
+		run := fr.run
+		got, want := outcomes(run), tc.outcomes
+		if tc.anyOrder {
+			got, want = sortedLetters(got), sortedLetters(want)
+		}
+		if got != want {
+			t.Errorf("outcomes %s, want %s", got, want)
+		}
+		if run.ExitCode != tc.exit || run.Stopped != tc.stopped {
+			t.Errorf("exit code %d, stopped %q; want %d, %q", run.ExitCode, run.Stopped, tc.exit, tc.stopped)
+		}
+		if tc.mode != "" && run.StartMode != tc.mode {
+			t.Errorf("start mode %q, want %q", run.StartMode, tc.mode)
+		}
+		if fr.world.started != tc.started || restarts(run) != tc.restarts {
+			t.Errorf("%d workers started, %d restarts; want %d, %d", fr.world.started, restarts(run), tc.started, tc.restarts)
+		}
+		for i, says := range tc.says {
+			msg := message(run, i)
+			for _, s := range says {
+				if !strings.Contains(msg, s) {
+					t.Errorf("test %d's failure does not say %q:\n%s", i, s, msg)
+				}
+			}
+		}
+	}
+	abort := make(chan struct{})
+	two := func(a, b string) []fakeFile { return []fakeFile{{name: "a.py", tests: a}, {name: "b.py", tests: b}} }
+	testCases := []testCase{
+		{name: "forked workers run everything", suite: fakeSuite{files: two("....", "...")},
+			exit: 0, outcomes: ".......", mode: "fork", started: 2},
+		{name: "spawned where the session cannot fork", suite: fakeSuite{files: two("....", "..."), noFork: true},
+			exit: 0, outcomes: ".......", mode: "spawn", started: 2},
+		{name: "one worker", suite: fakeSuite{files: two("..F.", "...")}, opts: Options{Workers: 1},
+			exit: 1, outcomes: "..F....", started: 1},
+		{name: "no more workers than tests", suite: fakeSuite{files: two(".", "")}, opts: Options{Workers: 4},
+			exit: 0, outcomes: ".", started: 1},
+		{name: "workers collect lazily", suite: fakeSuite{files: two("...", "..F."), lazy: true},
+			exit: 1, outcomes: ".....F.", started: 2},
+		{name: "a worker dies importing a file", suite: fakeSuite{lazy: true, files: []fakeFile{
+			{name: "a.py", tests: "..."}, {name: "b.py", tests: "..", crashOnImport: true}, {name: "c.py", tests: ".."}}}, opts: Options{MaxWorkerRestart: -1},
+			exit: 2, outcomes: "-----", stopped: "Interrupted: 1 error during collection", started: 3, restarts: 1},
+		{name: "a failure", suite: fakeSuite{files: two("..F.", "...")},
+			exit: 1, outcomes: "..F....", started: 2},
+		{name: "a crash: its worker is replaced", suite: fakeSuite{files: two(".C..", "...")}, opts: Options{MaxWorkerRestart: -1},
+			exit: 1, outcomes: ".C.....", started: 3, restarts: 1,
+			says: map[int][]string{1: {"worker 'gw", "crashed while running 'a.py::t1'", "signal 11 (segmentation fault)", "Fatal Python error"}}},
+		{name: "a crash in a spawned worker", suite: fakeSuite{files: two(".C..", "..."), noFork: true}, opts: Options{MaxWorkerRestart: -1},
+			exit: 1, outcomes: ".C.....", started: 3, restarts: 1,
+			says: map[int][]string{1: {"signal 11 (segmentation fault)"}}},
+		{name: "max worker restarts reached", suite: fakeSuite{files: two("C.C.", "C.C.")}, opts: Options{MaxWorkerRestart: 1},
+			exit: 2, outcomes: "C---C---", stopped: "maximum crashed workers reached: 1 (--max-worker-restart)", started: 3, restarts: 1},
+		{name: "no restarts allowed", suite: fakeSuite{files: two("C...", "....")}, opts: Options{MaxWorkerRestart: 0, Workers: 1},
+			exit: 2, outcomes: "C-------", stopped: "maximum crashed workers reached: 0 (--max-worker-restart)", started: 1},
+		{name: "default restarts: 4 per worker", suite: fakeSuite{files: []fakeFile{{name: "a.py", tests: "CCCCCCCC"}}},
+			opts: Options{MaxWorkerRestart: -1, Workers: 1},
+			exit: 2, outcomes: "CCCCC---", anyOrder: true, stopped: "maximum crashed workers reached: 4 (--max-worker-restart)", started: 5, restarts: 4},
+		{name: "a timeout with stacks", suite: fakeSuite{files: two(".H..", "...")}, opts: Options{Timeout: 1},
+			exit: 1, outcomes: ".C.....", started: 3, restarts: 1,
+			says: map[int][]string{1: {"Failed: Timeout (>1s)", "while running 'a.py::t1'", "stacks of its threads", "test_hangs"}}},
+		{name: "a timeout without stacks", suite: fakeSuite{files: two(".D..", "...")}, opts: Options{Timeout: 1.5},
+			exit: 1, outcomes: ".C.....", started: 3, restarts: 1,
+			says: map[int][]string{1: {"Failed: Timeout (>1.5s)", "did not write its threads' stacks within 2s of signal 10"}}},
+		{name: "finished late: failed, its worker lives on", suite: fakeSuite{files: two(".L..", "...")}, opts: Options{Timeout: 2},
+			exit: 1, outcomes: ".F.....", started: 2,
+			says: map[int][]string{1: {"Failed: Timeout (>2s)", "it ended only after its time was up"}}},
+		{name: "interrupted while a test hangs", suite: fakeSuite{files: two(".H..", "...")}, opts: Options{Workers: 1},
+			interrupt: interruptWhileHanging,
+			exit:      2, outcomes: ".K-----", stopped: "KeyboardInterrupt", started: 1},
+		{name: "a second interrupt ends it at once", suite: fakeSuite{files: two(".H..", "...")}, opts: Options{Workers: 1, Abort: abort},
+			interrupt: func(w *world, cancel func()) bool {
+				return interruptWhileHanging(w, func() { close(abort) })
+			},
+			exit: 2, outcomes: ".K-----", stopped: "KeyboardInterrupt", started: 1},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+// interruptWhileHanging interrupts the run once a test hangs.
+func interruptWhileHanging(w *world, cancel func()) bool {
+	for _, p := range w.procs {
+		if p.running != nil && !p.dead {
+			cancel()
+			return true
+		}
+	}
+	return false
+}
+
+func TestUsageErrorPassesThrough(t *testing.T) {
+	fr := runFake(t, fakeSuite{usage: "ERROR: usage: pytest [options]\n"}, Options{}, nil)
+	var pass *Passthrough
+	if !errors.As(fr.err, &pass) || pass.Code != 4 || string(pass.Stderr) != "ERROR: usage: pytest [options]\n" {
+		t.Fatalf("error %v (%+v), want pytest's usage error passed through", fr.err, pass)
+	}
+}
+
+// TestMaxFail: --maxfail N counts failures across workers. A failure that
+// does not reach N leaves its worker running (the gate holds it until
+// "go"); the Nth stops the run, and the tests in flight may add one
+// failure per other worker, as with pytest-xdist.
+func TestMaxFail(t *testing.T) {
+	files := []fakeFile{
+		{name: "a.py", tests: ".F........"},
+		{name: "b.py", tests: "....F....."},
+		{name: "c.py", tests: "........F."},
+		{name: "d.py", tests: "..F.......F"},
+	}
+	const total = 5
+	type testCase struct {
+		maxfail, workers int
+	}
+	run := func(t *testing.T, tc testCase) {
+		fr := runFake(t, fakeSuite{files: files, maxfail: tc.maxfail}, Options{Workers: tc.workers}, nil)
+		if fr.err != nil {
+			t.Fatal(fr.err)
+		}
+		got := outcomes(fr.run)
+		failed := strings.Count(got, "F")
+		if fr.world.started != tc.workers || strings.Contains(got, "C") {
+			t.Fatalf("%d workers started for %d, outcomes %s: a failure retired a worker", fr.world.started, tc.workers, got)
+		}
+		if fr.run.ExitCode != result.ExitTestsFailed {
+			t.Errorf("exit code %d, want %d", fr.run.ExitCode, result.ExitTestsFailed)
+		}
+		if tc.maxfail > total {
+			if failed != total || strings.Contains(got, "-") || fr.run.Stopped != "" {
+				t.Errorf("outcomes %s, stopped %q: every test should run", got, fr.run.Stopped)
+			}
+			return
+		}
+		if failed < tc.maxfail || failed > tc.maxfail+tc.workers-1 {
+			t.Errorf("%d failed (%s), want %d to %d", failed, got, tc.maxfail, tc.maxfail+tc.workers-1)
+		}
+		if want := fmt.Sprintf("stopping after %d failures", tc.maxfail); fr.run.Stopped != want {
+			t.Errorf("stopped %q, want %q", fr.run.Stopped, want)
+		}
+		if !strings.Contains(got, "-") {
+			t.Errorf("outcomes %s: the run did not stop early", got)
+		}
+	}
+	for _, workers := range []int{1, 2, 3} {
+		for _, n := range []int{1, 2, 3, total, total + 1, 10} {
+			tc := testCase{maxfail: n, workers: workers}
+			t.Run(fmt.Sprintf("maxfail=%d/workers=%d", n, workers), func(t *testing.T) { run(t, tc) })
+		}
+	}
+}
