@@ -70,8 +70,8 @@ class Loop:
         elif kind == "gate":
             self.gated = True
         elif kind == "go":
+            # The failure did not reach --maxfail: carry on with the queue.
             self.waiting = False
-            self.stopping = True
 
     def _read(self, block):
         if block or self.chan.has_line():
