@@ -49,16 +49,7 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 	} else {
 		n = min(n, total)
 	}
-	r.forking = r.opts.Fork && m.CanFork
-	run.StartMode = "spawn"
-	if r.forking {
-		run.StartMode = "fork"
-	}
-	if !r.opts.Fork {
-		run.StartNote = "forking is off"
-	} else if !m.CanFork {
-		run.StartNote = fmt.Sprintf("cannot fork: the session runs %d Python threads after collection", m.PythonThreads)
-	}
+	r.chooseStart(m)
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("gw%d", i)
 		w := &workerState{id: id, index: i, files: worker.FilesIn(r.dir, id)}
@@ -89,6 +80,21 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 	// suite themselves: it holds pytest's lock on the basetemp their
 	// popen-gwN directories live in.
 	return nil
+}
+
+// chooseStart decides whether the session forks the workers, and says why
+// not where it cannot.
+func (r *runState) chooseStart(m *protocol.Message) {
+	r.forking = r.opts.Fork && m.CanFork
+	r.run.StartMode = "spawn"
+	if r.forking {
+		r.run.StartMode = "fork"
+	}
+	if !r.opts.Fork {
+		r.run.StartNote = "forking is off"
+	} else if !m.CanFork {
+		r.run.StartNote = fmt.Sprintf("cannot fork: the session runs %d Python threads after collection", m.PythonThreads)
+	}
 }
 
 // feedCollect asks a worker to collect the next files, two at a time, so
