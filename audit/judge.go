@@ -316,7 +316,7 @@ func (j *judge) leaks(i int, v *Verdict) []string {
 	var own []string
 	p := j.tests[i].Print
 	for _, l := range p.Leaks {
-		what := describeLeak(l, p)
+		what := describeLeak(l, p, j.opt.Rootdir)
 		if len(l.By) > 0 {
 			v.Evidence = append(v.Evidence, fmt.Sprintf("%s, while fixture %s was set up or torn down (not counted)", what, strings.Join(l.By, ", ")))
 			continue
@@ -328,18 +328,18 @@ func (j *judge) leaks(i int, v *Verdict) []string {
 	return own
 }
 
-func describeLeak(l footprint.Leak, p *footprint.Test) string {
+func describeLeak(l footprint.Leak, p *footprint.Test, root string) string {
 	switch l.Kind {
 	case "env":
 		for _, e := range p.Env {
 			if e.Name == l.What && e.At != "" {
-				return fmt.Sprintf("leaves os.environ[%q] changed (%s)", l.What, e.At)
+				return fmt.Sprintf("leaves os.environ[%q] changed (%s)", l.What, where(root, e.At))
 			}
 		}
 		return fmt.Sprintf("leaves os.environ[%q] changed", l.What)
 	case "cwd":
 		if p.Cwd != nil && p.Cwd.At != "" {
-			return fmt.Sprintf("leaves the working directory changed (%s)", p.Cwd.At)
+			return fmt.Sprintf("leaves the working directory changed (%s)", where(root, p.Cwd.At))
 		}
 		return "leaves the working directory changed"
 	case "thread":
