@@ -29,6 +29,9 @@ const (
 	hang     = 'H' // runs until killed; dumps its stacks when asked
 	late     = 'L' // hangs, and finishes when asked for its stacks
 	deadlock = 'D' // hangs and ignores the signal for stacks
+	// forks passes and leaves a child that holds its worker's connection
+	// open after the worker exits, until shoal stops reading it.
+	forks = 'k'
 )
 
 // fakeFile is one test file: name and one letter per test.
@@ -78,6 +81,9 @@ type fakeProc struct {
 	spec   protocol.WorkerSpec
 	forked bool
 	dead   bool
+	// held: a child holds its connection open; its end comes only when
+	// shoal stops reading (Conn.Finish).
+	held bool
 	// The worker's loop, as the plugin's loop.py keeps it.
 	queue          [][2]int
 	running        *[2]int // a test that hangs
@@ -250,6 +256,16 @@ func (w *world) newWorker(spec protocol.WorkerSpec, forked bool) *fakeProc {
 // commandWriter reads the commands the run sends a fake process.
 type commandWriter struct{ p *fakeProc }
 
+// CloseRead is Conn.Finish: the connection ends once the process is dead,
+// whoever else holds it.
+func (cw commandWriter) CloseRead() error {
+	if p := cw.p; p.dead && p.held {
+		p.held = false
+		p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Err: io.EOF})
+	}
+	return nil
+}
+
 func (cw commandWriter) Write(b []byte) (int, error) {
 	if cw.p.dead {
 		return 0, io.ErrClosedPipe
@@ -266,9 +282,12 @@ func (p *fakeProc) say(m protocol.Message) {
 	p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Lines: []*protocol.Message{&m}})
 }
 
-// die: the process ends; its connection closes first.
+// die: the process ends; its connection closes first, unless a child
+// holds it.
 func (p *fakeProc) die(status protocol.ExitStatus) {
-	p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Err: io.EOF})
+	if !p.held {
+		p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Err: io.EOF})
+	}
 	p.exit(status)
 }
 
@@ -375,6 +394,9 @@ func (p *fakeProc) run(ref [2]int) {
 	switch p.w.letter(ref) {
 	case pass, fail:
 		p.finish(ref, start, start, p.w.letter(ref) == fail)
+	case forks:
+		p.held = true
+		p.finish(ref, start, start, false)
 	case crash:
 		if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {
 			p.w.t.Fatal(err)

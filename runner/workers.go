@@ -60,6 +60,10 @@ func (r *runState) onExit(e *worker.Exit) error {
 func (r *runState) workerExited(w *workerState, status string) {
 	w.exited = true
 	w.status = status
+	if w.conn != nil && !w.ended {
+		// A child its test forked may hold the connection open.
+		w.conn.Finish()
+	}
 	if t := w.crashedTest; t != nil && len(t.Reports) > 0 && w.crash != nil {
 		// The status came after the report: say it in its place.
 		w.crash.Status = status

@@ -77,7 +77,7 @@ func (l *Listener) accept() {
 		if err != nil {
 			return
 		}
-		go l.read(nc, &Conn{w: nc})
+		go l.read(nc, NewConn(nc))
 	}
 }
 

@@ -2,6 +2,9 @@
 
 The socket is not stdout or stderr, which belong to the tests, and it is never
 inherited by programs the tests start (Python sockets are non-inheritable).
+A child a test forks without exec gets a copy all the same: it closes that
+copy as it starts, so that the channel ends when its process does and the
+child never speaks on it.
 """
 
 import json
@@ -21,11 +24,20 @@ class Channel:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self._buf = b""
+        self.abandoned = False
+        os.register_at_fork(after_in_child=self._abandon)
+
+    def _abandon(self):
+        # In a forked child: the channel is its parent's.
+        self.abandoned = True
+        self.close()
 
     def fileno(self):
         return self.sock.fileno()
 
     def send(self, msg):
+        if self.abandoned:
+            return
         data = json.dumps(msg, default=_default, ensure_ascii=False, separators=(",", ":"))
         self.sock.sendall(data.encode("utf-8", "surrogateescape") + b"\n")
 
@@ -34,6 +46,8 @@ class Channel:
 
     def recv(self):
         """Block until one message arrives; None when shoal closed the channel."""
+        if self.abandoned:
+            return None
         while b"\n" not in self._buf:
             chunk = self.sock.recv(65536)
             if not chunk:

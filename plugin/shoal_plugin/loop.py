@@ -50,6 +50,11 @@ class Loop:
         self.chan.send(reports.warning_message(self.config, warning_message, when, nodeid, location))
 
     def _handle(self, msg):
+        if msg is None and self.chan.abandoned:
+            # A child that a test forked came back here instead of exiting:
+            # the tests are its parent's to run.
+            self.aborted = True
+            return
         if msg is None:  # shoal went away: finish as if told to stop
             self.stopping = True
             self.waiting = False
