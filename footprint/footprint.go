@@ -38,7 +38,8 @@
 // fixtures set up or torn down in the same test, which may be the cause).
 // "fixtures" are the non-function fixtures whose set-up footprint is
 // included. "sites" says where the test's isolation marker is written, for
-// --fix.
+// --fix. "error", where present, says why the tracer could not follow the
+// test (its outcome is not affected); nothing else is known of it then.
 package footprint
 
 import (
@@ -67,6 +68,9 @@ type Test struct {
 	Private   map[string]int `json:"private,omitempty"`
 	Fixtures  []string       `json:"fixtures,omitempty"`
 	Sites     []Site         `json:"sites,omitempty"`
+	// Error says why the trace of this test is incomplete; the rest is
+	// then empty.
+	Error string `json:"error,omitempty"`
 }
 
 // File is one path a test used.

@@ -205,7 +205,9 @@ func (a *auditRun) report(ctx context.Context, run *result.Run, prints []*footpr
 func auditTests(run *result.Run, prints []*footprint.Test) ([]audit.Test, []bool) {
 	byID := make(map[string]*footprint.Test, len(prints))
 	for _, p := range prints {
-		byID[p.NodeID] = p
+		if p.Error == "" { // an incomplete trace says nothing: the test is not judged
+			byID[p.NodeID] = p
+		}
 	}
 	tests := make([]audit.Test, len(run.Tests))
 	failed := make([]bool, len(run.Tests))

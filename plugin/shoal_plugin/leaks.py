@@ -25,13 +25,23 @@ _CONTAINERS = (list, dict, set)
 
 
 class Modules:
-    """Which modules are the project's: files under its roots, not installed packages in them."""
+    """Which modules are the project's (files under its roots, not installed
+    packages in them), and their fingerprints.
+
+    A fingerprint is taken before and after every test, so it is made of
+    what C code computes fast: the names and the identities of a module's
+    globals. Which globals are lists, dicts and sets, and which are classes
+    defined there, is worked out again only when those identities change.
+    Names that start with "_" are the module's own business (caches,
+    counters, lazily made helpers) and are left out.
+    """
 
     def __init__(self):
         self.roots = ()
         self._known = {}  # module name -> bool, for the current roots
         self._count = -1
         self._list = []
+        self._watch = {}  # module name -> (ids, [(name, container)], [(name, class)])
 
     def add_root(self, root):
         root = os.path.abspath(root) + os.sep
@@ -77,52 +87,63 @@ class Modules:
                 return not any(part in rest for part in ("site-packages", "dist-packages", ".venv", ".tox", "shoal_plugin"))
         return False
 
+    def prints(self):
+        """{module name: fingerprint} of the modules to compare."""
+        return {name: self._print(name, mod, deep) for name, mod, deep in self.current()}
 
-def _module_print(mod, deep):
-    """The fingerprint of one module's state; None for a module without a dict.
+    def _print(self, name, mod, deep):
+        """(names, ids of the values, ((name, size or (size, item ids)) of each
+        public list, dict and set), ((name, attribute names, their ids) of
+        each public class defined there))."""
+        try:
+            d = mod.__dict__
+            names = tuple(d)
+            ids = tuple(map(id, tuple(d.values())))
+        except Exception:
+            return None
+        if not deep:
+            return (names, ids, (), ())
+        watch = self._watch.get(name)
+        if watch is None or watch[0] != ids:
+            watch = (ids,) + _scan(d)
+            self._watch[name] = watch
+        sizes = tuple([(n, _container_print(c)) for n, c in watch[1]])
+        classes = tuple([(n, tuple(vars(c)), tuple(map(id, tuple(vars(c).values())))) for n, c in watch[2]])
+        return (names, ids, sizes, classes)
 
-    (names, ids of the values, ((name, size or (size, item ids)) of each
-    list, dict and set), ((name, attribute names, their ids) of each class
-    defined there), deep).
-    """
+
+def _scan(d):
+    """The public containers and the public classes defined in module dict d."""
+    containers, classes = [], []
+    modname = d.get("__name__")
+    for name, v in list(d.items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(v, _CONTAINERS):
+            containers.append((name, v))
+        elif type(v) is type and getattr(v, "__module__", None) == modname:
+            classes.append((name, v))
+    return containers, classes
+
+
+def _container_print(c):
     try:
-        d = mod.__dict__
-        names = tuple(d.keys())
-        values = tuple(d.values())
+        n = len(c)
+        if n <= _SMALL and not isinstance(c, set):
+            return (n, tuple(map(id, tuple(c.values() if isinstance(c, dict) else c))))
+        return n
     except Exception:
         return None
-    sizes = []
-    classes = []
-    modname = d.get("__name__")
-    for name, v in zip(names, values) if deep else ():
-        t = type(v)
-        if t in _CONTAINERS or isinstance(v, _CONTAINERS):
-            try:
-                n = len(v)
-                if n <= _SMALL and not isinstance(v, set):
-                    sizes.append((name, (n, tuple(map(id, v.values() if isinstance(v, dict) else v)))))
-                else:
-                    sizes.append((name, n))
-            except Exception:
-                pass
-        elif t is type and getattr(v, "__module__", None) == modname:
-            try:
-                attrs = vars(v)
-                classes.append((name, tuple(attrs.keys()), tuple(map(id, attrs.values()))))
-            except Exception:
-                pass
-    return (names, tuple(map(id, values)), tuple(sizes), tuple(classes), deep)
 
 
-def _changed(before_names, before_ids, after_names, after_ids, public=False):
-    """Names whose value was replaced or removed. Names added since are
-    left out: a module or class filling a cache on first use is not a
-    change another test can see differently; so are a standard module's
-    private names (public), which it sets up lazily itself."""
+def _changed(before_names, before_ids, after_names, after_ids):
+    """Public names whose value was replaced or removed. Names added since
+    are left out: a module or class filling a cache on first use is not a
+    change another test can see differently."""
     now = dict(zip(after_names, after_ids))
     out = []
     for name, ident in zip(before_names, before_ids):
-        if (name.startswith("__") and name.endswith("__")) or (public and name.startswith("_")):
+        if name.startswith("_"):
             continue
         if name not in now:
             out.append((name, "removed"))
@@ -137,7 +158,7 @@ def _module_leaks(before, after):
         was = before.get(mod)
         if was is None or now is None or was == now:
             continue
-        changed = _changed(was[0], was[1], now[0], now[1], public=not was[4])
+        changed = _changed(was[0], was[1], now[0], now[1])
         for name, how in changed[:5]:
             out.append(("module", "%s.%s %s" % (mod, name, how)))
         if was[2] != now[2]:
@@ -206,6 +227,7 @@ def _locale():
 
 
 def snapshot(modules):
+    """The process state a test could leave changed; modules is a Modules."""
     env = dict(os.environ)
     env.pop("PYTEST_CURRENT_TEST", None)
     try:
@@ -216,8 +238,8 @@ def snapshot(modules):
         "env": env,
         "cwd": cwd,
         "sys.path": list(sys.path),
-        "sys.modules": {k: id(v) for k, v in sys.modules.items()},
-        "modules": {name: _module_print(mod, deep) for name, mod, deep in modules},
+        "sys.modules": (tuple(sys.modules), tuple(map(id, tuple(sys.modules.values())))),
+        "modules": modules.prints(),
         "signals": tuple(id(signal.getsignal(s)) for s in _SIGNALS),
         "socket timeout": socket.getdefaulttimeout(),
         "logging": _logging(),
@@ -239,8 +261,7 @@ def diff(before, after):
         out.append(("cwd", "cwd %s -> %s" % (before["cwd"], after["cwd"])))
     if before["sys.path"] != after["sys.path"]:
         out.append(("sys", "sys.path"))
-    mods_b, mods_a = before["sys.modules"], after["sys.modules"]
-    gone = [k for k, v in mods_b.items() if mods_a.get(k) != v]
+    gone = [name for name, _ in _changed(*before["sys.modules"], *after["sys.modules"])]
     if gone:
         out.append(("sys", "sys.modules entries removed or replaced: %s" % ", ".join(sorted(gone)[:5])))
     out.extend(_module_leaks(before["modules"], after["modules"]))

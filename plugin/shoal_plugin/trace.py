@@ -53,7 +53,7 @@ class Tracer:
         touch.SCOPE.test_file = os.path.abspath(str(getattr(item, "path", "") or item.fspath))
         sqltrace.watch()
         self.touched = []
-        before = leaks.snapshot(self.modules.current())
+        before = leaks.snapshot(self.modules)
         fp = touch.Footprint()
         touch.SINKS.append(fp)
         return fp, before, time.time()
@@ -62,7 +62,7 @@ class Tracer:
         fp, before, start = begun
         stop = time.time()
         touch.SINKS[:] = []
-        changes = leaks.diff(before, leaks.snapshot(self.modules.current()))
+        changes = leaks.diff(before, leaks.snapshot(self.modules))
         credited = self._credit(item, fp)
         self._write(self._record(item, fp, changes, credited, start, stop))
 
@@ -84,7 +84,7 @@ class Tracer:
         sinks = touch.SINKS[:]
         touch.SINKS[:] = []
         try:
-            return leaks.snapshot(self.modules.current())
+            return leaks.snapshot(self.modules)
         finally:
             touch.SINKS[:] = sinks
 
@@ -179,6 +179,13 @@ class Tracer:
             rec["sites"] = sites.find(item, name)
         return rec
 
+    def failed(self, item, error):
+        """The footprint of a test the tracer could not follow to its end."""
+        try:
+            self._write({"nodeid": item.nodeid, "worker": os.environ.get("PYTEST_XDIST_WORKER", ""), "error": repr(error)[:500]})
+        except Exception:
+            pass
+
     def _write(self, rec):
         if self.out is None:
             worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -214,18 +221,36 @@ def _meet(nodeid):
         time.sleep(0.002)
 
 
+# The hooks never let the tracer's own trouble reach the test: a snapshot
+# that fails (another thread changing what it reads) costs the test its
+# footprint, which then says why, never its outcome.
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item, nextitem):
     if _pairs:
-        _meet(item.nodeid)
+        try:
+            _meet(item.nodeid)
+        except Exception:
+            pass
     if not DIR:
         yield
         return
-    begun = _tracer.begin(item)
+    try:
+        begun = _tracer.begin(item)
+    except Exception as e:
+        touch.SINKS[:] = []
+        begun = e
     try:
         yield
     finally:
-        _tracer.end(item, begun)
+        try:
+            if isinstance(begun, Exception):
+                raise begun
+            _tracer.end(item, begun)
+        except Exception as e:
+            touch.SINKS[:] = []
+            _tracer.failed(item, e)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -233,11 +258,18 @@ def pytest_fixture_setup(fixturedef, request):
     if not touch.SINKS or fixturedef.scope == "function":
         yield
         return
-    started = _tracer.fixture_started(fixturedef, request)
+    try:
+        started = _tracer.fixture_started(fixturedef, request)
+    except Exception:
+        started = None
     try:
         yield
     finally:
-        _tracer.fixture_done(fixturedef, started)
+        if started is not None:
+            try:
+                _tracer.fixture_done(fixturedef, started)
+            except Exception:
+                pass
 
 
 def pytest_fixture_post_finalizer(fixturedef, request):
