@@ -57,7 +57,11 @@ func (s *Scheduler) advance() {
 		case exclusive:
 			for len(s.blocks) > 0 {
 				b := s.blocks[0]
-				if len(s.excl[b.group]) > 0 || s.workers[b.worker].exclusive > 0 {
+				// A worker that ended is done with its block once it runs
+				// no exclusive test: what a crash gave back to the group
+				// waits for another barrier.
+				ended := s.workers[b.worker].final && s.workers[b.worker].exclusive == 0
+				if !ended && (len(s.excl[b.group]) > 0 || s.workers[b.worker].exclusive > 0) {
 					return
 				}
 				s.blocks = s.blocks[1:]
@@ -115,8 +119,8 @@ func (s *Scheduler) runnable(w int) float64 {
 // where its last test is not longer than the wait anyway.
 func (s *Scheduler) joinBarrier(w int) {
 	wk := &s.workers[w]
-	if wk.reserved || wk.exclusive > 0 || wk.seg != nil && len(wk.seg.items) > 0 {
-		return
+	if !s.mayRunTail(w) || wk.exclusive > 0 || wk.seg != nil && len(wk.seg.items) > 0 {
+		return // kept quiet, or its heavy test waits for its slots
 	}
 	if len(wk.queue) > 0 && s.expected(wk.queue[len(wk.queue)-1]) > s.draining(w) {
 		return

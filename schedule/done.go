@@ -41,6 +41,11 @@ func (s *Scheduler) takeBack(w, from int) {
 	for _, i := range append([]int(nil), wk.queue...) {
 		s.remove(w, i)
 	}
+	if wk.seg != nil {
+		// The rest of its file is nobody's now: any worker may start it,
+		// as it takes a file nobody started.
+		wk.seg.started = false
+	}
 	wk.seg, wk.final = nil, false
 	var plain []int
 	for _, i := range rest {

@@ -21,3 +21,16 @@ func (s *Scheduler) Dump() string {
 	}
 	return out
 }
+
+// NewPlanned is New, but it follows the barrier plan PlanBarriers makes
+// wherever one applies, whether or not a replay says it pays.
+func NewPlanned(tests []Test, cfg Config) (*Scheduler, error) {
+	s, err := New(tests, cfg)
+	if err != nil || s.following != nil || cfg.Order != Duration {
+		return s, err
+	}
+	if bp := PlanBarriers(s.tests, s.cfg.Setup, s.cfg.Workers); bp != nil {
+		s.follow(bp)
+	}
+	return s, nil
+}

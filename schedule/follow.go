@@ -186,9 +186,15 @@ func (s *Scheduler) spent(w int) bool {
 	return true
 }
 
-// giveBack puts tests w held back at the front of what it runs next.
+// giveBack puts tests w held back at the front of what it runs next. A
+// barrier that was draining waits for them: the round they are listed in
+// is over only once w runs them, and a barrier that began would move the
+// plan past it with them still listed.
 func (s *Scheduler) giveBack(w int, plain []int) {
 	fp := s.following
 	fp.Lists[w][fp.next] = append(plain, fp.Lists[w][fp.next]...)
 	fp.cut[w], fp.held[w] = false, -1
+	if s.phase == draining {
+		s.phase = running
+	}
 }

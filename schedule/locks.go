@@ -30,10 +30,13 @@ func (s *Scheduler) holdsHeavy(w int) bool {
 }
 
 // takeSpecial takes the longest test with locks or slots that w may hold now.
+// A heavy test that needs more slots than w keeps for the one it holds waits
+// until that one is over, unless every other worker has ended: then none
+// would be left to take it.
 func (s *Scheduler) takeSpecial(w int) int {
 	for k, i := range s.special {
 		t := s.tests[i]
-		if t.Slots > 1 && s.heavy != nil && (s.heavy.worker != w || t.Slots-1 > len(s.heavy.quiet)) {
+		if t.Slots > 1 && s.heavy != nil && (s.heavy.worker != w || t.Slots-1 > len(s.heavy.quiet) && !s.othersEnded(w)) {
 			continue
 		}
 		if !s.locksFree(w, t.Locks) {
@@ -43,6 +46,16 @@ func (s *Scheduler) takeSpecial(w int) int {
 		return i
 	}
 	return -1
+}
+
+// othersEnded: every worker but w was told nothing more comes.
+func (s *Scheduler) othersEnded(w int) bool {
+	for x := range s.workers {
+		if x != w && !s.workers[x].final {
+			return false
+		}
+	}
+	return true
 }
 
 // locksFree: no key is held by its limit of other workers.

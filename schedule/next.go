@@ -38,9 +38,11 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 			wk.final = true
 		}
 		s.advance()
-	case len(wk.queue) > 0 && s.allQuiet(-1) && s.phase == running:
+	case len(wk.queue) > 0 && s.allQuiet(-1) && s.phase == running && s.mayRunTail(w):
 		// Nobody runs anything and nothing can be handed out: were this
-		// worker to wait for a successor, the run would stop here.
+		// worker to wait for a successor, the run would stop here. One
+		// kept quiet for a heavy test waits for it: the heavy test's
+		// worker goes on once all it waits for are quiet.
 		wk.final = true
 	}
 	return out, wk.final
@@ -107,6 +109,9 @@ func (s *Scheduler) take(w, i int) bool {
 		s.advance()
 		return false
 	case t.Slots > 1:
+		if s.heavy != nil && s.heavy.worker == w && len(s.heavy.quiet) < t.Slots-1 {
+			s.release() // w keeps more workers quiet for this one
+		}
 		if s.heavy == nil {
 			s.reserve(w, i)
 		}
