@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +25,7 @@ const (
 	hangingTest    = "test_interrupt.py::test_hang"
 )
 
-// TestInterrupt sends SIGINT or SIGTERM to shoal once test_hang runs. shoal
+// TestInterrupt sends SIGINT, SIGTERM or SIGHUP to shoal once test_hang runs. shoal
 // must stop handing out tests, let running ones finish within the grace
 // period, then end test_hang's worker and its child; print the partial
 // summary with what did not run; write the record and the JUnit file; and
@@ -39,6 +40,8 @@ func TestInterrupt(t *testing.T) {
 	}{
 		{"SIGINT", syscall.SIGINT, "KeyboardInterrupt"},
 		{"SIGTERM", syscall.SIGTERM, "Interrupted: terminated by SIGTERM"},
+		// A closed terminal or SSH session.
+		{"SIGHUP", syscall.SIGHUP, "Interrupted: hangup (SIGHUP)"},
 	}
 	for _, s := range signals {
 		for _, mode := range startModes {
@@ -104,6 +107,32 @@ func TestSessionTimeout(t *testing.T) {
 	checkPartialRecord(t, sh.record, sh.output)
 }
 
+// TestShoalKilled: kill -9 of shoal while test_hang runs. shoal can do
+// nothing, yet within five seconds nothing of the run may be left: not
+// the session, not a worker, not test_hang's child.
+func TestShoalKilled(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh := startInterruptible(t, mode)
+			sh.waitForChild(t)
+			sh.signal(t, syscall.SIGKILL)
+			_ = sh.cmd.Wait()
+			left := processesIn(sh.dir)
+			for deadline := time.Now().Add(5 * time.Second); len(left) > 0 && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+				left = processesIn(sh.dir)
+			}
+			for _, p := range left {
+				t.Errorf("5 s after kill -9 of shoal, still running: %s", p)
+			}
+			checkChildrenGone(t, sh.pids, 1)
+		})
+	}
+}
+
 // liveShoal is a shoal run going on in the background.
 type liveShoal struct {
 	cmd            *exec.Cmd
@@ -113,8 +142,52 @@ type liveShoal struct {
 	started        time.Time
 }
 
+// TestBrokenPipe: shoal's output goes to a pipe whose reader goes away
+// while test_hang runs, as with shoal run … | head. The next write raises
+// SIGPIPE, which ends the run as SIGTERM does: exit 2, the record and the
+// JUnit file written, no process left.
+func TestBrokenPipe(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh := prepareInterruptible(t, mode, "--interrupt-grace", "1")
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh.cmd.Stdout = w
+			sh.start(t)
+			w.Close()
+			first := make([]byte, 10)
+			if _, err := io.ReadFull(r, first); err != nil {
+				t.Fatalf("shoal wrote nothing: %v\n%s", err, sh.stderr)
+			}
+			sh.waitForChild(t)
+			r.Close()
+			res := sh.wait(t, time.Minute)
+			checkNoneLeft(t, sh.dir)
+			checkChildrenGone(t, sh.pids, 1)
+			const reason = "Interrupted: broken pipe (SIGPIPE)"
+			if res.code != 2 || res.record == nil || res.record.Stopped != reason {
+				t.Fatalf("shoal should exit 2 and write its record, stopped by %q:\n%s", reason, res.output)
+			}
+			checkJUnit(t, sh.junit, len(res.record.Tests))
+		})
+	}
+}
+
 // startInterruptible starts shoal on the hang suite's test_interrupt.py.
 func startInterruptible(t *testing.T, mode startMode, flags ...string) *liveShoal {
+	t.Helper()
+	sh := prepareInterruptible(t, mode, flags...)
+	sh.start(t)
+	return sh
+}
+
+// prepareInterruptible is startInterruptible's run, not started yet.
+func prepareInterruptible(t *testing.T, mode startMode, flags ...string) *liveShoal {
 	t.Helper()
 	dir := copySuite(t, "hang")
 	tmp := t.TempDir()
@@ -126,6 +199,11 @@ func startInterruptible(t *testing.T, mode startMode, flags ...string) *liveShoa
 	sh.cmd = exec.Command(shoalBin, shoalArgs(c, sh.rec)...)
 	sh.cmd.Dir, sh.cmd.Stdout, sh.cmd.Stderr = dir, sh.stdout, sh.stderr
 	sh.cmd.Env = baseEnv("SHOAL_IT_PIDS="+sh.pids, "TMPDIR="+privateTmp(t))
+	return sh
+}
+
+func (sh *liveShoal) start(t *testing.T) {
+	t.Helper()
 	if err := sh.cmd.Start(); err != nil {
 		t.Fatalf("cannot start shoal: %v", err)
 	}
@@ -136,7 +214,6 @@ func startInterruptible(t *testing.T, mode startMode, flags ...string) *liveShoa
 			_ = sh.cmd.Wait()
 		}
 	})
-	return sh
 }
 
 // waitForChild waits until test_hang's child process has written its pid:

@@ -104,6 +104,7 @@ func (r *runState) onForked(m *protocol.Message) {
 		w.pid = m.PID
 		r.byPID[m.PID] = w
 		r.pgids = append(r.pgids, m.PID)
+		r.procs.Watch(m.PID)
 		r.run.Workers[w.index].PID = m.PID
 	}
 }

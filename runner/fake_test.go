@@ -227,6 +227,8 @@ func (w *world) Kill(pid int) {
 
 func (w *world) KillChildren(pid int) {}
 
+func (w *world) Watch(pgid int) {}
+
 func (w *world) Gone(pid int) bool {
 	p := w.procs[pid]
 	return p == nil || p.dead

@@ -54,6 +54,9 @@ type Options struct {
 	// WorkerEnv, when set, is what worker index gets on top of Env: its
 	// own temporary directory, ports, database.
 	WorkerEnv func(index int) map[string]string
+	// Watchdog is shoal's own binary, run beside the run to end what the
+	// tests started if shoal dies (see worker.Watchdog); "" runs none.
+	Watchdog string
 }
 
 // Planner makes the scheduler's input once the suite is collected. owners
@@ -98,9 +101,16 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 		return nil, fmt.Errorf("cannot open shoal's socket: %w", err)
 	}
 	defer ln.Close()
+	var guard *worker.Watchdog
+	if opts.Watchdog != "" {
+		// Without one, the processes still die with shoal; what their
+		// tests started may not.
+		guard, _ = worker.StartWatchdog(opts.Watchdog)
+		defer guard.Close()
+	}
 	r.procs = worker.NewLauncher(worker.Config{
 		Python: opts.Python, PluginDir: opts.PluginDir, Args: opts.Args, Dir: opts.Dir, Env: opts.Env,
-		Socket: socket, Timeout: opts.Timeout,
+		Socket: socket, Timeout: opts.Timeout, Watchdog: guard,
 	}, r.events, r.done)
 	return r.execute(ctx)
 }
@@ -147,6 +157,8 @@ type processes interface {
 	KillChildren(pid int)
 	// Gone tells whether pid has ended or ends within a moment.
 	Gone(pid int) bool
+	// Watch has the group pgid ended if shoal dies (a forked worker's).
+	Watch(pgid int)
 }
 
 // clock is the time the run goes by: the system's, or a simulated one in

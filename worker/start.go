@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ type Config struct {
 	// Timeout is how many seconds one test may run where its timeout
 	// marker does not say otherwise; 0 means no limit.
 	Timeout float64
+	// Watchdog ends the processes' groups if shoal dies; nil for none.
+	Watchdog *Watchdog
 }
 
 // Launcher starts a run's pytest processes, each in its own process group,
@@ -77,12 +80,20 @@ func (l *Launcher) StartWorker(spec protocol.WorkerSpec) (pid int, err error) {
 	return cmd.Process.Pid, nil
 }
 
-// start starts cmd and posts its Exit when it ends.
+// start starts cmd, has the watchdog guard its group, and posts its Exit
+// when it ends. It starts and waits from a goroutine that keeps its thread
+// for as long as the process lives: Linux sends the process its
+// Pdeathsig when the thread that started it ends, not only shoal.
 func (l *Launcher) start(cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends after the process
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		l.Watch(cmd.Process.Pid)
+		started <- nil
 		err := cmd.Wait()
 		code := -1
 		if cmd.ProcessState != nil {
@@ -91,8 +102,12 @@ func (l *Launcher) start(cmd *exec.Cmd) error {
 		exit := &Exit{PID: cmd.Process.Pid, Status: describeExit(err, cmd.ProcessState), Code: code}
 		post(l.events, l.done, Event{Exit: exit})
 	}()
-	return nil
+	return <-started
 }
+
+// Watch has the watchdog end the process group pgid if shoal dies: a
+// worker's, which the session forked.
+func (l *Launcher) Watch(pgid int) { l.cfg.Watchdog.Watch(pgid) }
 
 // Signal sends a process signal sig, where sig is one.
 func (l *Launcher) Signal(pid, sig int) {
@@ -128,7 +143,8 @@ func (c Config) command(mode string, stdout, stderr io.Writer, extraEnv ...strin
 	cmd.Stderr = stderr
 	// Its own process group: the terminal's Ctrl-C reaches shoal only, and
 	// shoal can end a worker together with everything its tests started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// It dies with shoal, however shoal ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 
 	"shoal/result"
+	"shoal/worker"
 )
 
 // memoryLimit is where the garbage collector starts working harder, unless
@@ -20,7 +21,16 @@ import (
 // 100,000-test run's peak in bounds.
 const memoryLimit = 96 << 20
 
+// watchdog is the program that runs as a run's watchdog: this binary, when
+// it runs as shoal (tests that call run directly start none).
+var watchdog string
+
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == worker.WatchdogArg {
+		worker.RunWatchdog()
+		return
+	}
+	watchdog, _ = os.Executable()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}

@@ -185,7 +185,7 @@ func (s *suite) options(args []string, env []string) runner.Options {
 	return runner.Options{
 		Python: s.choice.Path, PluginDir: s.pluginDir, Args: args, Workers: s.workers,
 		Fork: s.cfg.Fork, Dir: s.dir, Env: append(env, markersEnv(s.cfg)...), MaxWorkerRestart: -1,
-		Plan: planner(s.history, s.set),
+		Plan: planner(s.history, s.set), Watchdog: watchdog,
 	}
 }
 

@@ -26,33 +26,41 @@ func abortOf(ctx context.Context) <-chan struct{} {
 	return ch
 }
 
-// handleSignals turns SIGINT and SIGTERM into a graceful stop: the first
+// stopSignal is how shoal names a signal that stops a run: in the line it
+// prints when the signal comes, and as the reason the summary gives.
+type stopSignal struct {
+	name, reason string
+}
+
+// stopSignals end a run as Ctrl-C does. A closed terminal or SSH session
+// sends SIGHUP; a reader that went away (shoal run | head) makes the next
+// write to the pipe raise SIGPIPE. Either way the run still writes its
+// JUnit file and run record and ends every process it started.
+var stopSignals = map[os.Signal]stopSignal{
+	os.Interrupt:    {"interrupted (SIGINT)", "KeyboardInterrupt"},
+	syscall.SIGTERM: {"terminated (SIGTERM)", "Interrupted: terminated by SIGTERM"},
+	syscall.SIGHUP:  {"hangup (SIGHUP)", "Interrupted: hangup (SIGHUP)"},
+	syscall.SIGPIPE: {"broken pipe (SIGPIPE)", "Interrupted: broken pipe (SIGPIPE)"},
+}
+
+// handleSignals turns the stop signals into a graceful stop: the first
 // cancels the returned context, with the reason the summary shows; the
-// second closes the abort channel in the context. stop undoes it.
+// second closes the abort channel in the context; a third exits at once.
+// stop undoes it.
 func handleSignals(ctx context.Context, stderr io.Writer) (_ context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	abort := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 4)
+	for sig := range stopSignals {
+		signal.Notify(sigs, sig)
+	}
 	done := make(chan struct{})
 	go func() {
-		count := 0
+		s := signalState{stderr: stderr, cancel: cancel, abort: abort, exit: os.Exit}
 		for {
 			select {
 			case sig := <-sigs:
-				count++
-				switch count {
-				case 1:
-					fmt.Fprintf(stderr, "\nshoal: %s: stopping; running tests may finish (send it again to end them now)\n", signalName(sig))
-					cancel(interruptCause(sig))
-				case 2:
-					fmt.Fprintf(stderr, "\nshoal: %s again: ending every test process now\n", signalName(sig))
-					close(abort)
-				default:
-					// Ending the processes did not end shoal: leave now.
-					fmt.Fprintf(stderr, "\nshoal: %s a third time: exiting\n", signalName(sig))
-					os.Exit(result.ExitInterrupted)
-				}
+				s.got(sig)
 			case <-done:
 				return
 			}
@@ -65,18 +73,37 @@ func handleSignals(ctx context.Context, stderr io.Writer) (_ context.Context, st
 	}
 }
 
-func signalName(sig os.Signal) string {
-	if sig == os.Interrupt {
-		return "interrupted (SIGINT)"
-	}
-	return "terminated (SIGTERM)"
+// signalState counts the stop signals that came.
+type signalState struct {
+	stderr io.Writer
+	cancel context.CancelCauseFunc
+	abort  chan struct{}
+	exit   func(code int)
+	count  int
+	piped  bool
 }
 
-// interruptCause is why the run stopped, as its summary says: pytest's word
-// for Ctrl-C, or the signal.
-func interruptCause(sig os.Signal) error {
-	if sig == os.Interrupt {
-		return errors.New("KeyboardInterrupt")
+func (s *signalState) got(sig os.Signal) {
+	if sig == syscall.SIGPIPE {
+		// Every later write to the closed pipe raises it again: only the
+		// first one counts.
+		if s.piped {
+			return
+		}
+		s.piped = true
 	}
-	return errors.New("Interrupted: terminated by SIGTERM")
+	name := stopSignals[sig].name
+	s.count++
+	switch s.count {
+	case 1:
+		fmt.Fprintf(s.stderr, "\nshoal: %s: stopping; running tests may finish (send it again to end them now)\n", name)
+		s.cancel(errors.New(stopSignals[sig].reason))
+	case 2:
+		fmt.Fprintf(s.stderr, "\nshoal: %s again: ending every test process now\n", name)
+		close(s.abort)
+	default:
+		// Ending the processes did not end shoal: leave now.
+		fmt.Fprintf(s.stderr, "\nshoal: %s a third time: exiting\n", name)
+		s.exit(result.ExitInterrupted)
+	}
 }
