@@ -16,3 +16,10 @@ def module_setup(request):
     with open(os.path.join(HERE, "setups.log"), "a") as log:
         log.write(f"{request.module.__name__} {os.getpid()}\n")
     yield
+
+
+def pytest_runtest_call(item):
+    # The test SHOAL_IT_CRASH names kills its worker, as a crash in C code
+    # would; without it nothing crashes.
+    if item.nodeid == os.environ.get("SHOAL_IT_CRASH"):
+        os._exit(3)
