@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"shoal/dsn"
 )
 
 // Ports is [tool.shoal.ports]: every worker owns a block of Size ports,
@@ -126,42 +128,21 @@ func CheckDatabaseURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {
 		// url's errors quote the whole URL, password and all.
-		return fmt.Errorf("expected a database URL, got one that does not parse (%s)", RedactURL(s))
+		return fmt.Errorf("expected a database URL, got one that does not parse (%s)", dsn.Redact(s))
 	}
 	switch u.Scheme {
 	case "postgres", "postgresql":
 		if strings.Trim(u.Path, "/") == "" {
-			return fmt.Errorf("%s names no database: which one is the template to copy?", RedactURL(s))
+			return fmt.Errorf("%s names no database: which one is the template to copy?", dsn.Redact(s))
 		}
 	case "sqlite":
 		if strings.TrimPrefix(u.Path, "/") == "" {
-			return fmt.Errorf("%s names no file", RedactURL(s))
+			return fmt.Errorf("%s names no file", dsn.Redact(s))
 		}
 	default:
-		return fmt.Errorf("expected a postgresql:// or sqlite:/// URL, got %s", RedactURL(s))
+		return fmt.Errorf("expected a postgresql:// or sqlite:/// URL, got %s", dsn.Redact(s))
 	}
 	return nil
-}
-
-// RedactURL is a URL as shoal shows it to users: with any password as "xxxxx".
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		// Hide everything between the scheme and the last "@" of the authority.
-		scheme, rest, ok := strings.Cut(s, "://")
-		if !ok {
-			return "(a URL that does not parse)"
-		}
-		host, path, _ := strings.Cut(rest, "/")
-		if at := strings.LastIndex(host, "@"); at >= 0 {
-			host = "xxxxx" + host[at:]
-		}
-		if path != "" {
-			path = "/" + path
-		}
-		return scheme + "://" + host + path
-	}
-	return u.Redacted()
 }
 
 func setMaxConnections(c *Config, v any) *Error {

@@ -16,7 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"shoal/config"
+	"shoal/dsn"
 )
 
 // Error is a database problem a user can fix. Its message names the URL
@@ -66,6 +66,7 @@ const ConnectTimeout = 10 * time.Second
 // included, is connected to it.
 type Postgres struct {
 	url      *url.URL // the template's URL, as configured
+	raw      string   // the same, as written
 	Template string
 	conn     *pgx.Conn
 }
@@ -96,10 +97,10 @@ func Open(ctx context.Context, rawURL string) (*Postgres, error) {
 func Connect(ctx context.Context, rawURL string) (*Postgres, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, &Error{URL: config.RedactURL(rawURL), Msg: "cannot read the database URL",
+		return nil, &Error{URL: dsn.Redact(rawURL), Msg: "cannot read the database URL",
 			Hint: "write postgresql://user:password@host:port/template_db"}
 	}
-	p := &Postgres{url: u, Template: strings.Trim(u.Path, "/")}
+	p := &Postgres{url: u, raw: rawURL, Template: strings.Trim(u.Path, "/")}
 	if err := p.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -148,8 +149,9 @@ func code(err error) string {
 	return ""
 }
 
-// Redacted is the template's URL as users see it: without its password.
-func (p *Postgres) Redacted() string { return p.url.Redacted() }
+// Redacted is the template's URL as users see it: without its password
+// or any other secret.
+func (p *Postgres) Redacted() string { return dsn.Redact(p.raw) }
 
 // URLOf is the URL of database name on the template's server, password
 // and parameters included: what a worker connects with.

@@ -319,6 +319,27 @@ func TestProvisionBadInput(t *testing.T) {
 			want: []string{"shoal: error: cannot connect to the database server (postgresql://app:xxxxx@127.0.0.1:1/app_test)", "hint: "},
 		},
 		{
+			name: "unreachable database, password as parameters",
+			config: func(t *testing.T, r *provisionRun) string {
+				return "[tool.shoal.database]\nurl = \"postgresql://app@127.0.0.1:1/app_test?password=s3cret-pw&sslpassword=s3cret-key\"\n"
+			},
+			want: []string{"cannot connect to the database server (postgresql://app@127.0.0.1:1/app_test?password=xxxxx&sslpassword=xxxxx)"},
+		},
+		{
+			name: "database URL whose password holds a /",
+			config: func(t *testing.T, r *provisionRun) string {
+				return "[tool.shoal.database]\nurl = \"postgresql://app:s3cret/pw@127.0.0.1:1/app_test\"\n"
+			},
+			want: []string{"database.url: expected a database URL, got one that does not parse (postgresql://app:xxxxx@127.0.0.1:1/app_test)"},
+		},
+		{
+			name: "database as keywords and values",
+			config: func(t *testing.T, r *provisionRun) string {
+				return "[tool.shoal.database]\nurl = \"host=127.0.0.1 port=1 user=app password=s3cret-pw dbname=app_test\"\n"
+			},
+			want: []string{"expected a postgresql:// or sqlite:/// URL, got host=127.0.0.1 port=1 user=app password=xxxxx dbname=app_test"},
+		},
+		{
 			name: "missing template",
 			config: func(t *testing.T, r *provisionRun) string {
 				if !postgresWanted(t) {

@@ -12,6 +12,7 @@ import (
 
 	"shoal/config"
 	"shoal/database/pgtest"
+	"shoal/dsn"
 )
 
 func TestPostgres(t *testing.T) {
@@ -67,8 +68,8 @@ func TestPostgresErrors(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("got %v, want an *Error", err)
 			}
-			if !strings.Contains(e.Msg, config.RedactURL(url)) || strings.Contains(e.Msg, "s3cret") {
-				t.Errorf("message %q should name %s", e.Msg, config.RedactURL(url))
+			if !strings.Contains(e.Msg, dsn.Redact(url)) || strings.Contains(e.Msg, "s3cret") {
+				t.Errorf("message %q should name %s", e.Msg, dsn.Redact(url))
 			}
 			checkNothingLeft(t, opts)
 		})

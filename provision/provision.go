@@ -21,6 +21,7 @@ import (
 
 	"shoal/config"
 	"shoal/database"
+	"shoal/dsn"
 	"shoal/ports"
 	"shoal/result"
 	"shoal/service"
@@ -155,7 +156,7 @@ func (r *Run) openDatabase(ctx context.Context) error {
 	if u == "" {
 		return nil
 	}
-	r.dbURL = config.RedactURL(u)
+	r.dbURL = dsn.Redact(u)
 	if isSQLite(u) {
 		path, err := database.SQLitePath(u, r.opts.ProjectDir)
 		if err == nil {
@@ -291,7 +292,7 @@ func (r *Run) Describe(id string) *result.Provisions {
 		}
 		d := &result.Provisions{TmpDir: w.TmpDir, Path: w.Path, Ports: w.Ports.String()}
 		if w.Database != "" {
-			d.Database = config.RedactURL(w.Database)
+			d.Database = dsn.Redact(w.Database)
 		}
 		for _, s := range w.Services {
 			d.Services = append(d.Services, result.Service{Name: s.Name, Port: s.Port, PID: s.PID, Log: s.Log})

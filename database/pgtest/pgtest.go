@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"shoal/dsn"
 )
 
 // DefaultURL is the server and role scripts/postgres.sh sets up.
@@ -56,7 +58,7 @@ func Exec(t testing.TB, url string, sql string, args ...any) {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		t.Fatalf("cannot connect to %s: %v", redact(url), err)
+		t.Fatalf("cannot connect to %s: %v", dsn.Redact(url), err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
@@ -103,7 +105,7 @@ func Databases(t testing.TB, server, like string) []string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, server)
 	if err != nil {
-		t.Fatalf("cannot connect to %s: %v", redact(server), err)
+		t.Fatalf("cannot connect to %s: %v", dsn.Redact(server), err)
 	}
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname", like)
@@ -121,12 +123,4 @@ func random() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(database URL)"
-	}
-	return u.Redacted()
 }
