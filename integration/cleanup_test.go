@@ -164,6 +164,46 @@ func TestProvisionShoalKilled(t *testing.T) {
 	r.checkNothingLeft(t)
 }
 
+// TestTwoRunsAtOnce: a second run of the project starts while the first
+// holds its port blocks (a worker waits in test_hold). The second takes
+// ports nobody holds, says so, and passes; no port is both runs'.
+func TestTwoRunsAtOnce(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	r := newProvisionRun(t, false)
+	first, _ := r.start(t, startModes[0])
+	second := r.shoal(t, startModes[0], nil)
+	if second.code != 0 || second.record == nil {
+		t.Errorf("the second run should pass:\n%s", second.output)
+	}
+	if !strings.Contains(second.stderr, "are held by another shoal run; this run's workers use") {
+		t.Errorf("the second run should say it took other ports:\n%s", second.stderr)
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	first.wait(t, time.Minute)
+	firstRec := readRecord(t, first.record)
+	if firstRec == nil || second.record == nil {
+		t.Fatalf("both runs should write their record:\n%s", first.out.String())
+	}
+	for _, a := range firstRec.Workers {
+		for _, b := range second.record.Workers {
+			if a.Provisions != nil && b.Provisions != nil && rangesOverlap(a.Provisions.Ports, b.Provisions.Ports) {
+				t.Errorf("%s of the first run has ports %s, %s of the second %s", a.ID, a.Provisions.Ports, b.ID, b.Provisions.Ports)
+			}
+		}
+	}
+}
+
+// rangesOverlap tells whether two port ranges "LO-HI" share a port.
+func rangesOverlap(a, b string) bool {
+	var alo, ahi, blo, bhi int
+	fmt.Sscanf(a, "%d-%d", &alo, &ahi)
+	fmt.Sscanf(b, "%d-%d", &blo, &bhi)
+	return alo <= bhi && blo <= ahi
+}
+
 // servicePIDs reads the pids the echo instances wrote in the run directory.
 func servicePIDs(t *testing.T, tmp string) []int {
 	t.Helper()

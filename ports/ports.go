@@ -6,7 +6,9 @@ package ports
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -119,4 +121,52 @@ func Free(port int) bool {
 	}
 	defer syscall.Close(fd)
 	return syscall.Bind(fd, &syscall.SockaddrInet4{Port: port}) == nil
+}
+
+// ErrTaken says another shoal run holds a block.
+var ErrTaken = errors.New("held by another shoal run")
+
+// Claim holds port blocks against every other shoal run on the machine
+// while its process lives, so that two runs with the same [tool.shoal.ports]
+// never hand out the same ports. Each block is an abstract Unix socket
+// named after it: the kernel frees the name when the process ends however
+// it ends, and runs in separate network namespaces, which share no ports,
+// share no names either. Blocks count as the same only when they are the
+// same: two runs with different sizes do not see each other.
+type Claim struct {
+	held []net.Listener
+}
+
+// Take claims blocks, all or none. It fails with ErrTaken where another
+// run holds one; where the machine cannot tell (no abstract sockets), it
+// claims nothing and does not fail.
+func Take(blocks []Block) (*Claim, error) {
+	c := &Claim{}
+	if runtime.GOOS != "linux" {
+		return c, nil
+	}
+	for _, b := range blocks {
+		ln, err := net.Listen("unix", "@shoal-ports-"+b.String())
+		if errors.Is(err, syscall.EADDRINUSE) {
+			c.Release()
+			return nil, fmt.Errorf("ports %s: %w", b, ErrTaken)
+		}
+		if err != nil {
+			c.Release()
+			return &Claim{}, nil
+		}
+		c.held = append(c.held, ln)
+	}
+	return c, nil
+}
+
+// Release lets other runs have the blocks.
+func (c *Claim) Release() {
+	if c == nil {
+		return
+	}
+	for _, ln := range c.held {
+		_ = ln.Close()
+	}
+	c.held = nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -138,4 +139,30 @@ func TestFreeWithoutReuse(t *testing.T) {
 		t.Fatalf("a listener with SO_REUSEADDR cannot bind %d either (%v): the test shows nothing", port, err)
 	}
 	reuse.Close()
+}
+
+func TestTake(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("claims need Linux's abstract sockets")
+	}
+	blocks := []Block{{47100, 47109}, {47110, 47119}}
+	first, err := Take(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another run wanting one of the same blocks is told, and holds nothing.
+	if _, err := Take([]Block{{47090, 47099}, {47110, 47119}}); !errors.Is(err, ErrTaken) || !strings.Contains(err.Error(), "47110-47119") {
+		t.Fatalf("a second claim of 47110-47119: %v, want ErrTaken naming it", err)
+	}
+	other, err := Take([]Block{{47090, 47099}})
+	if err != nil {
+		t.Fatalf("47090-47099 should be free again after a failed claim: %v", err)
+	}
+	other.Release()
+	first.Release()
+	again, err := Take(blocks)
+	if err != nil {
+		t.Fatalf("released blocks should be free: %v", err)
+	}
+	again.Release()
 }

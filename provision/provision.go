@@ -74,6 +74,7 @@ type Run struct {
 	pg       *database.Postgres
 	dbURL    string // redacted
 	state    *state
+	claim    *ports.Claim
 }
 
 // Error is a resource a run cannot have; the run stops before any test.
@@ -110,9 +111,11 @@ func Setup(ctx context.Context, opts Options) (*Run, error) {
 		return nil, err
 	}
 	if err := r.openDatabase(ctx); err != nil {
+		r.claim.Release()
 		return nil, err
 	}
 	if r.state, err = createState(opts.StateDir, r.ID); err != nil {
+		r.claim.Release()
 		r.closeDatabase()
 		return nil, err
 	}
@@ -147,7 +150,41 @@ func (r *Run) plan() ([]ports.Block, error) {
 			Hint: "raise [tool.shoal.ports] size",
 		}
 	}
-	return blocks, nil
+	return r.claimPorts(blocks)
+}
+
+// claimPorts holds the blocks against other shoal runs on the machine.
+// Where another run holds one, as when two runs of one project go on at
+// once, it takes the first window of as many blocks further up that
+// nobody holds, past the ephemeral range if need be, and says so.
+func (r *Run) claimPorts(blocks []ports.Block) ([]ports.Block, error) {
+	p, eph := r.opts.Ports, r.opts.Ephemeral
+	width := len(blocks) * p.Size
+	planned := ports.Block{Lo: blocks[0].Lo, Hi: blocks[len(blocks)-1].Hi}
+	for base := p.Base; base+width-1 <= 65535; base += width {
+		if base <= eph.Hi && base+width-1 >= eph.Lo {
+			base = eph.Hi + 1 - width // the loop's step lands on eph.Hi+1
+			continue
+		}
+		plan, err := ports.Plan(base, p.Size, len(blocks), eph)
+		if err != nil {
+			break
+		}
+		claim, err := ports.Take(plan)
+		if errors.Is(err, ports.ErrTaken) {
+			continue
+		}
+		r.claim = claim
+		if base != p.Base {
+			fmt.Fprintf(r.opts.Notes, "shoal: ports %s are held by another shoal run; this run's workers use %s\n",
+				planned, ports.Block{Lo: base, Hi: base + width - 1})
+		}
+		return plan, nil
+	}
+	return nil, &Error{
+		Msg:  fmt.Sprintf("the port blocks %s are held by another shoal run, and so is every free window of %d ports above them", planned, width),
+		Hint: "wait for the other runs to end, or give this one another [tool.shoal.ports] base",
+	}
 }
 
 // openDatabase checks the template before anything is made.
@@ -317,6 +354,7 @@ func (r *Run) Close(keepDir bool) error {
 		}
 	}
 	wg.Wait()
+	r.claim.Release()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	r.state.rec.Services = nil

@@ -130,6 +130,35 @@ func TestKeepDir(t *testing.T) {
 	}
 }
 
+// TestPortsHeldByAnotherRun: two runs of one project at once. The second
+// finds the first's port blocks held and takes the next window, and says
+// so; once the first ends, its blocks are free again.
+func TestPortsHeldByAnotherRun(t *testing.T) {
+	opts := testOptions(t, 3)
+	first := setup(t, opts)
+	var notes bytes.Buffer
+	second := setup(t, Options{Workers: 3, Ports: opts.Ports, ProjectDir: opts.ProjectDir,
+		TempRoot: opts.TempRoot, StateDir: opts.StateDir, Env: opts.Env, Notes: &notes})
+	base, width := opts.Ports.Base, 3*opts.Ports.Size
+	want := ports.Block{Lo: base + width, Hi: base + 2*width - 1}
+	if got := (ports.Block{Lo: second.Workers[0].Block.Lo, Hi: second.Workers[2].Block.Hi}); got != want {
+		t.Errorf("the second run's blocks span %s, want %s", got, want)
+	}
+	held := ports.Block{Lo: base, Hi: base + width - 1}
+	if say := fmt.Sprintf("ports %s are held by another shoal run; this run's workers use %s", held, want); !strings.Contains(notes.String(), say) {
+		t.Errorf("notes %q should say %q", notes.String(), say)
+	}
+	if err := first.Close(false); err != nil {
+		t.Fatal(err)
+	}
+	third := setup(t, opts)
+	if got := third.Workers[0].Block.Lo; got != base {
+		t.Errorf("after the first run ended, a new run starts at port %d, want %d", got, base)
+	}
+	second.Close(false)
+	third.Close(false)
+}
+
 func TestPortsOverlapEphemeral(t *testing.T) {
 	opts := testOptions(t, 4)
 	opts.Ports = config.Ports{Base: 30000, Size: 1000}
