@@ -9,6 +9,7 @@ child never speaks on it.
 
 import json
 import os
+import re
 import socket
 
 PROTOCOL_VERSION = 1
@@ -39,7 +40,7 @@ class Channel:
         if self.abandoned:
             return
         data = json.dumps(msg, default=_default, ensure_ascii=False, separators=(",", ":"))
-        self.sock.sendall(data.encode("utf-8", "surrogateescape") + b"\n")
+        self.sock.sendall(_utf8(data) + b"\n")
 
     def has_line(self):
         return b"\n" in self._buf
@@ -61,6 +62,29 @@ class Channel:
             self.sock.close()
         except OSError:
             pass
+
+
+# What Python puts in a str for bytes that are not UTF-8 (a file name read
+# with surrogateescape), and other lone surrogates: UTF-8 cannot hold them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match):
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return "\\\\x%02x" % (code - 0xDC00)  # the byte, as backslashreplace writes it
+    return "\\\\u%04x" % code
+
+
+def _utf8(text):
+    """JSON text as UTF-8. A stand-in for a byte that is not UTF-8 becomes
+    the text \\xNN: JSON cannot carry the byte itself, and a reader that
+    replaced every such byte with U+FFFD would make two files that differ
+    only there one and the same."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
 
 
 def connect():

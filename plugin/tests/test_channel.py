@@ -1,5 +1,6 @@
-"""The channel in a child that a test forks without exec."""
+"""The channel: in a child that a test forks without exec, and with what is not UTF-8."""
 
+import json
 import os
 import socket
 import time
@@ -45,3 +46,12 @@ def test_forked_child_lets_go_of_the_channel(tmp_path, monkeypatch):
         os.close(r)
         shoal.close()
         server.close()
+
+
+def test_bytes_that_are_not_utf8_stay_apart():
+    """Two file names that differ only in bytes that are not UTF-8 reach
+    shoal as two names, each byte written \\xNN."""
+    names = [b"test_a\xff.py".decode("utf-8", "surrogateescape"), b"test_a\xfe.py".decode("utf-8", "surrogateescape")]
+    sent = [channel._utf8(json.dumps({"nodeid": n}, ensure_ascii=False)) for n in names]
+    assert [json.loads(s.decode("utf-8"))["nodeid"] for s in sent] == ["test_a\\xff.py", "test_a\\xfe.py"]
+    assert channel._utf8('{"t":"é"}') == '{"t":"é"}'.encode("utf-8")
