@@ -3,6 +3,8 @@
 package integration_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -95,5 +97,23 @@ func TestCollectOnly(t *testing.T) {
 	}
 	if got, want := listing(sh.stdout), listing(py.stdout); !slices.Equal(got, want) || len(want) < 40 {
 		t.Errorf("shoal's listing differs from pytest's:\nshoal:\n%s\npytest:\n%s", sh.stdout, py.stdout)
+	}
+}
+
+// TestPythonThatIsNoPython: --python names a program that exits 0 at once
+// without a word (/bin/true, a wrapper that never runs Python). No test
+// ran and no report was written, which is no pass: exit 4, naming it.
+func TestPythonThatIsNoPython(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	wrapper := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, program := range []string{"/bin/true", wrapper} {
+		sh := runShoal(t, copySuite(t, "exitfirst"), shoalCall{mode: startModes[0], flags: []string{"--python", program}})
+		if want := "shoal: error: cannot check " + program + " (--python)"; sh.code != 4 || !strings.Contains(sh.stderr, want) {
+			t.Errorf("--python %s: shoal should exit 4 saying %q:\n%s", program, want, sh.output)
+		}
 	}
 }

@@ -27,11 +27,28 @@ func TestBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		wrapper := filepath.Join(dir, "python-wrapper")
+		if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range tc.args {
+			tc.args[i] = strings.ReplaceAll(a, "WRAPPER", wrapper)
+		}
+		for i, w := range tc.want {
+			tc.want[i] = strings.ReplaceAll(w, "WRAPPER", wrapper)
+		}
 		code, stdout, stderr := cliHere(t, tc.args...)
 		if code != 4 {
 			t.Errorf("exit code %d, want 4\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
-		lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+		var lines []string
+		for _, l := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+			// Notes of a run that got as far as its resources (ports another
+			// run on the machine holds) come before the error.
+			if !strings.HasPrefix(l, "shoal: ports ") {
+				lines = append(lines, l)
+			}
+		}
 		if len(lines) != 2 || !strings.HasPrefix(lines[0], "shoal: error: ") || !strings.HasPrefix(lines[1], "hint: ") {
 			t.Errorf("stderr should be an error line and a hint:\n%s", stderr)
 		}
@@ -67,6 +84,10 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown key", pyproject: "[tool.shoal]\ntimout = 5\n", args: []string{"run"},
 			want: []string{"FILE:2:1: [tool.shoal] timout: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout"}},
 		{name: "python missing", args: []string{"run", "--python", "/nonexistent/python3"}, want: []string{"/nonexistent/python3"}},
+		{name: "python that is no Python", args: []string{"run", "--python", "/bin/true"},
+			want: []string{"cannot check /bin/true (--python): it did not print its versions"}},
+		{name: "python wrapper that exits 0", args: []string{"run", "--python", "WRAPPER"},
+			want: []string{"cannot check WRAPPER (--python): it did not print its versions"}},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })

@@ -329,9 +329,11 @@ func interpError(err error) error {
 // (--help, --version, --collect-only, a usage error) and keeps its exit code.
 func passthrough(ctx context.Context, choice interp.Choice, p *runner.Passthrough, stdout, stderr io.Writer) error {
 	// python -m pytest without pytest exits 1 before pytest says anything;
-	// pytest itself does not exit 1 before a session starts.
+	// pytest itself does not exit 1 before a session starts. What exits 0
+	// without a word may be no Python at all (/bin/true, a wrapper).
 	missing := strings.Contains(string(p.Stderr), "No module named") && strings.Contains(string(p.Stderr), "pytest")
-	if p.Code != 0 && (missing || (p.Code == 1 && len(p.Stdout) == 0)) {
+	silent := len(p.Stdout) == 0 && len(p.Stderr) == 0
+	if p.Code != 0 && (missing || (p.Code == 1 && len(p.Stdout) == 0)) || p.Code == 0 && silent {
 		if _, err := interp.Check(ctx, choice); err != nil {
 			return interpError(err)
 		}
