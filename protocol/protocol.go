@@ -236,7 +236,8 @@ type ExitStatus struct {
 
 // Decoder reads messages from the plugin.
 type Decoder struct {
-	r *bufio.Reader
+	r       *bufio.Reader
+	maxLine int // MaxLine, but for tests
 	// symbols keeps one copy of the strings that repeat in every report
 	// ("call", "passed", "."), so a long run holds each once.
 	symbols map[string]string
@@ -244,7 +245,7 @@ type Decoder struct {
 
 // NewDecoder reads from r.
 func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), symbols: map[string]string{}}
+	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), maxLine: MaxLine, symbols: map[string]string{}}
 }
 
 // More tells whether a whole message is already buffered, so a reader can
@@ -279,34 +280,45 @@ func (d *Decoder) internAll(m *Message) {
 	}
 }
 
-// ErrTooLong is returned for a line over MaxLine.
-var ErrTooLong = errors.New("protocol: message too long")
+// StrayError is a line that is no message of the protocol: something
+// other than the plugin wrote to the connection (a test writing to a
+// descriptor it did not open). Lines are whole, so the stream goes on
+// after it.
+type StrayError struct {
+	Line string // its beginning, quoted
+}
 
-// Decode reads the next message. It returns io.EOF at a clean end.
+func (e *StrayError) Error() string { return "protocol: a line that is no message: " + e.Line }
+
+// Decode reads the next message. It returns io.EOF at a clean end, and a
+// *StrayError for a line that is no message.
 func (d *Decoder) Decode() (*Message, error) {
 	line, err := d.readLine()
+	if errors.Is(err, errTooLong) {
+		return nil, &StrayError{Line: fmt.Sprintf("%q (longer than %d bytes)", truncate(line, 120), d.maxLine)}
+	}
 	if err != nil {
 		return nil, err
 	}
 	var m Message
 	// go-json: a test's result is decoded several times faster than with
 	// encoding/json, and shoal decodes one per test while the run goes on.
-	if err := gojson.Unmarshal(line, &m); err != nil {
-		return nil, fmt.Errorf("protocol: bad message %q: %w", truncate(line, 120), err)
-	}
-	if m.T == "" {
-		return nil, fmt.Errorf("protocol: message without a kind: %q", truncate(line, 120))
+	if err := gojson.Unmarshal(line, &m); err != nil || m.T == "" {
+		return nil, &StrayError{Line: fmt.Sprintf("%q", truncate(line, 120))}
 	}
 	d.internAll(&m)
 	return &m, nil
 }
 
+// errTooLong: a line over MaxLine, which readLine skipped to its end.
+var errTooLong = errors.New("protocol: message too long")
+
 func (d *Decoder) readLine() ([]byte, error) {
 	var buf []byte
 	for {
 		chunk, err := d.r.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxLine {
-			return nil, ErrTooLong
+		if len(buf)+len(chunk) > d.maxLine {
+			return append(buf[:0:0], buf[:min(len(buf), 120)]...), d.skipLine(err)
 		}
 		if err == nil {
 			if buf == nil {
@@ -324,6 +336,17 @@ func (d *Decoder) readLine() ([]byte, error) {
 		}
 		return nil, err
 	}
+}
+
+// skipLine reads on to the end of the line being read, after err.
+func (d *Decoder) skipLine(err error) error {
+	for errors.Is(err, bufio.ErrBufferFull) {
+		_, err = d.r.ReadSlice('\n')
+	}
+	if err != nil {
+		return err
+	}
+	return errTooLong
 }
 
 func truncate(b []byte, n int) string {

@@ -28,12 +28,23 @@ var brokenLines = []string{
 	`{"t":"exited","status":{"code":1e400}}`,
 }
 
+// decodeAll decodes input to its end; a stray line counts as a message of
+// kind "?" whose Text is what the error says of it.
 func decodeAll(t *testing.T, input string) ([]*Message, error) {
 	t.Helper()
-	dec := NewDecoder(strings.NewReader(input))
+	return decodeWith(t, NewDecoder(strings.NewReader(input)))
+}
+
+func decodeWith(t *testing.T, dec *Decoder) ([]*Message, error) {
+	t.Helper()
 	var out []*Message
 	for {
 		m, err := dec.Decode()
+		var stray *StrayError
+		if errors.As(err, &stray) {
+			out = append(out, &Message{T: "?", Text: stray.Error()})
+			continue
+		}
 		if err != nil {
 			if m != nil {
 				t.Errorf("Decode returned both a message and the error %v", err)
@@ -76,20 +87,38 @@ func TestDecode(t *testing.T) {
 		{name: "nothing", input: ""},
 		{name: "every kind", input: strings.Join(every, "\n") + "\n", kinds: kinds},
 		{name: "a cut-off last line", input: pluginLine(t, "forked") + "\n" + `{"t":"do`, kinds: []string{"forked"}, err: "unexpected EOF"},
-		{name: "a line without a kind", input: "{}\n", err: "without a kind"},
-		{name: "an empty kind", input: `{"t":""}` + "\n", err: "without a kind"},
-		{name: "not JSON", input: "hello from a test\n", err: "bad message"},
-		{name: "binary bytes", input: "\xff\xfe\x00\x01\n", err: "bad message"},
-		{name: "an empty line", input: "\n", err: "bad message"},
-		{name: "an array", input: "[1,2]\n", err: "bad message"},
-		{name: "a short item", input: `{"t":"files","files":[{"items":[["a"]]}]}` + "\n", err: "item"},
-		{name: "a null item", input: `{"t":"collected_file","items":[null]}` + "\n", err: "item"},
-		{name: "a wrong type", input: `{"t":"done","f":"zero"}` + "\n", err: "bad message"},
-		{name: "a bad skip", input: `{"t":"done","reports":[{"skip":[1,2]}]}` + "\n", err: "skip"},
-		{name: "an out-of-range number", input: `{"t":"exited","status":{"code":1e400}}` + "\n", err: "bad message"},
+		// Stray lines: each is told, and the messages after it still come.
+		{name: "a line without a kind", input: "{}\n", kinds: []string{"?"}},
+		{name: "an empty kind", input: `{"t":""}` + "\n", kinds: []string{"?"}},
+		{name: "not JSON", input: "hello from a test\n", kinds: []string{"?"}},
+		{name: "binary bytes", input: "\xff\xfe\x00\x01\n", kinds: []string{"?"}},
+		{name: "an empty line", input: "\n", kinds: []string{"?"}},
+		{name: "an array", input: "[1,2]\n", kinds: []string{"?"}},
+		{name: "a short item", input: `{"t":"files","files":[{"items":[["a"]]}]}` + "\n", kinds: []string{"?"}},
+		{name: "a null item", input: `{"t":"collected_file","items":[null]}` + "\n", kinds: []string{"?"}},
+		{name: "a wrong type", input: `{"t":"done","f":"zero"}` + "\n", kinds: []string{"?"}},
+		{name: "a bad skip", input: `{"t":"done","reports":[{"skip":[1,2]}]}` + "\n", kinds: []string{"?"}},
+		{name: "an out-of-range number", input: `{"t":"exited","status":{"code":1e400}}` + "\n", kinds: []string{"?"}},
+		{name: "a stray line between messages", input: pluginLine(t, "forked") + "\nnot from the plugin\n" + pluginLine(t, "bye") + "\n",
+			kinds: []string{"forked", "?", "bye"}},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}
+
+// TestDecodeTooLong: a line longer than the limit is a stray line, read
+// to its end; the stream goes on after it.
+func TestDecodeTooLong(t *testing.T) {
+	input := strings.Repeat("x", 200<<10) + "\n" + pluginLine(t, "bye") + "\n"
+	dec := NewDecoder(strings.NewReader(input))
+	dec.maxLine = 100 << 10
+	msgs, err := decodeWith(t, dec)
+	if !errors.Is(err, io.EOF) || len(msgs) != 2 || msgs[0].T != "?" || msgs[1].T != "bye" {
+		t.Fatalf("got %d messages and %v, want a stray line and bye", len(msgs), err)
+	}
+	if want := "(longer than 102400 bytes)"; !strings.Contains(msgs[0].Text, want) || len(msgs[0].Text) > 300 {
+		t.Errorf("the stray line is told as %q, want its beginning and %q", msgs[0].Text, want)
 	}
 }
 

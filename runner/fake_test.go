@@ -32,6 +32,8 @@ const (
 	// forks passes and leaves a child that holds its worker's connection
 	// open after the worker exits, until shoal stops reading it.
 	forks = 'k'
+	// stray writes a line of its own on its worker's connection, and passes.
+	stray = 's'
 )
 
 // fakeFile is one test file: name and one letter per test.
@@ -398,6 +400,9 @@ func (p *fakeProc) run(ref [2]int) {
 		p.finish(ref, start, start, p.w.letter(ref) == fail)
 	case forks:
 		p.held = true
+		p.finish(ref, start, start, false)
+	case stray:
+		p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Stray: `"not a message"`})
 		p.finish(ref, start, start, false)
 	case crash:
 		if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {

@@ -90,6 +90,9 @@ func (r *runState) dispatch(ev worker.Event) error {
 	case ev.Timeout != nil:
 		r.onTimeout(ev.Timeout)
 		return nil
+	case ev.Stray != "":
+		r.onStray(ev.Conn, ev.Stray)
+		return nil
 	case ev.Err != nil:
 		return r.onClosed(ev.Conn, ev.Err)
 	}
@@ -117,7 +120,12 @@ func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
 			r.workerExited(w, worker.StatusText(m.Status))
 		}
 	case "done":
+		if !w.gave(r.testIndex(m.F, m.P)) {
+			r.onStray(c, fmt.Sprintf("a result for test %d:%d, which it was not given", m.F, m.P))
+			return nil
+		}
 		r.lateForTimeout(w, m)
+		r.strayFailure(w, m)
 		return r.onDone(w, m)
 	case "timer":
 		r.onTimer(w, m)
@@ -129,7 +137,7 @@ func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
 	case "bye":
 		r.onBye(w, m)
 	default:
-		return fmt.Errorf("internal error: unknown message %q from the plugin", m.T)
+		r.onStray(c, fmt.Sprintf("a message of a kind shoal does not know: %q", m.T))
 	}
 	return nil
 }

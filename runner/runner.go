@@ -234,6 +234,9 @@ type workerState struct {
 	status      string
 	crashedTest *result.Test
 	crash       *worker.Crash
+	// stray is a line on its connection that was no message, quoted,
+	// since its last result: its running test fails (stray.go).
+	stray string
 	// timer is the timeout of the test it runs now, if it has one;
 	// stopTimer stops its clock.
 	timer     *worker.Timeout

@@ -10,18 +10,22 @@
 package worker
 
 import (
+	"errors"
 	"net"
 	"time"
 
 	"shoal/protocol"
 )
 
-// Event is something a run's processes did. One of Lines, Err, Exit and
-// Timeout says what.
+// Event is something a run's processes did. One of Lines, Stray, Err,
+// Exit and Timeout says what.
 type Event struct {
-	// Conn is the connection Lines came on, or that ended with Err.
+	// Conn is the connection Lines or Stray came on, or that ended with Err.
 	Conn  *Conn
 	Lines []*protocol.Message
+	// Stray is a line on Conn that is no message, quoted: something other
+	// than the plugin wrote to the connection. Reading goes on after it.
+	Stray string
 	Err   error
 	// Exit: a process the Launcher started has ended.
 	Exit *Exit
@@ -91,8 +95,10 @@ func (l *Listener) read(nc net.Conn, c *Conn) {
 	for {
 		m, err := dec.Decode()
 		if err != nil {
-			post(l.events, l.done, Event{Conn: c, Err: err})
-			return
+			if l.ended(c, err) {
+				return
+			}
+			continue
 		}
 		batch := []*protocol.Message{m}
 		for dec.More() && err == nil {
@@ -102,9 +108,23 @@ func (l *Listener) read(nc net.Conn, c *Conn) {
 		}
 		post(l.events, l.done, Event{Conn: c, Lines: batch})
 		if err != nil {
-			post(l.events, l.done, Event{Conn: c, Err: err})
-			return
+			if l.ended(c, err) {
+				return
+			}
+			continue
 		}
 		l.pace.gather(pause)
 	}
+}
+
+// ended hands the run a decoding error: a stray line, after which the
+// connection goes on, or its end.
+func (l *Listener) ended(c *Conn, err error) bool {
+	var stray *protocol.StrayError
+	if errors.As(err, &stray) {
+		post(l.events, l.done, Event{Conn: c, Stray: stray.Line})
+		return false
+	}
+	post(l.events, l.done, Event{Conn: c, Err: err})
+	return true
 }

@@ -1,0 +1,44 @@
+//go:build integration
+
+package integration_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestStrayLines runs the stray suite, whose tests write lines of their
+// own on their worker's connection to shoal: no JSON, a kind shoal does
+// not know, a result for a test that does not exist. Each such test fails
+// saying what came; the run goes on, every other test passes, and the
+// reports are written (exit 1, not an internal error).
+func TestStrayLines(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	says := map[string]string{
+		"test_stray.py::test_stray[garbage]":      `"not a message at all"`,
+		"test_stray.py::test_stray[unknown_kind]": `a message of a kind shoal does not know: "nonsense"`,
+		"test_stray.py::test_stray[unknown_test]": "a result for test 99:0, which it was not given",
+	}
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh := runShoal(t, copySuite(t, "stray"), shoalCall{mode: mode})
+			if sh.code != 1 || sh.record == nil {
+				t.Fatalf("shoal should exit 1 and write its record:\n%s", sh.output)
+			}
+			if got := summaryLine(sh.stdout); got != "3 failed, 4 passed" {
+				t.Errorf("summary line %q, want \"3 failed, 4 passed\"", got)
+			}
+			for _, rt := range sh.record.Tests {
+				want, stray := says[rt.NodeID]
+				switch {
+				case !stray && rt.Outcome != "passed":
+					t.Errorf("%s: %s, want passed", rt.NodeID, rt.Outcome)
+				case stray && (rt.Outcome != "failed" || !strings.Contains(rt.Longrepr, want)):
+					t.Errorf("%s: %s, want failed saying %q:\n%s", rt.NodeID, rt.Outcome, want, rt.Longrepr)
+				}
+			}
+		})
+	}
+}
