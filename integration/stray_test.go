@@ -3,8 +3,10 @@
 package integration_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStrayLines runs the stray suite, whose tests write lines of their
@@ -38,6 +40,38 @@ func TestStrayLines(t *testing.T) {
 				case stray && (rt.Outcome != "failed" || !strings.Contains(rt.Longrepr, want)):
 					t.Errorf("%s: %s, want failed saying %q:\n%s", rt.NodeID, rt.Outcome, want, rt.Longrepr)
 				}
+			}
+		})
+	}
+}
+
+// TestOutOfFileDescriptors runs 16 workers where shoal may hold 32 files
+// open: it cannot start (spawned) or hear (forked) every worker. The run
+// stops as an interrupt does, writes its record and says why, instead of
+// waiting for ever for workers it cannot hear.
+func TestOutOfFileDescriptors(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copySuite(t, "outcomes")
+			rec := filepath.Join(t.TempDir(), "record.json")
+			argv := shoalArgs(shoalCall{mode: mode, flags: []string{"-n", "16"}}, rec)
+			script := `ulimit -n 32 && exec "$0" "$@"`
+			out := execute(t, dir, append(baseEnv(), "TMPDIR="+privateTmp(t)), time.Minute, termGrace,
+				"/bin/sh", append([]string{"-c", script, shoalBin}, argv...)...)
+			checkNoneLeft(t, dir)
+			if out.hung {
+				t.Fatalf("shoal hung:\n%s", out)
+			}
+			// Spawned workers need descriptors to start, forked ones only to connect.
+			const why = "Interrupted: shoal ran out of file descriptors (at most 32 open files) and cannot "
+			if out.code != 2 || !strings.Contains(out.stdout, why) {
+				t.Fatalf("shoal should exit 2 saying %q:\n%s", why, out)
+			}
+			if r := readRecord(t, rec); r == nil || !strings.HasPrefix(r.Stopped, why) {
+				t.Errorf("the record should say the run stopped %q: %+v", why, r)
 			}
 		})
 	}

@@ -73,7 +73,12 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 	}
 	for i, w := range r.order {
 		if err := r.spawn(w, specs[i]); err != nil {
-			return err
+			// Those started stop as after an interrupt; the others never run.
+			for _, rest := range r.order[i:] {
+				rest.ended = true
+			}
+			r.interrupt("Interrupted: " + err.Error())
+			return nil
 		}
 	}
 	// The session stays until the end although spawned workers walk the

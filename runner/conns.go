@@ -122,3 +122,17 @@ func (r *runState) onBye(w *workerState, m *protocol.Message) {
 		r.stop(fmt.Sprintf("Interrupted: worker %s stopped early", w.id), true)
 	}
 }
+
+// onRefused: shoal can take no more connections. The run stops as an
+// interrupt does, and the workers that have not connected are ended, since
+// they never will.
+func (r *runState) onRefused(err error) error {
+	r.interrupt("Interrupted: " + err.Error())
+	for _, w := range r.order {
+		if w.conn == nil && !w.ended {
+			w.ended = true
+			r.procs.Kill(w.pid)
+		}
+	}
+	return nil
+}

@@ -93,6 +93,8 @@ func (r *runState) dispatch(ev worker.Event) error {
 	case ev.Stray != "":
 		r.onStray(ev.Conn, ev.Stray)
 		return nil
+	case ev.Refused != nil:
+		return r.onRefused(ev.Refused)
 	case ev.Err != nil:
 		return r.onClosed(ev.Conn, ev.Err)
 	}

@@ -75,6 +75,9 @@ func (l *Launcher) StartWorker(spec protocol.WorkerSpec) (pid int, err error) {
 	defer log.Close()
 	cmd := l.cfg.command("worker", log, log, spawnEnv(spec)...)
 	if err := l.start(cmd); err != nil {
+		if out := outOfFiles(err, "start worker "+spec.ID); out != nil {
+			return 0, out
+		}
 		return 0, fmt.Errorf("cannot start worker %s with %s: %w", spec.ID, l.cfg.Python, err)
 	}
 	return cmd.Process.Pid, nil

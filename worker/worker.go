@@ -11,7 +11,9 @@ package worker
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"syscall"
 	"time"
 
 	"shoal/protocol"
@@ -31,6 +33,9 @@ type Event struct {
 	Exit *Exit
 	// Timeout: a test's clock went off (the caller posts these).
 	Timeout *Timeout
+	// Refused: shoal could not accept a connection (out of file
+	// descriptors): no more connections will come.
+	Refused error
 }
 
 // Exit is how a process ended.
@@ -78,7 +83,11 @@ func (l *Listener) Close() error { return l.ln.Close() }
 func (l *Listener) accept() {
 	for {
 		nc, err := l.ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
 		if err != nil {
+			post(l.events, l.done, Event{Refused: refused(err)})
 			return
 		}
 		go l.read(nc, NewConn(nc))
@@ -127,4 +136,25 @@ func (l *Listener) ended(c *Conn, err error) bool {
 	}
 	post(l.events, l.done, Event{Conn: c, Err: err})
 	return true
+}
+
+// refused says why a connection could not be accepted.
+func refused(err error) error {
+	if err := outOfFiles(err, "take the connections of its workers"); err != nil {
+		return err
+	}
+	return fmt.Errorf("shoal cannot accept its pytest processes' connections: %w", err)
+}
+
+// outOfFiles is err as the user should hear it where shoal ran out of file
+// descriptors and so cannot do what: the limit, and what to do; nil for
+// any other error.
+func outOfFiles(err error, what string) error {
+	if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
+		return nil
+	}
+	var lim syscall.Rlimit
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	return fmt.Errorf("shoal ran out of file descriptors (at most %d open files) and cannot %s; "+
+		"raise the limit (ulimit -n) or run fewer workers (-n)", lim.Cur, what)
 }
