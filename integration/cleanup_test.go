@@ -166,18 +166,18 @@ func TestProvisionShoalKilled(t *testing.T) {
 
 // TestTwoRunsAtOnce: a second run of the project starts while the first
 // holds its port blocks (a worker waits in test_hold). The second takes
-// ports nobody holds, says so, and passes; no port is both runs'.
+// ports nobody holds, says so with -v, and passes; no port is both runs'.
 func TestTwoRunsAtOnce(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	r := newProvisionRun(t, false)
 	first, _ := r.start(t, startModes[0])
-	second := r.shoal(t, startModes[0], nil)
+	second := r.shoal(t, startModes[0], []string{"-v"})
 	if second.code != 0 || second.record == nil {
 		t.Errorf("the second run should pass:\n%s", second.output)
 	}
-	if !strings.Contains(second.stderr, "are held by another shoal run; this run's workers use") {
-		t.Errorf("the second run should say it took other ports:\n%s", second.stderr)
+	if !strings.Contains(second.stdout, "are held by another shoal run; this run's workers use") {
+		t.Errorf("the second run should say with -v that it took other ports:\n%s", second.stdout)
 	}
 	if err := first.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

@@ -69,12 +69,15 @@ type Run struct {
 	Dir      string // the run directory, which holds everything but the logs
 	Basetemp string // pytest's basetemp for the run, in Dir
 	LogDir   string // the services' logs, kept after the run
-	Workers  []*Worker
-	opts     Options
-	pg       *database.Postgres
-	dbURL    string // redacted
-	state    *state
-	claim    *ports.Claim
+	// PortsNote says, where other shoal runs held the configured port
+	// blocks, which the run took instead; "" where it has them.
+	PortsNote string
+	Workers   []*Worker
+	opts      Options
+	pg        *database.Postgres
+	dbURL     string // redacted
+	state     *state
+	claim     *ports.Claim
 }
 
 // Error is a resource a run cannot have; the run stops before any test.
@@ -156,7 +159,8 @@ func (r *Run) plan() ([]ports.Block, error) {
 // claimPorts holds the blocks against other shoal runs on the machine.
 // Where another run holds one, as when two runs of one project go on at
 // once, it takes the first window of as many blocks further up that
-// nobody holds, past the ephemeral range if need be, and says so.
+// nobody holds, past the ephemeral range if need be, and says so in
+// PortsNote.
 func (r *Run) claimPorts(blocks []ports.Block) ([]ports.Block, error) {
 	p, eph := r.opts.Ports, r.opts.Ephemeral
 	width := len(blocks) * p.Size
@@ -176,7 +180,7 @@ func (r *Run) claimPorts(blocks []ports.Block) ([]ports.Block, error) {
 		}
 		r.claim = claim
 		if base != p.Base {
-			fmt.Fprintf(r.opts.Notes, "shoal: ports %s are held by another shoal run; this run's workers use %s\n",
+			r.PortsNote = fmt.Sprintf("ports %s are held by another shoal run; this run's workers use %s",
 				planned, ports.Block{Lo: base, Hi: base + width - 1})
 		}
 		return plan, nil

@@ -136,17 +136,18 @@ func TestKeepDir(t *testing.T) {
 func TestPortsHeldByAnotherRun(t *testing.T) {
 	opts := testOptions(t, 3)
 	first := setup(t, opts)
-	var notes bytes.Buffer
-	second := setup(t, Options{Workers: 3, Ports: opts.Ports, ProjectDir: opts.ProjectDir,
-		TempRoot: opts.TempRoot, StateDir: opts.StateDir, Env: opts.Env, Notes: &notes})
+	second := setup(t, opts)
 	base, width := opts.Ports.Base, 3*opts.Ports.Size
 	want := ports.Block{Lo: base + width, Hi: base + 2*width - 1}
 	if got := (ports.Block{Lo: second.Workers[0].Block.Lo, Hi: second.Workers[2].Block.Hi}); got != want {
 		t.Errorf("the second run's blocks span %s, want %s", got, want)
 	}
 	held := ports.Block{Lo: base, Hi: base + width - 1}
-	if say := fmt.Sprintf("ports %s are held by another shoal run; this run's workers use %s", held, want); !strings.Contains(notes.String(), say) {
-		t.Errorf("notes %q should say %q", notes.String(), say)
+	if say := fmt.Sprintf("ports %s are held by another shoal run; this run's workers use %s", held, want); second.PortsNote != say {
+		t.Errorf("the second run's note %q, want %q", second.PortsNote, say)
+	}
+	if first.PortsNote != "" {
+		t.Errorf("the first run got the ports it asked for, yet says %q", first.PortsNote)
 	}
 	if err := first.Close(false); err != nil {
 		t.Fatal(err)

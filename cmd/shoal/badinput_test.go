@@ -41,14 +41,7 @@ func TestBadInput(t *testing.T) {
 		if code != 4 {
 			t.Errorf("exit code %d, want 4\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
-		var lines []string
-		for _, l := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
-			// Notes of a run that got as far as its resources (ports another
-			// run on the machine holds) come before the error.
-			if !strings.HasPrefix(l, "shoal: ports ") {
-				lines = append(lines, l)
-			}
-		}
+		lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
 		if len(lines) != 2 || !strings.HasPrefix(lines[0], "shoal: error: ") || !strings.HasPrefix(lines[1], "hint: ") {
 			t.Errorf("stderr should be an error line and a hint:\n%s", stderr)
 		}

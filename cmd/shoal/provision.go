@@ -67,9 +67,13 @@ func infoOnly(args []string) bool {
 	return false
 }
 
-// provisionLines list each worker's resources for `shoal run -v`.
+// provisionLines list each worker's resources for `shoal run -v`, after
+// the ports it took where other runs held those it was to have.
 func provisionLines(run *result.Run, res *provision.Run) []string {
 	var out []string
+	if res.PortsNote != "" {
+		out = append(out, "shoal: "+res.PortsNote)
+	}
 	for _, w := range run.Workers {
 		d := res.Describe(w.ID)
 		if d == nil {
