@@ -66,6 +66,12 @@ type Message struct {
 	// bye: tests it was sent but did not run, as file, position pairs
 	Unrun []int `json:"unrun,omitempty"`
 
+	// interrupted: a KeyboardInterrupt stopped the worker, in test F, P
+	// (NodeID; from Start until Stop) or between tests (no NodeID). Text
+	// says where it was, as pytest's "path:line: KeyboardInterrupt"; Trace
+	// is the whole traceback.
+	Trace string `json:"trace,omitempty"`
+
 	// timer: the test F, P starts at Start and may run for Seconds; at the
 	// end of them the worker dumps its threads' stacks on DumpSignal. Sent
 	// only for tests that have a timeout.

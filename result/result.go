@@ -57,8 +57,13 @@ type Test struct {
 	// Crashed is set when the worker died while running this test.
 	Crashed bool
 	// Killed is set when the test was running as the run was halted and
-	// shoal ended its worker: it did not finish, so it counts as not run.
+	// shoal ended its worker, or a KeyboardInterrupt stopped it: it did
+	// not finish, so it counts as not run.
 	Killed bool
+	// Interrupt says where a KeyboardInterrupt stopped it, as pytest
+	// prints it ("path:line: KeyboardInterrupt"); InterruptTrace is the
+	// whole traceback, for --full-trace. Empty where shoal ended it.
+	Interrupt, InterruptTrace string
 }
 
 // Ran tells whether the test has finished (its reports arrived or it crashed).

@@ -34,6 +34,10 @@ const (
 	forks = 'k'
 	// stray writes a line of its own on its worker's connection, and passes.
 	stray = 's'
+	// deaf hangs and ignores SIGINT (it catches KeyboardInterrupt).
+	deaf = 'I'
+	// raises raises KeyboardInterrupt itself.
+	raises = 'X'
 )
 
 // fakeFile is one test file: name and one letter per test.
@@ -221,6 +225,16 @@ func (w *world) Signal(pid, sig int) {
 	}
 }
 
+// Interrupt: SIGINT. A test that hangs gets KeyboardInterrupt, as does a
+// worker waiting between tests; one that ignores it runs on.
+func (w *world) Interrupt(pid int) {
+	p := w.procs[pid]
+	if p == nil || p.dead || p.running != nil && w.letter(*p.running) == deaf {
+		return
+	}
+	p.keyboardInterrupt()
+}
+
 func (w *world) Kill(pid int) {
 	if p := w.procs[pid]; p != nil && !p.dead {
 		p.die(protocol.ExitStatus{Signal: intp(9)})
@@ -404,6 +418,9 @@ func (p *fakeProc) run(ref [2]int) {
 	case stray:
 		p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Stray: `"not a message"`})
 		p.finish(ref, start, start, false)
+	case raises:
+		p.running, p.runningSince = &ref, start
+		p.keyboardInterrupt()
 	case crash:
 		if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {
 			p.w.t.Fatal(err)
@@ -412,6 +429,27 @@ func (p *fakeProc) run(ref [2]int) {
 	default:
 		p.running, p.runningSince = &ref, start
 	}
+}
+
+// keyboardInterrupt ends the worker as the plugin's loop does on a
+// KeyboardInterrupt: it says which test it stopped, if one ran, names
+// what it did not run, and ends its session (exit code 2).
+func (p *fakeProc) keyboardInterrupt() {
+	m := protocol.Message{T: "interrupted", Text: "t.py:3: KeyboardInterrupt"}
+	if ref := p.running; ref != nil {
+		m.F, m.P, m.NodeID = ref[0], ref[1], fmt.Sprintf("%s::t%d", p.w.suite.files[ref[0]].name, ref[1])
+		m.Start, m.Stop = p.runningSince, p.w.seconds()
+		p.running = nil
+	}
+	p.say(m)
+	p.aborted = true
+	var unrun []int
+	for _, ref := range p.queue {
+		unrun = append(unrun, ref[0], ref[1])
+	}
+	p.queue = nil
+	p.say(protocol.Message{T: "bye", Unrun: unrun})
+	p.die(protocol.ExitStatus{Code: intp(2)})
 }
 
 func (p *fakeProc) ranFile(k int) string {

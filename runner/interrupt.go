@@ -4,14 +4,20 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"shoal/protocol"
 )
 
-// An interrupt (Ctrl-C, SIGTERM, the session timeout) stops the run: nothing
-// new starts and running tests get Options.Grace to finish. Then, or at once
-// on Options.Abort, shoal kills the process group of every pytest process it
-// started, which takes the tests' own child processes with them; the tests
-// that were running count as not run (result.Test.Killed), and the run
-// returns what it has so the reports can still be written.
+// An interrupt (Ctrl-C, SIGTERM, SIGHUP, SIGPIPE, the session timeout, or
+// a KeyboardInterrupt a test raised) stops the run as Ctrl-C stops pytest:
+// nothing new starts, and every worker that holds a test gets SIGINT, so
+// the running test gets KeyboardInterrupt at once and the worker says
+// where it was, then ends its session as pytest does. Tests that ignore
+// it get Options.Grace. Then, or at once on Options.Abort, shoal kills the
+// process group of every pytest process it started, which takes the
+// tests' own child processes with them; the tests that were running count
+// as not run (result.Test.Killed), and the run returns what it has so the
+// reports can still be written.
 
 // giveUp is how long the run waits to hear that killed processes are gone
 // before it ends without them.
@@ -35,7 +41,35 @@ func (r *runState) interrupt(reason string) {
 		r.killEverything()
 		return
 	}
+	for _, w := range r.order {
+		if !w.ended && !w.interrupted && w.pid > 0 && len(w.outstanding) > 0 {
+			w.interrupted = true
+			r.procs.Interrupt(w.pid)
+		}
+	}
 	r.killAt = r.clock.After(r.opts.Grace)
+}
+
+// onInterrupted: a KeyboardInterrupt stopped worker w, in a test or
+// between tests: shoal's SIGINT, or one the test raised (pytest then ends
+// the whole session, and so does shoal). The test did not finish: it
+// counts as not run, as in pytest, and the summary says where it was.
+// The worker's "bye" follows, and its end.
+func (r *runState) onInterrupted(w *workerState, m *protocol.Message) {
+	if w == nil {
+		return
+	}
+	w.interrupted = true
+	if i := r.testIndex(m.F, m.P); m.NodeID != "" && w.gave(i) {
+		t := r.run.Tests[i]
+		t.Worker, t.Start, t.Stop, t.Killed = w.id, m.Start, m.Stop, true
+		t.Interrupt, t.InterruptTrace = m.Text, m.Trace
+		w.forget(i)
+		w.stopClock()
+	}
+	if !r.run.Halted {
+		r.interrupt("KeyboardInterrupt")
+	}
 }
 
 // abort ends everything now: a second interrupt.

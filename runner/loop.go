@@ -136,6 +136,8 @@ func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
 			NodeID: m.NodeID, When: m.When, Message: m.Text, Category: m.Category,
 			Filename: m.Filename, Lineno: m.Lineno,
 		})
+	case "interrupted":
+		r.onInterrupted(w, m)
 	case "bye":
 		r.onBye(w, m)
 	default:

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"shoal/result"
 )
@@ -113,6 +114,9 @@ func TestRunStateMachine(t *testing.T) {
 		restarts int
 		// says: test index → what its failure message says
 		says map[int][]string
+		// interrupts: test index → where a KeyboardInterrupt stopped it
+		// ("" where shoal killed it)
+		interrupts map[int]string
 	}
 	run := func(t *testing.T, tc testCase) {
 		fr := runFake(t, tc.suite, tc.opts, tc.interrupt)
@@ -135,6 +139,11 @@ func TestRunStateMachine(t *testing.T) {
 		}
 		if fr.world.started != tc.started || restarts(run) != tc.restarts {
 			t.Errorf("%d workers started, %d restarts; want %d, %d", fr.world.started, restarts(run), tc.started, tc.restarts)
+		}
+		for i, where := range tc.interrupts {
+			if rt := run.Tests[i]; !rt.Killed || rt.Interrupt != where {
+				t.Errorf("test %d: killed %v, interrupted at %q; want killed, at %q", i, rt.Killed, rt.Interrupt, where)
+			}
 		}
 		for i, says := range tc.says {
 			msg := message(run, i)
@@ -196,6 +205,16 @@ func TestRunStateMachine(t *testing.T) {
 		{name: "interrupted while a test hangs", suite: fakeSuite{files: two(".H..", "...")}, opts: Options{Workers: 1},
 			interrupt: interruptWhileHanging,
 			exit:      2, outcomes: ".K-----", stopped: "KeyboardInterrupt", started: 1},
+		{name: "an interrupt stops the running tests at once, and starts none", suite: fakeSuite{files: two(".H..", "H..")},
+			opts: Options{Grace: time.Hour}, interrupt: interruptWhileHanging,
+			exit: 2, outcomes: ".K--K--", anyOrder: true, stopped: "KeyboardInterrupt", started: 2,
+			interrupts: map[int]string{1: "t.py:3: KeyboardInterrupt"}},
+		{name: "a test that ignores the interrupt gets the grace, then is killed", suite: fakeSuite{files: two(".I..", "...")},
+			opts: Options{Workers: 1, Grace: 5 * time.Second}, interrupt: interruptWhileHanging,
+			exit: 2, outcomes: ".K-----", stopped: "KeyboardInterrupt", started: 1, interrupts: map[int]string{1: ""}},
+		{name: "a test that raises KeyboardInterrupt interrupts the run", suite: fakeSuite{files: two("..X.", "H..")},
+			exit: 2, outcomes: "..K-K--", anyOrder: true, stopped: "KeyboardInterrupt", started: 2,
+			interrupts: map[int]string{2: "t.py:3: KeyboardInterrupt"}},
 		{name: "a second interrupt ends it at once", suite: fakeSuite{files: two(".H..", "...")}, opts: Options{Workers: 1, Abort: abort},
 			interrupt: func(w *world, cancel func()) bool {
 				return interruptWhileHanging(w, func() { close(abort) })

@@ -34,7 +34,8 @@ type Options struct {
 	// MaxWorkerRestart caps how many crashed workers are replaced; negative
 	// means the default, 4 × Workers, as pytest-xdist does.
 	MaxWorkerRestart int
-	// Grace is how long running tests may finish after an interrupt.
+	// Grace is how long a running test may take to end after an
+	// interrupt (it gets KeyboardInterrupt at once), before shoal ends it.
 	Grace time.Duration
 	// Plan decides how the collected tests are scheduled and which of them
 	// this run keeps (a shard); nil schedules them all by their markers.
@@ -81,7 +82,8 @@ type Passthrough struct {
 func (p *Passthrough) Error() string { return fmt.Sprintf("pytest exited with code %d", p.Code) }
 
 // Run runs the suite and returns what happened. Cancelling ctx interrupts the
-// run: nothing new starts, running tests get opts.Grace to finish.
+// run: nothing new starts, running tests get KeyboardInterrupt and
+// opts.Grace to end.
 func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 	dir := opts.RunDir
 	if dir == "" {
@@ -151,6 +153,8 @@ type processes interface {
 	StartWorker(spec protocol.WorkerSpec) (pid int, err error)
 	// Signal sends a process a signal, for its threads' stacks.
 	Signal(pid, sig int)
+	// Interrupt sends the group pid leads SIGINT, as Ctrl-C does.
+	Interrupt(pid int)
 	// Kill ends the process group pid leads.
 	Kill(pid int)
 	// KillChildren ends the group pid leads but pid itself.
@@ -237,6 +241,8 @@ type workerState struct {
 	// stray is a line on its connection that was no message, quoted,
 	// since its last result: its running test fails (stray.go).
 	stray string
+	// interrupted: it got SIGINT, or a KeyboardInterrupt stopped it.
+	interrupted bool
 	// timer is the timeout of the test it runs now, if it has one;
 	// stopTimer stops its clock.
 	timer     *worker.Timeout

@@ -119,6 +119,15 @@ func (l *Launcher) Signal(pid, sig int) {
 	}
 }
 
+// Interrupt sends SIGINT to the process group that pid leads, as Ctrl-C
+// in a terminal does: the running test gets KeyboardInterrupt, and so do
+// the processes it started.
+func (l *Launcher) Interrupt(pid int) {
+	if pid > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGINT)
+	}
+}
+
 // Kill ends the process group that pid leads: the process and what its
 // tests started.
 func (l *Launcher) Kill(pid int) { killGroup(pid) }

@@ -57,7 +57,7 @@ prints the diff. Exit code 0 when the audit ran, whatever the tests did;
 	fl.StringVar(&f.footprints, "footprints", "", "where to keep what each test touched (default: .shoal/footprints.json under the rootdir)")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
 	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none)")
-	f.interruptGrace = "10s"
+	f.interruptGrace = defaultGrace
 	addSuiteFlags(cmd, &f.runFlags)
 	return cmd
 }

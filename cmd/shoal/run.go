@@ -27,6 +27,11 @@ import (
 	"shoal/runner"
 )
 
+// defaultGrace is --interrupt-grace's default: short, since a CI system
+// sends SIGKILL a few seconds after SIGTERM, and the reports must be
+// written by then; tests that heed their KeyboardInterrupt stop at once.
+const defaultGrace = "5s"
+
 type runFlags struct {
 	workers          string
 	python           string
@@ -83,7 +88,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none); a timeout(seconds) marker overrides it")
 	fl.StringVar(&f.sessionTimeout, "session-timeout", "", "interrupt the run when it takes longer than this, as Ctrl-C does (default: [tool.shoal] session_timeout, else none)")
 	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
-	fl.StringVar(&f.interruptGrace, "interrupt-grace", "10s", "after Ctrl-C, how long running tests may finish before shoal ends them")
+	fl.StringVar(&f.interruptGrace, "interrupt-grace", defaultGrace, "after Ctrl-C, how long a running test that ignores its KeyboardInterrupt has before shoal ends it")
 	fl.StringVar(&f.threadPools, "thread-pools", "", `threads per worker for numerical libraries (OpenMP, OpenBLAS, MKL…): "auto" shares the CPUs out among the workers, "inherit" leaves the environment alone, or a number (default: [tool.shoal] thread_pools, else auto)`)
 	addSuiteFlags(cmd, &f)
 	return cmd

@@ -10,6 +10,7 @@ child never speaks on it.
 import json
 import os
 import re
+import signal
 import socket
 
 PROTOCOL_VERSION = 1
@@ -39,8 +40,14 @@ class Channel:
     def send(self, msg):
         if self.abandoned:
             return
-        data = json.dumps(msg, default=_default, ensure_ascii=False, separators=(",", ":"))
-        self.sock.sendall(_utf8(data) + b"\n")
+        data = _utf8(json.dumps(msg, default=_default, ensure_ascii=False, separators=(",", ":"))) + b"\n"
+        # shoal sends SIGINT at an interrupt: the KeyboardInterrupt waits
+        # until the line is whole, or shoal would read half a message.
+        mask = _hold(signal.SIGINT)
+        try:
+            self.sock.sendall(data)
+        finally:
+            _release(mask)
 
     def has_line(self):
         return b"\n" in self._buf
@@ -85,6 +92,18 @@ def _utf8(text):
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
+
+
+def _hold(sig):
+    """Block sig in this thread; returns the mask to restore."""
+    if hasattr(signal, "pthread_sigmask"):
+        return signal.pthread_sigmask(signal.SIG_BLOCK, {sig})
+    return None
+
+
+def _release(mask):
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def connect():

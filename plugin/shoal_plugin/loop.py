@@ -19,6 +19,8 @@ Commands from shoal:
 
 import collections
 import select
+import signal
+import sys
 import time
 
 from shoal_plugin import reports, timeout
@@ -37,6 +39,12 @@ class Loop:
         self.gated = False
         self.waiting = False
         self.reports = []
+        # held: the test that runs, or runs once its successor is known;
+        # running: the test whose protocol runs now, since `since`.
+        self.held = None
+        self.running = None
+        self.since = 0.0
+        self.sigint = False
         self.timer = timeout.Timer(chan, stacks, timeout.DEFAULT)
         self.config.pluginmanager.register(self, "shoal-loop")
         self.config.pluginmanager.register(inventory, "shoal-inventory")
@@ -92,6 +100,8 @@ class Loop:
 
     def _collect(self, fid):
         described = self.inventory.collect(fid)
+        if self.sigint:
+            raise KeyboardInterrupt  # pytest made a collection error of it
         if described is not None:
             self.chan.send(described)
 
@@ -101,13 +111,31 @@ class Loop:
         return self.inventory.item(fid, pos)
 
     def run(self):
-        held = None
+        """Run what shoal sends until told to stop. A KeyboardInterrupt (the
+        SIGINT shoal sends its workers when the run is interrupted, or one
+        a test raises) ends the loop as it ends pytest: shoal hears which
+        test it stopped and where, then pytest ends the session."""
+        previous = self._hear_sigint()
+        try:
+            self._serve()
+        except KeyboardInterrupt:
+            self._interrupted(sys.exc_info())
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            self.config.pluginmanager.unregister(self, "shoal-loop")
+            self.config.pluginmanager.unregister(self.inventory, "shoal-inventory")
+            self.config.pluginmanager.unregister(self.timer, "shoal-timer")
+        self._bye()
+
+    def _serve(self):
         while True:
             if self.aborted:
                 break
-            if held is None:
+            if self.held is None:
                 if self.queue:
-                    held = self.queue.popleft()
+                    self.held = self.queue.popleft()
                 elif self.stopping:
                     break
                 else:
@@ -122,25 +150,50 @@ class Loop:
             else:
                 nextitem = None
                 self.draining = False
-            failed = self._run_one(held, self._item(held), nextitem)
-            held = None
+            failed = self._run_one(self.held, self._item(self.held), nextitem)
+            self.held = None
             self.waiting = failed and self.gated
             self._read(block=False)
             while self.waiting and not self.aborted:
                 self._read(block=True)
             if self.session.shouldfail or self.session.shouldstop:
                 break
-        self.config.pluginmanager.unregister(self, "shoal-loop")
-        self.config.pluginmanager.unregister(self.inventory, "shoal-inventory")
-        self.config.pluginmanager.unregister(self.timer, "shoal-timer")
-        unrun = ([held] if held is not None else []) + list(self.queue)
+
+    def _hear_sigint(self):
+        """Note every SIGINT while the loop runs, where Python's own handler
+        would raise KeyboardInterrupt; returns the handler to put back.
+
+        pytest turns a KeyboardInterrupt during collection into a collection
+        error of the file; _collect raises it again.
+        """
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return None  # the suite handles Ctrl-C its own way
+        return signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum, frame):
+        self.sigint = True
+        raise KeyboardInterrupt
+
+    def _bye(self):
+        """Name the tests shoal sent and this worker did not run."""
+        unrun = ([self.held] if self.held not in (None, self.running) else []) + list(self.queue)
         self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
+
+    def _interrupted(self, exc_info):
+        msg = {"t": "interrupted", "message": reports.crash_line(exc_info), "trace": reports.trace(exc_info)}
+        if self.running is not None:
+            item = self._item(self.running)
+            msg.update({"f": self.running[0], "p": self.running[1], "nodeid": item.nodeid, "start": self.since, "stop": time.time()})
+        self.chan.send(msg)
+        self._bye()
 
     def _run_one(self, ref, item, nextitem):
         self.reports = []
         self.timer.start(ref, item)
         start, cpu = time.time(), time.process_time()
+        self.running, self.since = ref, start
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        self.running = None
         stop, cpu = time.time(), time.process_time() - cpu
         msg = {"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop, "cpu": round(cpu, 6)}
         if reports.is_plain_pass(self.reports):

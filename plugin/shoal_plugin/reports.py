@@ -137,3 +137,27 @@ def warning_message(config, msg, when, nodeid, location):
         "filename": str(msg.filename),
         "lineno": msg.lineno,
     }
+
+
+def _interrupt_repr(exc_info):
+    from _pytest._code import ExceptionInfo
+
+    return ExceptionInfo.from_exc_info(exc_info).getrepr(funcargs=True)
+
+
+def crash_line(exc_info):
+    """Where a KeyboardInterrupt found the test, as pytest prints it after
+    its "KeyboardInterrupt" line: "path:line: KeyboardInterrupt"."""
+    try:
+        crash = _interrupt_repr(exc_info).reprcrash
+        return "%s:%d: %s" % (crash.path, crash.lineno, crash.message)
+    except Exception:  # the line is a courtesy: never fail the worker's end over it
+        return "KeyboardInterrupt"
+
+
+def trace(exc_info):
+    """The whole traceback of a KeyboardInterrupt, as --full-trace shows it."""
+    try:
+        return str(_interrupt_repr(exc_info))
+    except Exception:
+        return ""
