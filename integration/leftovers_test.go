@@ -13,9 +13,9 @@ import (
 
 // The leftovers suite's tests leave things running that hold on to what
 // their worker holds: children forked without exec (plain, or daemons in a
-// session of their own) and a thread that is not a daemon. Each child
-// sleeps two minutes; a run that waited for them would pass leftoverGuard
-// and count as hung.
+// session of their own) and a thread that is no daemon. Each child sleeps
+// two minutes, the thread for ever; a run that waited for them would pass
+// leftoverGuard and count as hung.
 const leftoverGuard = time.Minute
 
 // runLeftovers runs shoal on the leftovers suite with a hang guard shorter
@@ -119,6 +119,31 @@ func TestForkedChildTimeout(t *testing.T) {
 				t.Errorf("summary line %q, want \"1 failed, 1 passed\"", got)
 			}
 			childrenStarted(t, pids, 1)
+		})
+	}
+}
+
+// TestThreadLeftRunning: a test leaves a thread that is no daemon and
+// never ends, so its worker's Python never exits. The run still ends
+// soon after its last test, exit 0, and says that shoal ended the worker
+// and why.
+func TestThreadLeftRunning(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh, _ := runLeftovers(t, mode, nil, "test_thread.py")
+			if sh.code != 0 || sh.record == nil {
+				t.Fatalf("shoal should exit 0 and write its record:\n%s", sh.output)
+			}
+			if got := summaryLine(sh.stdout); got != "2 passed" {
+				t.Errorf("summary line %q, want \"2 passed\"", got)
+			}
+			const says = "had not exited 5s after its tests ended: its thread 'left-running' is no daemon and had not ended; shoal ended it"
+			if !strings.Contains(sh.stdout, says) {
+				t.Errorf("the summary should say %q:\n%s", says, sh.stdout)
+			}
 		})
 	}
 }

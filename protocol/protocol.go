@@ -72,6 +72,11 @@ type Message struct {
 	// is the whole traceback.
 	Trace string `json:"trace,omitempty"`
 
+	// ended: pytest is done with the worker; Threads are the names of the
+	// threads that are no daemons and still run, which Python waits for
+	// before the process exits.
+	Threads []string `json:"threads,omitempty"`
+
 	// timer: the test F, P starts at Start and may run for Seconds; at the
 	// end of them the worker dumps its threads' stacks on DumpSignal. Sent
 	// only for tests that have a timeout.

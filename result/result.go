@@ -199,6 +199,9 @@ type Run struct {
 	// what did not run.
 	Halted   bool
 	ExitCode int
+	// Notes are lines for the summary on what shoal did that pytest would
+	// not have had to: ending a worker that did not exit.
+	Notes []string
 }
 
 // KnownTypes are the categories pytest names first in its closing line, in order.

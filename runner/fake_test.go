@@ -38,6 +38,9 @@ const (
 	deaf = 'I'
 	// raises raises KeyboardInterrupt itself.
 	raises = 'X'
+	// thread passes and leaves a thread that is no daemon running: its
+	// worker ends its session but never exits.
+	thread = 'T'
 )
 
 // fakeFile is one test file: name and one letter per test.
@@ -90,6 +93,8 @@ type fakeProc struct {
 	// held: a child holds its connection open; its end comes only when
 	// shoal stops reading (Conn.Finish).
 	held bool
+	// lingers: a thread keeps it from exiting once its session ended.
+	lingers bool
 	// The worker's loop, as the plugin's loop.py keeps it.
 	queue          [][2]int
 	running        *[2]int // a test that hangs
@@ -421,6 +426,9 @@ func (p *fakeProc) run(ref [2]int) {
 	case raises:
 		p.running, p.runningSince = &ref, start
 		p.keyboardInterrupt()
+	case thread:
+		p.lingers = true
+		p.finish(ref, start, start, false)
 	case crash:
 		if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {
 			p.w.t.Fatal(err)
@@ -490,6 +498,11 @@ func (p *fakeProc) bye() {
 	}
 	p.queue = nil
 	p.say(protocol.Message{T: "bye", Unrun: unrun})
+	if p.lingers {
+		p.say(protocol.Message{T: "ended", Threads: []string{"left-running"}})
+		return
+	}
+	p.say(protocol.Message{T: "ended"})
 	p.die(protocol.ExitStatus{Code: intp(0)})
 }
 

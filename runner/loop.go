@@ -95,6 +95,9 @@ func (r *runState) dispatch(ev worker.Event) error {
 		return nil
 	case ev.Refused != nil:
 		return r.onRefused(ev.Refused)
+	case ev.Lingering != 0:
+		r.onLingering(ev.Lingering)
+		return nil
 	case ev.Err != nil:
 		return r.onClosed(ev.Conn, ev.Err)
 	}
@@ -138,6 +141,8 @@ func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
 		})
 	case "interrupted":
 		r.onInterrupted(w, m)
+	case "ended":
+		r.onEnded(w, m)
 	case "bye":
 		r.onBye(w, m)
 	default:

@@ -117,6 +117,7 @@ func TestRunStateMachine(t *testing.T) {
 		// interrupts: test index → where a KeyboardInterrupt stopped it
 		// ("" where shoal killed it)
 		interrupts map[int]string
+		notes      []string // the summary's notes
 	}
 	run := func(t *testing.T, tc testCase) {
 		fr := runFake(t, tc.suite, tc.opts, tc.interrupt)
@@ -139,6 +140,9 @@ func TestRunStateMachine(t *testing.T) {
 		}
 		if fr.world.started != tc.started || restarts(run) != tc.restarts {
 			t.Errorf("%d workers started, %d restarts; want %d, %d", fr.world.started, restarts(run), tc.started, tc.restarts)
+		}
+		if !slices.Equal(run.Notes, tc.notes) {
+			t.Errorf("notes %q, want %q", run.Notes, tc.notes)
 		}
 		for i, where := range tc.interrupts {
 			if rt := run.Tests[i]; !rt.Killed || rt.Interrupt != where {
@@ -186,6 +190,9 @@ func TestRunStateMachine(t *testing.T) {
 		{name: "a stray line fails its test; the run goes on", suite: fakeSuite{files: two(".s..", "...")},
 			exit: 1, outcomes: ".F.....", started: 2,
 			says: map[int][]string{1: {"worker 'gw", "a line that is no message of shoal's protocol", `"not a message"`}}},
+		{name: "a thread keeps a worker alive: ended after its session", suite: fakeSuite{files: two(".T..", "...")},
+			exit: 0, outcomes: ".......", started: 2,
+			notes: []string{"worker gw0 had not exited 5s after its tests ended: its thread 'left-running' is no daemon and had not ended; shoal ended it"}},
 		{name: "max worker restarts reached", suite: fakeSuite{files: two("C.C.", "C.C.")}, opts: Options{MaxWorkerRestart: 1},
 			exit: 2, outcomes: "C---C---", stopped: "maximum crashed workers reached: 1 (--max-worker-restart)", started: 3, restarts: 1},
 		{name: "no restarts allowed", suite: fakeSuite{files: two("C...", "....")}, opts: Options{MaxWorkerRestart: 0, Workers: 1},

@@ -243,6 +243,9 @@ type workerState struct {
 	stray string
 	// interrupted: it got SIGINT, or a KeyboardInterrupt stopped it.
 	interrupted bool
+	// threads are those its pytest left running when it ended its
+	// session, which keep the process from exiting (see onEnded).
+	threads []string
 	// timer is the timeout of the test it runs now, if it has one;
 	// stopTimer stops its clock.
 	timer     *worker.Timeout

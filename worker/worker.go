@@ -36,6 +36,9 @@ type Event struct {
 	// Refused: shoal could not accept a connection (out of file
 	// descriptors): no more connections will come.
 	Refused error
+	// Lingering: the process of this pid had ended its session a while
+	// ago and had not exited (the caller posts these).
+	Lingering int
 }
 
 // Exit is how a process ended.

@@ -247,6 +247,11 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	term := terminal.New(stdout, width, color, info)
 	run, err := runner.Run(ctx, opts, term)
 	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
+	if run != nil {
+		for _, n := range run.Notes {
+			term.Note(n)
+		}
+	}
 	if run != nil && res != nil {
 		for _, w := range run.Workers {
 			w.Provisions = res.Describe(w.ID)

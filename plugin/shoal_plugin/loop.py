@@ -21,7 +21,10 @@ import collections
 import select
 import signal
 import sys
+import threading
 import time
+
+import pytest
 
 from shoal_plugin import reports, timeout
 
@@ -127,6 +130,7 @@ class Loop:
             self.config.pluginmanager.unregister(self, "shoal-loop")
             self.config.pluginmanager.unregister(self.inventory, "shoal-inventory")
             self.config.pluginmanager.unregister(self.timer, "shoal-timer")
+            self.config.pluginmanager.register(Farewell(self.chan), "shoal-farewell")
         self._bye()
 
     def _serve(self):
@@ -202,3 +206,19 @@ class Loop:
             msg["reports"] = self.reports
         self.chan.send(msg)
         return any(r["outcome"] == "failed" and "wasxfail" not in r for r in self.reports)
+
+
+class Farewell:
+    """Tells shoal that pytest is done with this worker, and which threads
+    that are no daemons still run: Python waits for those before the
+    process exits, for ever if they never end. shoal ends a worker that
+    has not exited a little after this (pytest-xdist does so too)."""
+
+    def __init__(self, chan):
+        self.chan = chan
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config):
+        main = threading.main_thread()
+        left = [t.name for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()]
+        self.chan.send({"t": "ended", "threads": left})

@@ -1,0 +1,49 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"shoal/protocol"
+	"shoal/worker"
+)
+
+// A worker whose pytest has ended its session exits at once, unless a
+// thread that is no daemon still runs: Python waits for it, for ever if it
+// never ends (plain pytest hangs there too). shoal gives such a worker
+// exitGrace after its "ended" and then ends it, as pytest-xdist ends its
+// workers 10 s after their session: the run ends, and the summary says why.
+
+// exitGrace is how long a worker may take to exit after its session ended.
+const exitGrace = 5 * time.Second
+
+// onEnded: w's pytest is done; its process should exit now.
+func (r *runState) onEnded(w *workerState, m *protocol.Message) {
+	if w == nil || w.pid <= 0 {
+		return
+	}
+	w.threads = m.Threads
+	pid := w.pid
+	r.clock.AfterFunc(exitGrace, func() { r.post(worker.Event{Lingering: pid}) })
+}
+
+// onLingering: the worker of pid ended its session exitGrace ago. If it
+// still runs, shoal ends it and says so.
+func (r *runState) onLingering(pid int) {
+	w := r.byPID[pid]
+	if w == nil || w.exited {
+		return
+	}
+	why := ""
+	switch len(w.threads) {
+	case 0:
+	case 1:
+		why = fmt.Sprintf(": its thread '%s' is no daemon and had not ended", w.threads[0])
+	default:
+		why = fmt.Sprintf(": its threads '%s' are no daemons and had not ended", strings.Join(w.threads, "', '"))
+	}
+	r.run.Notes = append(r.run.Notes, fmt.Sprintf("worker %s had not exited %v after its tests ended%s; shoal ended it",
+		w.id, exitGrace, why))
+	r.procs.Kill(pid)
+}
