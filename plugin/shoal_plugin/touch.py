@@ -206,7 +206,8 @@ def _open(args):
 
 def _first(op):
     def handler(args):
-        if len(args) > 1 and args[-1] is not None and isinstance(args[-1], int) and op in ("remove", "mkdir"):
+        dir_fd = args[-1] if len(args) > 1 else None
+        if isinstance(dir_fd, int) and dir_fd >= 0:
             return  # relative to a directory fd (shutil.rmtree's walk): the tree's event says it
         record_file(args[0], op)
 
@@ -276,6 +277,8 @@ def _process(describe):
             cmd = describe(args)
         except Exception:
             cmd = "?"
+        if isinstance(cmd, bytes):
+            cmd = os.fsdecode(cmd)
         if isinstance(cmd, (list, tuple)):
             cmd = " ".join(os.fsdecode(os.fspath(a)) if isinstance(a, (str, bytes, os.PathLike)) else str(a) for a in cmd)
         cmd = str(cmd)[:200]
