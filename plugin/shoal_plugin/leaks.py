@@ -8,8 +8,13 @@ follows CPython's own regression-test checks (libregrtest's save_env) plus
 the globals of the project's modules, compared by cheap fingerprints: the
 identity of every global and class attribute, and the size of every global
 list, dict and set, with the identities of their items when they are small.
+
+Identities are compared with operator.is_ on the objects themselves, never
+with id(): every call of id() raises an audit event, which would run the
+trace's own hook tens of thousands of times a snapshot.
 """
 
+import operator
 import os
 import signal
 import socket
@@ -21,6 +26,7 @@ _SIGNALS = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGALRM", "SIGHUP
 # compared as a project module's are.
 _PATCHED = ("os", "time", "datetime", "socket", "subprocess", "random", "shutil", "tempfile", "json", "logging")
 _SMALL = 64
+_MODULES = {}  # the cache of sys.modules' entry
 _CONTAINERS = (list, dict, set)
 
 
@@ -41,7 +47,8 @@ class Modules:
         self._known = {}  # module name -> bool, for the current roots
         self._count = -1
         self._list = []
-        self._watch = {}  # module name -> (ids, [(name, container)], [(name, class)])
+        self._watch = {}  # module name -> (its entry, [(name, container)], [(name, class)])
+        self._entries = {}  # module name, or (module name, class name) -> (names, ids)
 
     def add_root(self, root):
         root = os.path.abspath(root) + os.sep
@@ -92,24 +99,42 @@ class Modules:
         return {name: self._print(name, mod, deep) for name, mod, deep in self.current()}
 
     def _print(self, name, mod, deep):
-        """(names, ids of the values, ((name, size or (size, item ids)) of each
-        public list, dict and set), ((name, attribute names, their ids) of
-        each public class defined there))."""
+        """(the module's (names, ids), ((name, size or (size, item ids)) of
+        each public list, dict and set), ((name, its (names, ids)) of each
+        public class defined there))."""
         try:
             d = mod.__dict__
-            names = tuple(d)
-            ids = tuple(map(id, tuple(d.values())))
+            glob = _entry(self._entries, name, d)
+            if not deep:
+                return (glob, (), ())
+            watch = self._watch.get(name)
+            if watch is None or watch[0] is not glob:
+                watch = (glob,) + _scan(d)
+                self._watch[name] = watch
+            sizes = tuple([(n, _container_print(c)) for n, c in watch[1]])
+            classes = tuple([(n, _entry(self._entries, (name, n), vars(c))) for n, c in watch[2]])
         except Exception:
             return None
-        if not deep:
-            return (names, ids, (), ())
-        watch = self._watch.get(name)
-        if watch is None or watch[0] != ids:
-            watch = (ids,) + _scan(d)
-            self._watch[name] = watch
-        sizes = tuple([(n, _container_print(c)) for n, c in watch[1]])
-        classes = tuple([(n, tuple(vars(c)), tuple(map(id, tuple(vars(c).values())))) for n, c in watch[2]])
-        return (names, ids, sizes, classes)
+        return (glob, sizes, classes)
+
+
+def _entry(cache, key, d):
+    """(names, values) of the mapping d: the cached tuple itself while its
+    values are the same objects, so that a snapshot makes one tuple per
+    module and compares, not copies, the rest. Two snapshots whose entries
+    are the same object saw the same state."""
+    values = tuple(d.values())
+    old = cache.get(key)
+    if old is not None and _same(old[1], values):
+        return old
+    new = (tuple(d), values)
+    cache[key] = new
+    return new
+
+
+def _same(a, b):
+    """Whether two tuples hold the same objects, compared by identity only."""
+    return a is b or (len(a) == len(b) and all(map(operator.is_, a, b)))
 
 
 def _scan(d):
@@ -127,27 +152,28 @@ def _scan(d):
 
 
 def _container_print(c):
+    """Its size and, when small, its items (values of a dict)."""
     try:
         n = len(c)
         if n <= _SMALL and not isinstance(c, set):
-            return (n, tuple(map(id, tuple(c.values() if isinstance(c, dict) else c))))
-        return n
+            return (n, tuple(c.values() if isinstance(c, dict) else c))
+        return (n, ())
     except Exception:
-        return None
+        return (-1, ())
 
 
-def _changed(before_names, before_ids, after_names, after_ids):
+def _changed(before_names, before_values, after_names, after_values):
     """Public names whose value was replaced or removed. Names added since
     are left out: a module or class filling a cache on first use is not a
     change another test can see differently."""
-    now = dict(zip(after_names, after_ids))
+    now = dict(zip(after_names, after_values))
     out = []
-    for name, ident in zip(before_names, before_ids):
+    for name, value in zip(before_names, before_values):
         if name.startswith("_"):
             continue
         if name not in now:
             out.append((name, "removed"))
-        elif now[name] != ident:
+        elif now[name] is not value:
             out.append((name, "rebound"))
     return out
 
@@ -156,24 +182,24 @@ def _module_leaks(before, after):
     out = []
     for mod, now in after.items():
         was = before.get(mod)
-        if was is None or now is None or was == now:
+        if was is None or now is None or was is now:
             continue
-        changed = _changed(was[0], was[1], now[0], now[1])
+        changed = _changed(*was[0], *now[0]) if was[0] is not now[0] else []
         for name, how in changed[:5]:
             out.append(("module", "%s.%s %s" % (mod, name, how)))
-        if was[2] != now[2]:
-            sizes = dict(now[2])
-            rebound = {name for name, _ in changed}
-            for name, fingerprint in was[2]:
-                if name in sizes and sizes[name] != fingerprint and name not in rebound:
+        rebound = {name for name, _ in changed}
+        sizes = dict(now[1])
+        for name, (n, items) in was[1]:
+            if name in sizes and name not in rebound:
+                m, now_items = sizes[name]
+                if n != m or not _same(items, now_items):
                     out.append(("module", "%s.%s changed in place" % (mod, name)))
-        if was[3] != now[3]:
-            classes = {c[0]: c for c in now[3]}
-            for name, keys, ids in was[3]:
-                c = classes.get(name)
-                if c is not None and (c[1], c[2]) != (keys, ids):
-                    for attr, how in _changed(keys, ids, c[1], c[2])[:5]:
-                        out.append(("module", "%s.%s.%s %s" % (mod, name, attr, how)))
+        classes = dict(now[2])
+        for name, entry in was[2]:
+            c = classes.get(name)
+            if c is not None and c is not entry:
+                for attr, how in _changed(*entry, *c)[:5]:
+                    out.append(("module", "%s.%s.%s %s" % (mod, name, attr, how)))
     return out
 
 
@@ -214,7 +240,7 @@ def _logging():
     if logging is None:
         return None
     root = logging.getLogger()
-    return (root.level, tuple(map(id, root.handlers)))
+    return (root.level,) + tuple(root.handlers)
 
 
 def _locale():
@@ -238,9 +264,9 @@ def snapshot(modules):
         "env": env,
         "cwd": cwd,
         "sys.path": list(sys.path),
-        "sys.modules": (tuple(sys.modules), tuple(map(id, tuple(sys.modules.values())))),
+        "sys.modules": _entry(_MODULES, None, sys.modules),
         "modules": modules.prints(),
-        "signals": tuple(id(signal.getsignal(s)) for s in _SIGNALS),
+        "signals": tuple(signal.getsignal(s) for s in _SIGNALS),
         "socket timeout": socket.getdefaulttimeout(),
         "logging": _logging(),
         "locale": _locale(),
@@ -261,11 +287,14 @@ def diff(before, after):
         out.append(("cwd", "cwd %s -> %s" % (before["cwd"], after["cwd"])))
     if before["sys.path"] != after["sys.path"]:
         out.append(("sys", "sys.path"))
-    gone = [name for name, _ in _changed(*before["sys.modules"], *after["sys.modules"])]
+    gone = [name for name, _ in _changed(*before["sys.modules"], *after["sys.modules"])] if before["sys.modules"] is not after["sys.modules"] else []
     if gone:
         out.append(("sys", "sys.modules entries removed or replaced: %s" % ", ".join(sorted(gone)[:5])))
     out.extend(_module_leaks(before["modules"], after["modules"]))
-    for key in ("signals", "socket timeout", "logging", "locale", "recursion limit"):
+    for key in ("signals", "logging"):
+        if before[key] is not None and after[key] is not None and not _same(before[key], after[key]):
+            out.append(("sys", key))
+    for key in ("socket timeout", "locale", "recursion limit"):
         if before[key] != after[key]:
             out.append(("sys", key))
     for ident, name in after["threads"].items():

@@ -40,11 +40,12 @@ class Tracer:
     def __init__(self):
         self.out = None
         self.modules = leaks.Modules()
-        self.fixtures = {}  # (id of FixtureDef, param index) -> Footprint of its set-up
+        self.fixtures = {}  # (FixtureDef, param index) -> Footprint of its set-up
         self.touched = []  # non-function fixtures set up or torn down in this protocol
         self.changed = {}  # fixture name -> what its set-up changed in the worker
         self.ready = False
         self.dirs = set()
+        self.last = None  # (len(sys.modules), the snapshot after the last test)
 
     def begin(self, item):
         if not self.ready:
@@ -53,7 +54,7 @@ class Tracer:
         touch.SCOPE.test_file = os.path.abspath(str(getattr(item, "path", "") or item.fspath))
         sqltrace.watch()
         self.touched = []
-        before = leaks.snapshot(self.modules)
+        before = self._before()
         fp = touch.Footprint()
         touch.SINKS.append(fp)
         return fp, before, time.time()
@@ -62,13 +63,23 @@ class Tracer:
         fp, before, start = begun
         stop = time.time()
         touch.SINKS[:] = []
-        changes = leaks.diff(before, leaks.snapshot(self.modules))
+        after = leaks.snapshot(self.modules)
+        self.last = (len(sys.modules), after)
+        changes = leaks.diff(before, after)
         credited = self._credit(item, fp)
         self._write(self._record(item, fp, changes, credited, start, stop))
 
+    def _before(self):
+        """The snapshot before a test: the last test's after, when nothing
+        was imported since (only shoal's loop ran in between)."""
+        last, self.last = self.last, None
+        if last is not None and last[0] == len(sys.modules):
+            return last[1]
+        return leaks.snapshot(self.modules)
+
     def fixture_started(self, fixturedef, request):
         fp = touch.Footprint()
-        self.fixtures[(id(fixturedef), getattr(request, "param_index", 0))] = fp
+        self.fixtures[(fixturedef, getattr(request, "param_index", 0))] = fp
         self.touched.append(fixturedef.argname)
         touch.SINKS.append(fp)
         return fp, self._snapshot()
@@ -136,7 +147,7 @@ class Tracer:
             chain = defs.get(name)
             if not chain:
                 continue
-            found = self.fixtures.get((id(chain[-1]), indices.get(name, 0)))
+            found = self.fixtures.get((chain[-1], indices.get(name, 0)))
             if found is not None and (found.files or found.ports or found.sql or found.processes):
                 fp.merge(found)
                 credited.append(name)
