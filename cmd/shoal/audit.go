@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,6 +70,7 @@ type auditRun struct {
 	args   []string
 	res    *provision.Run
 	limits limits
+	env    []string // for every pytest process, on top of shoal's own
 	marker string
 	stdout io.Writer
 	stderr io.Writer
@@ -90,12 +92,17 @@ func auditSuite(ctx context.Context, f auditFlags, args []string, stdout, stderr
 	if err != nil {
 		return err
 	}
+	// The workers' numerical thread pools are shared out as shoal run shares them.
+	pools, err := resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv)
+	if err != nil {
+		return err
+	}
 	res, err := startProvision(ctx, s.cfg, s.workers, s.dir, append(os.Environ(), markersEnv(s.cfg)...), stderr)
 	if err != nil {
 		return err
 	}
 	defer closeProvision(res, false, stderr)
-	a := &auditRun{suite: s, flags: f, args: args, res: res, limits: limits, marker: markerName(s), stdout: stdout, stderr: stderr}
+	a := &auditRun{suite: s, flags: f, args: args, res: res, limits: limits, env: pools.env, marker: markerName(s), stdout: stdout, stderr: stderr}
 	run, prints, err := a.trace(ctx)
 	if err != nil {
 		return err
@@ -117,7 +124,7 @@ func (a *auditRun) options(dir string, extra ...string) (runner.Options, error) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return runner.Options{}, &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	opts := a.suite.options(a.args, os.Environ())
+	opts := a.suite.options(a.args, append(os.Environ(), a.env...))
 	opts.Fork = opts.Fork && !a.flags.noFork
 	opts.Timeout, opts.MaxWorkerRestart, opts.Grace = a.limits.test.Seconds(), a.limits.maxRestart, a.limits.grace
 	opts.RunDir, opts.WorkerEnv = dir, a.res.Env
