@@ -2,21 +2,13 @@
 
 import json
 import os
-import socket
 import time
 
 from shoal_plugin import channel
 
 
-def test_forked_child_lets_go_of_the_channel(tmp_path, monkeypatch):
-    path = str(tmp_path / "sock")
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
-    monkeypatch.setenv("SHOAL_SOCKET", path)
-    chan = channel.connect()
-    shoal, _ = server.accept()
-    shoal.settimeout(10)
+def test_forked_child_lets_go_of_the_channel(pair):
+    chan, shoal = pair
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -44,8 +36,6 @@ def test_forked_child_lets_go_of_the_channel(tmp_path, monkeypatch):
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         os.close(r)
-        shoal.close()
-        server.close()
 
 
 def test_bytes_that_are_not_utf8_stay_apart():

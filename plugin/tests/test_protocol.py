@@ -9,7 +9,6 @@ no field the table lacks, and handle every command shoal sends.
 
 import ast
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -23,23 +22,6 @@ SOURCES = sorted((ROOT / "plugin" / "shoal_plugin").glob("*.py"))
 
 def _samples(side):
     return pytest.mark.parametrize("sample", TABLE[side], ids=[s["name"] for s in TABLE[side]])
-
-
-@pytest.fixture
-def pair(tmp_path, monkeypatch):
-    """The plugin's Channel, connected to a socket the test holds as shoal's end."""
-    path = str(tmp_path / "sock")
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
-    monkeypatch.setenv("SHOAL_SOCKET", path)
-    chan = channel.connect()
-    shoal, _ = server.accept()
-    shoal.settimeout(10)
-    yield chan, shoal
-    chan.close()
-    shoal.close()
-    server.close()
 
 
 def _read_line(sock):

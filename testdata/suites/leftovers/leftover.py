@@ -20,37 +20,33 @@ def _write_pid():
     os.rename(path + ".tmp", path)
 
 
-def fork_child():
-    """A child forked without exec, in the test's process group. It returns
-    once the child has written its pid."""
-    r, w = os.pipe()
-    if os.fork() == 0:
-        try:
-            _write_pid()
-            os.close(w)
-            time.sleep(SLEEP)
-        finally:
-            os._exit(0)
-    os.close(w)
-    os.read(r, 1)  # end of file: the child has written its pid
-    os.close(r)
-
-
-def fork_daemon():
-    """A daemon: forked twice without exec, in a session of its own. It
-    returns once the daemon has written its pid."""
+def _forked(daemon):
+    """Fork a child without exec (a daemon: twice, in a session of its own)
+    that writes its pid and sleeps; return once it has written its pid."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
-            os.setsid()
-            if os.fork() == 0:
+            if daemon:
+                os.setsid()
+            if not daemon or os.fork() == 0:
                 _write_pid()
                 os.close(w)
                 time.sleep(SLEEP)
         finally:
             os._exit(0)
     os.close(w)
-    os.read(r, 1)
+    os.read(r, 1)  # end of file: the child has written its pid
     os.close(r)
-    os.waitpid(pid, 0)
+    if daemon:
+        os.waitpid(pid, 0)
+
+
+def fork_child():
+    """A child forked without exec, in the test's process group."""
+    _forked(daemon=False)
+
+
+def fork_daemon():
+    """A daemon: forked twice without exec, in a session of its own."""
+    _forked(daemon=True)
