@@ -96,7 +96,7 @@ func (s *signalState) got(sig os.Signal) {
 	s.count++
 	switch s.count {
 	case 1:
-		fmt.Fprintf(s.stderr, "\nshoal: %s: stopping; running tests may finish (send it again to end them now)\n", name)
+		fmt.Fprintf(s.stderr, "\nshoal: %s: stopping; running tests get KeyboardInterrupt (send it again to end them now)\n", name)
 		s.cancel(errors.New(stopSignals[sig].reason))
 	case 2:
 		fmt.Fprintf(s.stderr, "\nshoal: %s again: ending every test process now\n", name)

@@ -102,6 +102,7 @@ class Loop:
                 return
 
     def _collect(self, fid):
+        self.sigint = False
         described = self.inventory.collect(fid)
         if self.sigint:
             raise KeyboardInterrupt  # pytest made a collection error of it
@@ -184,10 +185,11 @@ class Loop:
         self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
 
     def _interrupted(self, exc_info):
-        msg = {"t": "interrupted", "message": reports.crash_line(exc_info), "trace": reports.trace(exc_info)}
+        where, trace = reports.interruption(exc_info)
+        msg = {"t": "interrupted", "message": where, "trace": trace}
         if self.running is not None:
-            item = self._item(self.running)
-            msg.update({"f": self.running[0], "p": self.running[1], "nodeid": item.nodeid, "start": self.since, "stop": time.time()})
+            nodeid = self.inventory.item(*self.running).nodeid  # collected: it ran
+            msg.update({"f": self.running[0], "p": self.running[1], "nodeid": nodeid, "start": self.since, "stop": time.time()})
         self.chan.send(msg)
         self._bye()
 

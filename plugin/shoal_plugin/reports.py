@@ -139,25 +139,15 @@ def warning_message(config, msg, when, nodeid, location):
     }
 
 
-def _interrupt_repr(exc_info):
-    from _pytest._code import ExceptionInfo
-
-    return ExceptionInfo.from_exc_info(exc_info).getrepr(funcargs=True)
-
-
-def crash_line(exc_info):
+def interruption(exc_info):
     """Where a KeyboardInterrupt found the test, as pytest prints it after
-    its "KeyboardInterrupt" line: "path:line: KeyboardInterrupt"."""
+    its "KeyboardInterrupt" line ("path:line: KeyboardInterrupt"), and the
+    whole traceback, as --full-trace shows it."""
     try:
-        crash = _interrupt_repr(exc_info).reprcrash
-        return "%s:%d: %s" % (crash.path, crash.lineno, crash.message)
-    except Exception:  # the line is a courtesy: never fail the worker's end over it
-        return "KeyboardInterrupt"
+        from _pytest._code import ExceptionInfo
 
-
-def trace(exc_info):
-    """The whole traceback of a KeyboardInterrupt, as --full-trace shows it."""
-    try:
-        return str(_interrupt_repr(exc_info))
-    except Exception:
-        return ""
+        rep = ExceptionInfo.from_exc_info(exc_info).getrepr(funcargs=True)
+        crash = rep.reprcrash
+        return "%s:%d: %s" % (crash.path, crash.lineno, crash.message), str(rep)
+    except Exception:  # a courtesy: never fail the worker's end over it
+        return "KeyboardInterrupt", ""
