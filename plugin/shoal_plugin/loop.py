@@ -185,7 +185,7 @@ class Loop:
         self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
 
     def _interrupted(self, exc_info):
-        where, trace = reports.interruption(exc_info)
+        where, trace = reports.interruption(exc_info, getattr(self.config.option, "fulltrace", False))
         msg = {"t": "interrupted", "message": where, "trace": trace}
         if self.running is not None:
             nodeid = self.inventory.item(*self.running).nodeid  # collected: it ran

@@ -139,15 +139,18 @@ def warning_message(config, msg, when, nodeid, location):
     }
 
 
-def interruption(exc_info):
+def interruption(exc_info, full):
     """Where a KeyboardInterrupt found the test, as pytest prints it after
-    its "KeyboardInterrupt" line ("path:line: KeyboardInterrupt"), and the
-    whole traceback, as --full-trace shows it."""
+    its "KeyboardInterrupt" line ("path:line: KeyboardInterrupt"), and, with
+    full (--full-trace), the whole traceback. Only the line by default:
+    rendering the traceback costs the worker time a CI system's SIGKILL
+    may not leave it."""
     try:
         from _pytest._code import ExceptionInfo
 
-        rep = ExceptionInfo.from_exc_info(exc_info).getrepr(funcargs=True)
-        crash = rep.reprcrash
-        return "%s:%d: %s" % (crash.path, crash.lineno, crash.message), str(rep)
+        excinfo = ExceptionInfo.from_exc_info(exc_info)
+        crash = excinfo._getreprcrash()  # what getrepr().reprcrash is
+        where = "KeyboardInterrupt" if crash is None else "%s:%d: %s" % (crash.path, crash.lineno, crash.message)
+        return where, str(excinfo.getrepr(funcargs=True)) if full else ""
     except Exception:  # a courtesy: never fail the worker's end over it
         return "KeyboardInterrupt", ""
