@@ -47,6 +47,11 @@ func (s *Scheduler) takeBack(w, from int) {
 		wk.seg.started = false
 	}
 	wk.seg, wk.final = nil, false
+	if s.listed != nil {
+		s.giveBackListed(w, rest)
+		s.left += len(rest)
+		return
+	}
 	var plain []int
 	for _, i := range rest {
 		t := s.tests[i]

@@ -11,6 +11,9 @@ func (s *Scheduler) Next(w int, now float64) (tests []int, final bool) {
 	if wk.final {
 		return nil, true
 	}
+	if s.listed != nil {
+		return s.nextListed(w)
+	}
 	s.advance()
 	start := len(wk.queue)
 	if s.quiet(w) {
@@ -146,7 +149,7 @@ func (s *Scheduler) wants(w int, window float64) bool {
 // rest of its own file stays with it: that keeps the file's fixtures set
 // up once, and keeps -x as close to pytest's as parallel runs allow.
 func (s *Scheduler) fewLeft(w int) bool {
-	if s.following != nil || s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
+	if s.following != nil || s.listed != nil || s.left == 0 || len(s.special) > 0 || len(s.warmup) > 0 || s.phase != running {
 		return false
 	}
 	if seg := s.workers[w].seg; seg != nil && len(seg.items) > 0 {

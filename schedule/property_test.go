@@ -49,6 +49,7 @@ type drivenRun struct {
 	over    []int  // times it ended: done or crashed in
 	crashes int    // Crashed and Lost calls
 	log     []string
+	given   [][]int // per worker index, every test handed to it, in order
 }
 
 // newDrivenRun makes a run; planned makes the scheduler follow a barrier
@@ -63,7 +64,8 @@ func newDrivenRun(tests []schedule.Test, cfg schedule.Config, planned bool, actu
 		return nil, err
 	}
 	return &drivenRun{s: s, tests: tests, cfg: cfg, actual: actual, fate: f,
-		workers: make([]drivenWorker, cfg.Workers), out: make([]bool, len(tests)), over: make([]int, len(tests))}, nil
+		workers: make([]drivenWorker, cfg.Workers), out: make([]bool, len(tests)), over: make([]int, len(tests)),
+		given: make([][]int, cfg.Workers)}, nil
 }
 
 // run drives the scheduler until every test is over, and returns the first
@@ -110,6 +112,7 @@ func (r *drivenRun) poll() error {
 				r.out[i] = true
 			}
 			wk.queue = append(wk.queue, got...)
+			r.given[w] = append(r.given[w], got...)
 			wk.final = final
 			if len(got) > 0 || final {
 				more = true

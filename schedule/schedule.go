@@ -32,7 +32,13 @@
 // schedule.go (types, configuration, New), next.go (handing out), queue.go,
 // locks.go (lock keys and slots), barrier.go (barriers at run time),
 // barrierplan.go (the planner), follow.go (following its plan), done.go
-// (what workers report back, and learning durations), replay.go, bound.go.
+// (what workers report back, and learning durations), replay.go, bound.go,
+// lists.go (runs whose every worker's tests are given in order).
+//
+// Config.Lists turns the balancing off: each worker runs the tests of its
+// list, in order, and nothing else; locks and tests that run alone are
+// kept as above. A replay of a worker's sequence and shoal verify's runs
+// need that.
 package schedule
 
 import (
@@ -99,6 +105,13 @@ type Config struct {
 	Overhead float64
 	Order    Order
 	Seed     int64
+	// Lists, when set, is per worker the tests it runs, in order, and
+	// every test is on one of them (a replay, shoal verify's runs; see
+	// lists.go). Order, Setup and Window's balancing then play no part;
+	// lock keys and tests that run alone are still kept apart, and those
+	// must all be on one list. A heavy test's slots below every worker's
+	// are not kept.
+	Lists [][]int
 }
 
 // DefaultWindow and DefaultSeconds are Config's defaults.
@@ -123,6 +136,7 @@ type Scheduler struct {
 	blocks    []block // exclusive phase: who runs which group's exclusive tests, in turn
 	heavy     *reservation
 	following *following // the barrier plan it follows, where one was made
+	listed    *listed    // what is left of Config.Lists, where given
 	// What the run has learnt of tests nobody had measured.
 	learnt      float64
 	learntCount int
@@ -156,6 +170,14 @@ func New(tests []Test, cfg Config) (*Scheduler, error) {
 			return nil, fmt.Errorf("schedule: lock %q has limit %d; it must be at least 1", k, n)
 		}
 	}
+	if cfg.Lists != nil {
+		if err := checkLists(cfg.Lists, tests, cfg.Workers); err != nil {
+			return nil, err
+		}
+		s := blankScheduler(slices.Clone(tests), cfg)
+		s.listed = newListed(cfg.Lists, cfg.Workers)
+		return s, nil
+	}
 	// Its own copy: it marks the tests that take every worker's slot
 	// exclusive, and the caller's tests stay as they were.
 	s := newScheduler(slices.Clone(tests), cfg)
@@ -168,13 +190,18 @@ func New(tests []Test, cfg Config) (*Scheduler, error) {
 }
 
 func newScheduler(tests []Test, cfg Config) *Scheduler {
-	s := &Scheduler{
+	s := blankScheduler(tests, cfg)
+	s.buildQueue()
+	return s
+}
+
+// blankScheduler has nothing queued yet.
+func blankScheduler(tests []Test, cfg Config) *Scheduler {
+	return &Scheduler{
 		cfg: cfg, tests: tests, workers: make([]worker, cfg.Workers),
 		excl: map[int][]int{}, warmup: map[int]int{}, held: map[string][]int{}, left: len(tests),
 		learnt: cfg.Default,
 	}
-	s.buildQueue()
-	return s
 }
 
 func (s *Scheduler) setup(group int) float64 { return setupOf(s.cfg.Setup, group) }
