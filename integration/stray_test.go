@@ -3,6 +3,7 @@
 package integration_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestStrayLines(t *testing.T) {
 	}
 }
 
-// TestOutOfFileDescriptors runs 16 workers where shoal may hold 32 files
+// TestOutOfFileDescriptors runs 16 workers where shoal may hold 40 files
 // open: it cannot start (spawned) or hear (forked) every worker. The run
 // stops as an interrupt does, writes its record and says why, instead of
 // waiting for ever for workers it cannot hear.
@@ -57,16 +58,9 @@ func TestOutOfFileDescriptors(t *testing.T) {
 			t.Parallel()
 			dir := copySuite(t, "outcomes")
 			rec := filepath.Join(t.TempDir(), "record.json")
-			argv := shoalArgs(shoalCall{mode: mode, flags: []string{"-n", "16"}}, rec)
-			script := `ulimit -n 32 && exec "$0" "$@"`
-			out := execute(t, dir, append(baseEnv(), "TMPDIR="+privateTmp(t)), time.Minute, termGrace,
-				"/bin/sh", append([]string{"-c", script, shoalBin}, argv...)...)
-			checkNoneLeft(t, dir)
-			if out.hung {
-				t.Fatalf("shoal hung:\n%s", out)
-			}
+			out := runWithFileLimit(t, dir, 40, shoalArgs(shoalCall{mode: mode, flags: []string{"-n", "16"}}, rec))
 			// Spawned workers need descriptors to start, forked ones only to connect.
-			const why = "Interrupted: shoal ran out of file descriptors (at most 32 open files) and cannot "
+			const why = "Interrupted: shoal ran out of file descriptors (at most 40 open files) and cannot "
 			if out.code != 2 || !strings.Contains(out.stdout, why) {
 				t.Fatalf("shoal should exit 2 saying %q:\n%s", why, out)
 			}
@@ -75,4 +69,35 @@ func TestOutOfFileDescriptors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTooFewFileDescriptorsToStart: where shoal cannot even run the
+// interpreter to check it, it says so and what to raise, not that the
+// interpreter may not be Python.
+func TestTooFewFileDescriptorsToStart(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "outcomes")
+	out := runWithFileLimit(t, dir, 12, shoalArgs(shoalCall{mode: startModes[0], flags: []string{"-n", "2"}}, filepath.Join(t.TempDir(), "record.json")))
+	if out.code != 4 || !strings.Contains(out.stderr, "ran out of file descriptors") ||
+		!strings.Contains(out.stderr, "hint: raise the limit of open files (ulimit -n)") {
+		t.Fatalf("shoal should exit 4 saying it ran out of file descriptors, with a hint:\n%s", out)
+	}
+}
+
+// runWithFileLimit runs shoal with argv in dir where it may hold limit
+// files open. The shell first closes the descriptors it inherited beyond
+// the standard three, which would count against the limit and differ from
+// one machine to another.
+func runWithFileLimit(t *testing.T, dir string, limit int, argv []string) output {
+	t.Helper()
+	script := `for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; ` +
+		fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, limit)
+	out := execute(t, dir, append(baseEnv(), "TMPDIR="+privateTmp(t)), time.Minute, termGrace,
+		"/bin/bash", append([]string{"-c", script, shoalBin}, argv...)...)
+	checkNoneLeft(t, dir)
+	if out.hung {
+		t.Fatalf("shoal hung:\n%s", out)
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -70,6 +71,9 @@ func Check(ctx context.Context, c Choice) (Info, error) {
 		return fail("cannot run", runErr, "hint: run it by hand to see what is wrong, or choose another interpreter: "+pythonHint)
 	case errors.Is(runErr, fs.ErrNotExist):
 		return fail("cannot find interpreter", missing(c.Path), "hint: check the path, or choose another interpreter: "+pythonHint)
+	case errors.Is(runErr, syscall.EMFILE) || errors.Is(runErr, syscall.ENFILE):
+		return fail("cannot run", errors.New("shoal ran out of file descriptors"),
+			"hint: raise the limit of open files (ulimit -n)")
 	case errors.Is(runErr, fs.ErrPermission):
 		return fail("cannot run", errors.New("not executable"), "hint: chmod +x it, or choose another interpreter: "+pythonHint)
 	case runErr != nil:

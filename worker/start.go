@@ -60,6 +60,9 @@ func (l *Launcher) StartSession(stdout, stderr string, env ...string) (pid int, 
 	defer errOut.Close()
 	cmd := l.cfg.command("session", out, errOut, env...)
 	if err := l.start(cmd); err != nil {
+		if out := outOfFiles(err, "start pytest"); out != nil {
+			return 0, out
+		}
 		return 0, fmt.Errorf("cannot start pytest with %s: %w", l.cfg.Python, err)
 	}
 	return cmd.Process.Pid, nil
