@@ -55,14 +55,17 @@ def parse(argv):
                    "serial, every xdist --dist mode the installed xdist has, shoal; "
                    "sleep adds xdist-two-run). Known: " + ", ".join(runners.ALL))
     p.add_argument("--pytest-args", help='pytest arguments replacing the suite\'s default, e.g. '
-                   '"--pyargs networkx.algorithms.flow" (default for networkx: --pyargs networkx)')
+                   '"--pyargs networkx.algorithms.flow" (default for networkx: --pyargs networkx; '
+                   'the pyargs suite needs them, e.g. "--pyargs sklearn.cluster")')
     p.add_argument("--trace", help="sleep suite: the measured trace it draws durations from "
                    "(default: shared/traces/networkx-3.6.1-serial.jsonl next to the repository)")
     p.add_argument("--scale", type=float, default=1.0, help="sleep suite: multiply every duration by this (default 1.0)")
-    p.add_argument("--run-timeout", type=float, default=1800, help="kill a run after this many seconds (default 1800)")
+    p.add_argument("--run-timeout", type=float, default=1800,
+                   help="kill a run (or a warm-up) after this many seconds (default 1800)")
     p.add_argument("--deadline", type=float, default=0,
-                   help="start no round that would end later than this many seconds after the start, "
-                        "judging by the previous round (default 0: no limit)")
+                   help="start no round that would end later than this many seconds after the start, judging "
+                        "by the previous round (round 1: by the shoal warm-up's plan), and kill any run "
+                        "still going then (default 0: no limit)")
     a = p.parse_args(argv)
     if a.rounds < 1 or a.workers < 1:
         p.error("--rounds and --workers must be at least 1")
@@ -160,22 +163,18 @@ def environment(a, out):
     return env, how
 
 
-def warm_up(ctx, out):
+def warm_up(ctx, out, timeout):
     """One plain collection, so every runner finds the same warm bytecode cache."""
-    log_path = os.path.join(out, "runs", "warmup.log")
     argv = [ctx.python, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"] + ctx.args
     start = time.perf_counter()
-    with open(log_path, "w") as log:
-        log.write("$ " + " ".join(argv) + "\n")
-        log.flush()
-        code = subprocess.run(argv, cwd=ctx.cwd, env=ctx.env, stdout=log, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL).returncode
+    with open(os.path.join(out, "runs", "warmup.log"), "w") as log:
+        code, _ = _logged(argv, ctx, log, timeout)
     took = time.perf_counter() - start
     runners.reap_leftovers()
     return code, took
 
 
-def shoal_warm_up(ctx, out, runner):
+def shoal_warm_up(ctx, out, runner, timeout):
     """One run of a shoal runner, so its history holds every test's duration
     as later rounds find it, then `shoal plan --json` for the prediction to
     hold the rounds to."""
@@ -183,19 +182,37 @@ def shoal_warm_up(ctx, out, runner):
     pytest_args = ["--", "-p", "no:cacheprovider"] + ctx.args
     run = runners.shoal_command(ctx, runner, "run") + ["-q"] + pytest_args
     plan = runners.shoal_command(ctx, runner, "plan") + ["--json"] + pytest_args
+    end = time.monotonic() + timeout
     with open(log_path, "w") as log:
         for argv in (run, plan):
-            log.write("$ " + " ".join(argv) + "\n")
-            log.flush()
-            done = subprocess.run(argv, cwd=ctx.cwd, env=ctx.env, stdout=subprocess.PIPE, stderr=log,
-                                  stdin=subprocess.DEVNULL, text=True)
-            log.write(done.stdout)
+            code, stdout = _logged(argv, ctx, log, end - time.monotonic(), capture=True)
+            if code == "timeout":
+                break
     runners.reap_leftovers()
     try:
-        p = json.loads(done.stdout)
+        p = json.loads(stdout)
     except ValueError:
-        return {"error": f"shoal plan exited {done.returncode}; see runs/{os.path.basename(log_path)}"}
-    return {k: p.get(k) for k in ("predicted_makespan", "lower_bound", "startup", "schedule", "exclusive", "measured", "limits")}
+        return {"error": f"shoal {'run' if argv is run else 'plan'} exited {code}; see runs/{os.path.basename(log_path)}"}
+    return {k: p.get(k) for k in ("predicted_makespan", "lower_bound", "startup", "serial", "schedule",
+                                  "exclusive", "measured", "limits")}
+
+
+def _logged(argv, ctx, log, timeout, capture=False):
+    """Run argv with the runs' environment, its output (or only stderr, with
+    capture) into log; return its exit code, or "timeout" once killed after
+    timeout seconds, and its stdout when captured."""
+    log.write("$ " + " ".join(argv) + "\n")
+    log.flush()
+    try:
+        done = subprocess.run(argv, cwd=ctx.cwd, env=ctx.env, stdin=subprocess.DEVNULL, text=True,
+                              stdout=subprocess.PIPE if capture else log, stderr=log if capture else subprocess.STDOUT,
+                              timeout=max(timeout, 1))
+    except subprocess.TimeoutExpired as e:
+        log.write(f"\ncompare: killed after {timeout:.0f} s\n")
+        return "timeout", e.stdout if isinstance(e.stdout, str) else ""
+    if capture:
+        log.write(done.stdout)
+    return done.returncode, done.stdout or ""
 
 
 class Bench:
@@ -206,15 +223,16 @@ class Bench:
         self.runs, self.outcomes, self.notes = [], [], list(head["notes"])
 
     def save(self):
-        data = dict(self.head, notes=self.notes, runs=self.runs)
-        _write(os.path.join(self.out, "runs.json"), json.dumps(data, indent=1) + "\n")
+        check = report.Check(self.runs, self.outcomes)
+        data = dict(self.head, notes=self.notes, runs=self.runs, outcome_check=check.summary(self.runs))
+        write_atomic(os.path.join(self.out, "runs.json"), json.dumps(data, indent=1) + "\n")
 
     def render(self, finished):
         """Write results.md (and outcome-diffs.txt); return its text and the outcome check."""
         text, check = report.markdown(self.head, self.runs, self.outcomes, self.notes, finished)
-        _write(os.path.join(self.out, "results.md"), text)
+        write_atomic(os.path.join(self.out, "results.md"), text)
         if check.diffs:
-            _write(os.path.join(self.out, "outcome-diffs.txt"), check.diff_file(self.runs))
+            write_atomic(os.path.join(self.out, "outcome-diffs.txt"), check.diff_file(self.runs))
         return text, check
 
 
@@ -229,22 +247,40 @@ def main(argv=None):
     notes = []
     if not runners.become_subreaper():
         notes.append("could not become a child subreaper: CPU of orphaned processes is not counted")
-    stack = machine.python_stack(a.python)
-    if not stack.get("pytest"):
-        raise SystemExit(f"compare: pytest is not installed for {a.python}\nhint: pass --python or set SHOAL_PYTHON")
-    if a.suite == "networkx" and not stack.get("networkx"):
-        raise SystemExit(f"compare: networkx is not installed for {a.python}")
-    order = choose_runners(a.runners, a.suite, stack, notes, a.shoal_before)
-    shoals, shoal_info = shoal_builds(a, out, order)
+    ctx, head = setup(a, argv, out, notes)
+    print(f"{a.suite} suite, {a.workers} workers, {_n(a.rounds, 'round')}; {head['bytecode']}", flush=True)
+    bench = Bench(a, out, head)
+    finished = warm_ups(bench, ctx, t0) and run_rounds(bench, ctx, head["runners"], t0)
+    head["machine"]["loadavg_end"] = machine.loadavg()
+    head["finished"] = finished
+    bench.save()
+    text, check = bench.render(finished)
+    print("\n" + text, end="")
+    print(f"\nwritten: {os.path.join(out, 'results.md')}, {os.path.join(out, 'runs.json')}")
+    return 0 if check.ok else 1
+
+
+def setup(a, argv, out, notes):
+    """The suite, the interpreter's stack, the runners and shoal builds: the
+    runs' shared Context and the header of runs.json."""
     trace = a.trace or suites.default_trace(REPO)
     if a.suite == "sleep" and not trace:
         raise SystemExit("compare: the sleep suite needs --trace PATH (JSON lines with \"nodeid\" and \"seconds\")")
     suite = suites.prepare(a.suite, out, a.pytest_args, trace, a.scale)
+    stack = machine.python_stack(a.python, suite.libraries())
+    if not stack.get("pytest"):
+        raise SystemExit(f"compare: pytest is not installed for {a.python}\nhint: pass --python or set SHOAL_PYTHON")
+    missing = [name for name in suite.libraries() if name not in stack["libraries"]]
+    if missing:
+        raise SystemExit(f"compare: {', '.join(missing)} cannot be imported by {a.python}\n"
+                         "hint: install the library, or pass --python or set SHOAL_PYTHON")
+    order = choose_runners(a.runners, a.suite, stack, notes, a.shoal_before)
+    shoals, shoal_info = shoal_builds(a, out, order)
     env, bytecode = environment(a, out)
     ctx = Context(os.path.abspath(a.python) if os.sep in a.python else a.python, shoals, a.workers,
                   suite.args, suite.cwd, env, out)
     head = {
-        "command": " ".join(shlex.quote(x) for x in [os.path.basename(sys.argv[0])] + (argv or sys.argv[1:])),
+        "command": " ".join(shlex.quote(x) for x in ["compare.py"] + (argv or sys.argv[1:])),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "suite": a.suite, "pytest_args": suite.args, "suite_info": suite.info, "workers": a.workers,
         "rounds": a.rounds, "serial_rounds": min(a.serial_rounds, a.rounds), "runners": order,
@@ -255,39 +291,42 @@ def main(argv=None):
         head["shoal_before"] = shoal_info["shoal-before"]
     if a.suite == "sleep":
         head["sleep_floor"] = gen_sleep.lower_bound(suite.info, a.workers)
-    print(f"{a.suite} suite, {a.workers} workers, {_n(a.rounds, 'round')}; {bytecode}", flush=True)
+    return ctx, head
+
+
+def warm_ups(bench, ctx, t0):
+    """The warm-up collection and each shoal runner's warm-up run, within
+    --run-timeout and --deadline; False (and a note) when one was cut short."""
+    a, head = bench.a, bench.head
     if a.bytecode == "on":
-        code, took = warm_up(ctx, out)
+        code, took = warm_up(ctx, bench.out, _limit(a, t0))
         head["warmup"] = {"seconds": round(took, 3), "exit_code": code}
         print(f"warm-up collection: {took:.1f} s, exit {code}", flush=True)
-    for runner in shoals:
+        if code == "timeout":
+            return _stop(bench, "stopped before round 1: the warm-up collection was killed at the time limit")
+    for runner in ctx.shoals:
         key = report.header_key(runner, "plan")
-        head[key] = shoal_warm_up(ctx, out, runner)
+        head[key] = shoal_warm_up(ctx, bench.out, runner, _limit(a, t0))
         print(f"{runner} warm-up run and plan: {head[key]}", flush=True)
-    bench = Bench(a, out, head)
-    finished = run_rounds(bench, ctx, order, t0)
-    head["machine"]["loadavg_end"] = machine.loadavg()
-    bench.save()
-    text, check = bench.render(finished)
-    print("\n" + text, end="")
-    print(f"\nwritten: {os.path.join(out, 'results.md')}, {os.path.join(out, 'runs.json')}")
-    return 0 if check.ok else 1
+        if a.deadline and time.monotonic() - t0 >= a.deadline:
+            return _stop(bench, f"stopped before round 1: the warm-up runs reached --deadline {a.deadline:.0f} s")
+    return True
 
 
 def run_rounds(bench, ctx, order, t0):
     a = bench.a
     for rnd in range(1, a.rounds + 1):
         todo = [r for r in order if r != "serial" or rnd <= a.serial_rounds]
-        if rnd > 1 and a.deadline:
-            estimate = sum(_last_wall(bench.runs, r) for r in todo)
-            if time.monotonic() - t0 + estimate > a.deadline:
-                bench.notes.append(f"stopped after round {rnd - 1} of {a.rounds}: round {rnd} "
-                                   f"(~{estimate:.0f} s) would end past --deadline {a.deadline:.0f} s")
-                print(bench.notes[-1], flush=True)
-                return False
+        if a.deadline:
+            estimate = (sum(_last_wall(bench.runs, r) for r in todo) if rnd > 1
+                        else first_round_estimate(bench.head, todo, a.workers))
+            if estimate is not None and time.monotonic() - t0 + estimate > a.deadline:
+                judged = "by the previous round" if rnd > 1 else "by the shoal warm-up's plan"
+                return _stop(bench, f"stopped after round {rnd - 1} of {a.rounds}: round {rnd} (~{estimate:.0f} s, "
+                                    f"judged {judged}) would end past --deadline {a.deadline:.0f} s")
         for runner in todo:
             base = os.path.join(bench.out, "runs", f"r{rnd}-{runner}")
-            rec = runners.measure(runner, ctx, base, a.run_timeout)
+            rec = runners.measure(runner, ctx, base, _limit(a, t0))
             rec["round"] = rnd
             got = runners.outcomes(runner, ctx, base)
             rec["tests"] = None if got is None else len(got)
@@ -300,6 +339,36 @@ def run_rounds(bench, ctx, order, t0):
     return True
 
 
+def first_round_estimate(head, todo, workers):
+    """Round 1's length, roughly, from the warm-ups: serial pytest takes the
+    collection plus every test one after another (the shoal plan's serial
+    sum), each xdist run the collection plus an even share of the tests, and
+    shoal its predicted makespan. None without a shoal plan to judge by."""
+    plan = head.get("shoal_plan") or {}
+    if plan.get("serial") is None or plan.get("predicted_makespan") is None:
+        return None
+    collect = (head.get("warmup") or {}).get("seconds") or 0
+    walls = {"serial": collect + plan["serial"]}
+    total = 0.0
+    for runner in todo:
+        if runner in runners.SHOALS:
+            total += plan["predicted_makespan"]
+        else:
+            total += walls.get(runner, collect + plan["serial"] / workers)
+    return total
+
+
+def _limit(a, t0):
+    """How long the next run may take: --run-timeout, and no later than --deadline."""
+    return min(a.run_timeout, a.deadline - (time.monotonic() - t0)) if a.deadline else a.run_timeout
+
+
+def _stop(bench, note):
+    bench.notes.append(note)
+    print(note, flush=True)
+    return False
+
+
 def _last_wall(runs, runner):
     walls = [r["wall_s"] for r in runs if r["runner"] == runner]
     return walls[-1] if walls else 0
@@ -309,7 +378,8 @@ def _n(count, noun):
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _write(path, text):
+def write_atomic(path, text):
+    """Write text to path through a temporary file, so a reader never sees half of it."""
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)

@@ -6,13 +6,23 @@ import platform
 import subprocess
 
 PROBE = r"""
-import json, sys
+import importlib.metadata, json, sys
 info = {"python": sys.version.split()[0], "executable": sys.executable}
 for name in ("pytest", "xdist", "networkx"):
     try:
         info[name] = __import__(name).__version__
     except Exception as e:
         info[name] = None
+info["libraries"] = {}
+for name in sys.argv[1:]:
+    try:
+        module = __import__(name)
+        version = getattr(module, "__version__", None)
+        if not isinstance(version, str):
+            version = importlib.metadata.version(name)
+    except Exception:
+        continue
+    info["libraries"][name] = version
 try:
     import xdist.scheduler
     info["worksteal"] = hasattr(xdist.scheduler, "WorkStealingScheduling")
@@ -22,10 +32,12 @@ print(json.dumps(info))
 """
 
 
-def python_stack(python):
-    """Versions of python, pytest, xdist and networkx in the interpreter that runs the tests."""
+def python_stack(python, libraries=()):
+    """Versions of python, pytest, xdist, networkx and the given importable
+    libraries (those that do not import are left out) in the interpreter that
+    runs the tests."""
     try:
-        out = subprocess.run([python, "-c", PROBE], capture_output=True, text=True, timeout=120)
+        out = subprocess.run([python, "-c", PROBE, *libraries], capture_output=True, text=True, timeout=120)
     except OSError as e:
         raise SystemExit(f"compare: cannot run {python}: {e}\nhint: pass --python or set SHOAL_PYTHON")
     if out.returncode != 0:

@@ -57,6 +57,11 @@ class Check:
             out += ["  " + line for line in lines[1:]]
         return out
 
+    def summary(self, runs):
+        """The check as runs.json keeps it: whether it passed, each runner's verdict, and its text."""
+        return {"ok": self.ok, "runners": {r["runner"]: self.runner_verdict(runs, r["runner"]) for r in runs},
+                "text": self.text(runs)}
+
     def diff_file(self, runs):
         ref = runs[self.reference]
         out = [f"# reference: {ref['runner']} round {ref['round']}; lines are nodeid, reference outcome, this run's"]
@@ -231,6 +236,9 @@ def markdown(h, runs, outcomes, notes, finished):
               f"| python | {stack['python']} ({stack['executable']}) |",
               f"| pytest / xdist / networkx | {stack['pytest']} / {stack['xdist']}"
               f"{'' if stack.get('worksteal') else ' (no worksteal)'} / {stack['networkx']} |"]
+    libraries = stack.get("libraries") or {}
+    if libraries:
+        lines.append("| the suite's libraries | " + ", ".join(f"{k} {v}" for k, v in libraries.items()) + " |")
     for runner in SHOALS:
         build = h.get(header_key(runner))
         if build:

@@ -7,7 +7,12 @@ import gen_big
 import gen_sleep
 import gen_trivial
 
-NAMES = ("networkx", "trivial", "sleep", "big")
+NAMES = ("networkx", "pyargs", "trivial", "sleep", "big")
+
+# pytest options whose value is the next argument, so it is no package name.
+VALUE_OPTIONS = {"-k", "-m", "-p", "-o", "-c", "-W", "-r", "--deselect", "--ignore", "--ignore-glob",
+                 "--rootdir", "--confcutdir", "--basetemp", "--maxfail", "--tb", "--durations",
+                 "--import-mode", "--override-ini", "--junitxml", "--log-level"}
 
 
 class Suite:
@@ -17,6 +22,20 @@ class Suite:
         self.args = args    # pytest arguments, the same for every runner
         self.info = info or {}
 
+    def libraries(self):
+        """The top-level packages whose installed tests the suite runs (the
+        targets of --pyargs), in order."""
+        if "--pyargs" not in self.args:
+            return []
+        names = []
+        for before, arg in zip([None] + self.args, self.args):
+            top = arg.split("::")[0].split(".")[0]
+            if arg.startswith("-") or before in VALUE_OPTIONS or not top.isidentifier():
+                continue
+            if top not in names:
+                names.append(top)
+        return names
+
 
 def prepare(name, out, pytest_args=None, trace=None, scale=1.0):
     """Generate the suite under out if it is generated; return how to run it.
@@ -25,9 +44,11 @@ def prepare(name, out, pytest_args=None, trace=None, scale=1.0):
     default arguments, e.g. to narrow networkx to one package.
     """
     args = shlex.split(pytest_args) if pytest_args is not None else None
-    if name == "networkx":
+    if name in ("networkx", "pyargs"):
+        if name == "pyargs" and not args:
+            raise SystemExit('compare: the pyargs suite needs --pytest-args, e.g. "--pyargs sklearn.cluster"')
         # An empty directory: no stray conftest.py or ini file of ours applies.
-        cwd = os.path.join(out, "cwd-networkx")
+        cwd = os.path.join(out, "cwd-" + name)
         os.makedirs(cwd, exist_ok=True)
         return Suite(name, cwd, args if args is not None else ["--pyargs", "networkx"])
     cwd = os.path.join(out, "suite-" + name)
