@@ -12,9 +12,10 @@ if [ -n "$unformatted" ]; then
 fi
 go vet -tags integration ./... # every file, those behind the tag too
 # Unit tests first: seconds, no pytest, no shoal binary; then the plugin's
-# own, which read the protocol table the Go tests read.
+# own, which read the protocol table the Go tests read, and the benchmark
+# scripts' own.
 go test -count=1 ./...
-"$SHOAL_PYTHON" -m pytest -q -p no:cacheprovider plugin/tests
+"$SHOAL_PYTHON" -m pytest -q -p no:cacheprovider plugin/tests bench/tests
 # Then everything, with the tests that run real pytest and the shoal binary
 # (integration/ and a few beside the code they check), behind the
 # integration build tag.
