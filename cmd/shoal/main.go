@@ -43,7 +43,8 @@ func main() {
 	}
 	ctx, stop := handleSignals(context.Background(), os.Stderr)
 	endProfile := startCPUProfile()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stdout := &outputFile{f: os.Stdout}
+	code := stdout.exitCode(run(ctx, os.Args[1:], stdout, os.Stderr), os.Stderr)
 	stop()
 	endProfile()
 	writeSelfStats()

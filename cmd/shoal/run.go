@@ -359,7 +359,7 @@ func passthrough(ctx context.Context, choice interp.Choice, p *runner.Passthroug
 func terminalShape(w io.Writer) (int, bool) {
 	width := 0
 	color := false
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
 		width, _, _ = term.GetSize(int(f.Fd()))
 		color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	}
