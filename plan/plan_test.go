@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"shoal/protocol"
 	"shoal/result"
 	"shoal/schedule"
 )
@@ -154,8 +153,8 @@ func (fakeHistory) FileSetup(files []string) []float64 {
 func TestSchedulerInput(t *testing.T) {
 	run := &result.Run{Files: []string{"a.py", "b.py"}, Tests: []*result.Test{
 		{File: 0, NodeID: "a.py::x"},
-		{File: 1, NodeID: "b.py::y", Marks: &protocol.Marks{Exclusive: true}},
-		{File: 1, NodeID: "b.py::z", Marks: &protocol.Marks{Locks: []string{"db"}, Slots: 2}},
+		{File: 1, NodeID: "b.py::y", Marks: &result.Marks{Exclusive: true}},
+		{File: 1, NodeID: "b.py::z", Marks: &result.Marks{Locks: []string{"db"}, Slots: 2}},
 	}}
 	tests, cfg := SchedulerInput(run, []int{1, 0}, fakeHistory{}, Settings{Workers: 3, Limits: map[string]int{"db": 2}})
 	want := []schedule.Test{

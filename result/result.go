@@ -3,11 +3,7 @@
 // read it; only the runner writes it.
 package result
 
-import (
-	"sort"
-
-	"shoal/protocol"
-)
+import "sort"
 
 // Outcome of one test, as the run record names it.
 type Outcome string
@@ -43,7 +39,7 @@ type Test struct {
 	Lineno *int   // 0-based, from item.location
 	Domain string // the head line pytest prints over its failure
 	// Marks is what its markers ask of the scheduler; nil for most tests.
-	Marks  *protocol.Marks
+	Marks  *Marks
 	Worker string
 	Start  float64 // wall-clock Unix seconds of the whole protocol
 	Stop   float64
@@ -52,7 +48,7 @@ type Test struct {
 	// plain pass it is PassReports, shared by every such test, and the
 	// durations are in Durations: a large suite then costs little memory.
 	// Read durations with ReportDuration; never modify a shared slice.
-	Reports   []protocol.Report
+	Reports   []Report
 	Durations []float64
 	// Crashed is set when the worker died while running this test.
 	Crashed bool
@@ -123,7 +119,7 @@ func (t *Test) Duration() float64 {
 
 // PassReports are the reports of a test whose three phases passed and said
 // nothing else: what most tests of a suite send, in a few bytes ("ok").
-var PassReports = []protocol.Report{
+var PassReports = []Report{
 	{When: "setup", Outcome: "passed"},
 	{When: "call", Outcome: "passed", Category: "passed", Letter: ".", Word: "PASSED"},
 	{When: "teardown", Outcome: "passed"},
@@ -172,7 +168,7 @@ type Run struct {
 	InvocationDir string
 	PythonVersion string
 	PytestVersion string
-	Options       protocol.Options
+	Options       Options
 	// StartMode is "fork" or "spawn": how the workers were started.
 	StartMode string
 	// StartNote says why the workers were spawned rather than forked.
@@ -185,7 +181,7 @@ type Run struct {
 	// Files are the test files' node ids; Test.File indexes them.
 	Files         []string
 	Tests         []*Test
-	CollectErrors []protocol.CollectReport
+	CollectErrors []CollectReport
 	Deselected    int
 	Warnings      []Warning
 	Start, Stop   float64

@@ -14,7 +14,7 @@ func (r *runState) onFiles(m *protocol.Message) error {
 	run := r.run
 	r.fileDigest = m.Digest
 	r.basetemp = m.Basetemp
-	run.CollectErrors = m.Errors
+	run.CollectErrors = collectReportsOf(m.Errors)
 	run.Deselected = m.Deselected
 	total := 0
 	r.files = make([]fileState, len(m.Files))
@@ -135,7 +135,7 @@ func (r *runState) onCollectedFile(w *workerState, m *protocol.Message) error {
 		}
 		return nil
 	}
-	f.items, f.errors, f.deselected = m.Items, m.Errors, m.Deselected
+	f.items, f.errors, f.deselected = m.Items, collectReportsOf(m.Errors), m.Deselected
 	f.collected = true
 	f.owner = w.index
 	r.collectLeft--
@@ -206,7 +206,7 @@ func (r *runState) numberTests() []int {
 		owners[i] = f.owner
 		for p, it := range f.items {
 			run.Tests = append(run.Tests, &result.Test{
-				File: i, Pos: p, Marks: it.Marks,
+				File: i, Pos: p, Marks: marksOf(it.Marks),
 				NodeID: it.NodeID, Path: it.Path, Lineno: it.Lineno, Domain: it.Domain,
 			})
 		}

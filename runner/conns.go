@@ -42,7 +42,7 @@ func (r *runState) onHello(c *worker.Conn, m *protocol.Message) error {
 		r.run.PythonVersion = m.PythonVersion
 		r.run.PytestVersion = m.PytestVersion
 		if m.Options != nil {
-			r.run.Options = *m.Options
+			r.run.Options = optionsOf(*m.Options)
 		}
 		return nil
 	}

@@ -68,7 +68,7 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	}
 	t := r.run.Tests[i]
 	w.forget(i)
-	t.Worker, t.Start, t.Stop, t.CPU, t.Reports = w.id, m.Start, m.Stop, m.CPU, m.Reports
+	t.Worker, t.Start, t.Stop, t.CPU, t.Reports = w.id, m.Start, m.Stop, m.CPU, reportsOf(m.Reports)
 	if len(m.OK) == len(result.PassReports) {
 		t.Reports, t.Durations = result.PassReports, m.OK
 	}

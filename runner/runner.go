@@ -258,7 +258,7 @@ type fileState struct {
 	items      []protocol.Item
 	collected  bool
 	owner      int // worker that collected it first, -1 for the session
-	errors     []protocol.CollectReport
+	errors     []result.CollectReport
 	deselected int
 	index      []int // per position: its test's index in run.Tests, -1 when not run here
 }

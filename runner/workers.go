@@ -107,7 +107,7 @@ func (r *runState) crashed(w *workerState) {
 	c.EndedByShoal = endedByShoal
 	t.Worker = w.id
 	t.Crashed = true
-	t.Reports = []protocol.Report{c.Report()}
+	t.Reports = reportsOf([]protocol.Report{c.Report()})
 	w.crashedTest = t
 	w.crash = c
 	// Its replacement starts an empty log: what this one wrote is in the report.
@@ -155,7 +155,7 @@ func (r *runState) crashedCollecting(w *workerState) {
 	}
 	f.collected = true
 	f.owner = w.index
-	f.errors = []protocol.CollectReport{{NodeID: f.nodeid, Outcome: "failed", LongRepr: text}}
+	f.errors = []result.CollectReport{{NodeID: f.nodeid, Outcome: "failed", LongRepr: text}}
 	r.collectLeft--
 	if r.collectLeft == 0 {
 		r.collected()

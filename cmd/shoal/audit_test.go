@@ -6,7 +6,6 @@ import (
 
 	"shoal/audit"
 	"shoal/plan"
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -14,10 +13,10 @@ func TestSuggestedMarks(t *testing.T) {
 	key := func(k string) *string { return &k }
 	type testCase struct {
 		name    string
-		marks   *protocol.Marks
+		marks   *result.Marks
 		test    audit.Test
 		verdict audit.Verdict
-		want    *protocol.Marks
+		want    *result.Marks
 	}
 	run := func(t *testing.T, tc testCase) {
 		got := suggestedMarks(tc.marks, tc.test, tc.verdict)
@@ -26,18 +25,18 @@ func TestSuggestedMarks(t *testing.T) {
 		}
 	}
 	cases := []testCase{
-		{"unneeded marker goes", &protocol.Marks{Exclusive: true}, audit.Test{Exclusive: true},
+		{"unneeded marker goes", &result.Marks{Exclusive: true}, audit.Test{Exclusive: true},
 			audit.Verdict{Verdict: audit.Unneeded}, nil},
-		{"unneeded keyed marker goes, other locks stay", &protocol.Marks{Locks: []string{"db", "xdist_group:g"}}, audit.Test{Keys: []string{"db"}},
-			audit.Verdict{Verdict: audit.Unneeded}, &protocol.Marks{Locks: []string{"xdist_group:g"}}},
-		{"fixable narrows to its keys", &protocol.Marks{Exclusive: true, Slots: 2}, audit.Test{Exclusive: true},
-			audit.Verdict{Verdict: audit.Fixable, Key: key("port:1"), Keys: []string{"port:1", "file:x"}}, &protocol.Marks{Locks: []string{"port:1", "file:x"}, Slots: 2}},
-		{"a leak keeps the marker", &protocol.Marks{Exclusive: true}, audit.Test{Exclusive: true},
-			audit.Verdict{Verdict: audit.Fixable}, &protocol.Marks{Exclusive: true}},
+		{"unneeded keyed marker goes, other locks stay", &result.Marks{Locks: []string{"db", "xdist_group:g"}}, audit.Test{Keys: []string{"db"}},
+			audit.Verdict{Verdict: audit.Unneeded}, &result.Marks{Locks: []string{"xdist_group:g"}}},
+		{"fixable narrows to its keys", &result.Marks{Exclusive: true, Slots: 2}, audit.Test{Exclusive: true},
+			audit.Verdict{Verdict: audit.Fixable, Key: key("port:1"), Keys: []string{"port:1", "file:x"}}, &result.Marks{Locks: []string{"port:1", "file:x"}, Slots: 2}},
+		{"a leak keeps the marker", &result.Marks{Exclusive: true}, audit.Test{Exclusive: true},
+			audit.Verdict{Verdict: audit.Fixable}, &result.Marks{Exclusive: true}},
 		{"missing gets its key", nil, audit.Test{},
-			audit.Verdict{Verdict: audit.Missing, Key: key("table:t")}, &protocol.Marks{Locks: []string{"table:t"}}},
-		{"required stays", &protocol.Marks{Exclusive: true}, audit.Test{Exclusive: true},
-			audit.Verdict{Verdict: audit.Required}, &protocol.Marks{Exclusive: true}},
+			audit.Verdict{Verdict: audit.Missing, Key: key("table:t")}, &result.Marks{Locks: []string{"table:t"}}},
+		{"required stays", &result.Marks{Exclusive: true}, audit.Test{Exclusive: true},
+			audit.Verdict{Verdict: audit.Required}, &result.Marks{Exclusive: true}},
 		{"safe stays unmarked", nil, audit.Test{}, audit.Verdict{Verdict: audit.Safe}, nil},
 	}
 	for _, tc := range cases {
@@ -47,7 +46,7 @@ func TestSuggestedMarks(t *testing.T) {
 
 func TestPairPlanner(t *testing.T) {
 	run := &result.Run{Tests: []*result.Test{
-		{NodeID: "a", Marks: &protocol.Marks{Exclusive: true}}, {NodeID: "b"}, {NodeID: "c"}, {NodeID: "d"},
+		{NodeID: "a", Marks: &result.Marks{Exclusive: true}}, {NodeID: "b"}, {NodeID: "c"}, {NodeID: "d"},
 	}}
 	tests, cfg, keep, err := pairPlanner(map[string]int{"a": 0, "c": 1})(run, nil)
 	if err != nil {

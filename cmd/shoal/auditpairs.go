@@ -11,7 +11,6 @@ import (
 
 	"shoal/audit"
 	"shoal/plan"
-	"shoal/protocol"
 	"shoal/result"
 	"shoal/runner"
 	"shoal/schedule"
@@ -147,8 +146,8 @@ func (a *auditRun) predictOne(run *result.Run, est plan.Estimator, startup float
 }
 
 // suggestedMarks are a test's markers once the suggestion is applied.
-func suggestedMarks(m *protocol.Marks, t audit.Test, v audit.Verdict) *protocol.Marks {
-	var out protocol.Marks
+func suggestedMarks(m *result.Marks, t audit.Test, v audit.Verdict) *result.Marks {
+	var out result.Marks
 	if m != nil {
 		out = *m
 	}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -12,7 +11,7 @@ import (
 // phases took dur seconds in all.
 func ranTest(worker string, start, dur float64) *result.Test {
 	return &result.Test{Worker: worker, Start: start, Stop: start + dur,
-		Reports: []protocol.Report{{When: "call", Outcome: "passed", Duration: dur}}}
+		Reports: []result.Report{{When: "call", Outcome: "passed", Duration: dur}}}
 }
 
 // TestRunOfOverhead: what history keeps of a run's per-test overhead.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -22,7 +21,7 @@ type settings struct {
 	logPassing     bool   // junit_log_passing_tests; its zero value is false
 }
 
-func newSettings(o protocol.Options) settings {
+func newSettings(o result.Options) settings {
 	s := settings{
 		suiteName:      o.JUnitSuiteName,
 		family:         o.JUnitFamily,
@@ -127,7 +126,7 @@ func (s *suite) count(tag string) {
 }
 
 // addCollectReport writes a collection error or a module-level skip.
-func (s *suite) addCollectReport(r protocol.CollectReport) {
+func (s *suite) addCollectReport(r result.CollectReport) {
 	c := s.newCase()
 	file, _, _ := strings.Cut(r.NodeID, "::")
 	c.record(r.NodeID, file, nil)

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -60,7 +59,7 @@ type goldenCase struct {
 	name    string   // testdata/<name>.xml
 	args    []string // pytest's arguments; -o key=value also set the options
 	tests   []*result.Test
-	collect []protocol.CollectReport
+	collect []result.CollectReport
 }
 
 func goldenCases() []goldenCase {
@@ -83,27 +82,27 @@ func goldenCases() []goldenCase {
 			name:    "collect",
 			args:    []string{"--continue-on-collection-errors", "-o", "junit_suite_name=shoal", "test_collect_error.py", "test_module_skip.py", "test_props.py"},
 			tests:   propsTests(),
-			collect: []protocol.CollectReport{collectCollectError, collectModuleSkip},
+			collect: []result.CollectReport{collectCollectError, collectModuleSkip},
 		},
 		{
 			name:    "collect_xunit1",
 			args:    []string{"--continue-on-collection-errors", "-o", "junit_family=xunit1", "test_collect_error.py", "test_module_skip.py", "test_props.py"},
 			tests:   propsTests(),
-			collect: []protocol.CollectReport{collectCollectError, collectModuleSkip},
+			collect: []result.CollectReport{collectCollectError, collectModuleSkip},
 		},
 		{
 			name:    "collect_interrupted",
 			args:    []string{"test_collect_error.py", "test_props.py", "test_outcomes.py"},
 			tests:   tests(notRun(propsTests()), notRun(outcomesTests())),
-			collect: []protocol.CollectReport{collectCollectError},
+			collect: []result.CollectReport{collectCollectError},
 		},
 	}
 }
 
 // optionsFor is what the plugin reports for pytest run with args: the ini
 // defaults, changed by each -o key=value.
-func optionsFor(args []string) protocol.Options {
-	o := protocol.Options{
+func optionsFor(args []string) result.Options {
+	o := result.Options{
 		JUnitSuiteName:       "pytest",
 		JUnitFamily:          "xunit2",
 		JUnitLogging:         "no",
@@ -315,7 +314,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestCrashedTest(t *testing.T) {
-	crashed := &result.Test{NodeID: "test_a.py::test_boom", Path: "test_a.py", Lineno: line(3), Crashed: true, Reports: []protocol.Report{
+	crashed := &result.Test{NodeID: "test_a.py::test_boom", Path: "test_a.py", Lineno: line(3), Crashed: true, Reports: []result.Report{
 		{When: "setup", Outcome: "passed", Duration: 0.25},
 		{When: "call", Outcome: "failed", Category: "failed", LongRepr: "worker 'w1' crashed while running 'test_a.py::test_boom'"},
 	}}
@@ -330,7 +329,7 @@ func TestCrashedTest(t *testing.T) {
 
 func TestSetupAndTeardownErrors(t *testing.T) {
 	// pytest puts both errors in one testcase and counts the test twice.
-	tc := &result.Test{NodeID: "test_a.py::test_x", Path: "test_a.py", Lineno: line(0), Reports: []protocol.Report{
+	tc := &result.Test{NodeID: "test_a.py::test_x", Path: "test_a.py", Lineno: line(0), Reports: []result.Report{
 		{When: "setup", Outcome: "failed", LongRepr: "E   setup", Crash: text("setup")},
 		{When: "teardown", Outcome: "failed", LongRepr: "E   teardown", Crash: text("teardown")},
 	}}
@@ -346,7 +345,7 @@ func TestSetupAndTeardownErrors(t *testing.T) {
 
 func TestXFailMarkedFailure(t *testing.T) {
 	// A plugin's failed call that still carries wasxfail: pytest writes its text as None.
-	tc := &result.Test{NodeID: "test_a.py::test_x", Reports: []protocol.Report{
+	tc := &result.Test{NodeID: "test_a.py::test_x", Reports: []result.Report{
 		{When: "call", Outcome: "failed", WasXFail: text("why"), LongRepr: "boom"},
 	}}
 	got := writeString(t, []*result.Test{tc})
@@ -359,8 +358,8 @@ func TestXFailMarkedFailure(t *testing.T) {
 func TestSkipWithoutRawLocation(t *testing.T) {
 	// Reports from a plugin without skip_raw: the summary's relative path is
 	// joined to the invocation directory, and a missing line prints as None.
-	tc := &result.Test{NodeID: "sub/test_a.py::test_x", Reports: []protocol.Report{
-		{When: "setup", Outcome: "skipped", Skip: &protocol.SkipInfo{Path: "sub/test_a.py", Reason: "Skipped: no"}},
+	tc := &result.Test{NodeID: "sub/test_a.py::test_x", Reports: []result.Report{
+		{When: "setup", Outcome: "skipped", Skip: &result.SkipInfo{Path: "sub/test_a.py", Reason: "Skipped: no"}},
 	}}
 	got := writeString(t, []*result.Test{tc})
 	if !strings.Contains(got, `<skipped type="pytest.skip" message="no">/suite/sub/test_a.py:None: no</skipped>`) {
@@ -369,7 +368,7 @@ func TestSkipWithoutRawLocation(t *testing.T) {
 }
 
 func TestPropertiesWithoutText(t *testing.T) {
-	tc := &result.Test{NodeID: "test_a.py::test_x", Reports: []protocol.Report{
+	tc := &result.Test{NodeID: "test_a.py::test_x", Reports: []result.Report{
 		{When: "call", Outcome: "passed"},
 		{When: "teardown", Outcome: "passed", Props: [][2]any{{"n", 3.0}, {"f", 0.5}, {"b", true}, {"z", nil}, {"s", "a\x01"}}},
 	}}
@@ -385,8 +384,8 @@ func TestInvalidCharactersPytestLeavesRaw(t *testing.T) {
 	// pytest writes class names and skip messages without bin_xml_escape, which
 	// makes a broken file for control characters; shoal escapes them the same
 	// way, and leaves what XML allows (here an emoji) as pytest does.
-	tc := &result.Test{NodeID: "dir\x01/test_a.py::test_x", Reports: []protocol.Report{
-		{When: "setup", Outcome: "skipped", SkipRaw: &protocol.SkipInfo{Path: "/s/test_a.py", Lineno: line(2), Reason: "Skipped: \x02 \U0001F600"}},
+	tc := &result.Test{NodeID: "dir\x01/test_a.py::test_x", Reports: []result.Report{
+		{When: "setup", Outcome: "skipped", SkipRaw: &result.SkipInfo{Path: "/s/test_a.py", Lineno: line(2), Reason: "Skipped: \x02 \U0001F600"}},
 	}}
 	got := writeString(t, []*result.Test{tc})
 	want := `<testcase classname="dir#x01.test_a" name="test_x" time="0.000"><skipped type="pytest.skip" message="#x02 ` + "\U0001F600" +

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"shoal/protocol"
+	"shoal/result"
 )
 
 // testcase is one <testcase> element, built as pytest's _NodeReporter builds it.
@@ -76,7 +76,7 @@ func (c *testcase) addSimple(tag, message, text string) {
 
 // addFailure writes a failed call: the crash line as message, the whole
 // report as text. A strict xpass has no crash line; its text is the message.
-func (c *testcase) addFailure(r *protocol.Report) {
+func (c *testcase) addFailure(r *result.Report) {
 	if r.WasXFail != nil {
 		// pytest passes no text here, and ElementTree writes Python's None.
 		c.addSimple("skipped", "xfail-marked test passes unexpectedly", "None")
@@ -86,7 +86,7 @@ func (c *testcase) addFailure(r *protocol.Report) {
 }
 
 // addError writes a failed setup or teardown.
-func (c *testcase) addError(r *protocol.Report) {
+func (c *testcase) addError(r *result.Report) {
 	when := "setup"
 	if r.When == "teardown" {
 		when = "teardown"
@@ -95,7 +95,7 @@ func (c *testcase) addError(r *protocol.Report) {
 	c.addSimple("error", binXMLEscape(msg), r.LongRepr)
 }
 
-func crashMessage(r *protocol.Report) string {
+func crashMessage(r *result.Report) string {
 	if r.Crash != nil {
 		return *r.Crash
 	}
@@ -103,7 +103,7 @@ func crashMessage(r *protocol.Report) string {
 }
 
 // addSkipped writes a skip or an xfail. Only a skip also writes the output.
-func (c *testcase) addSkipped(r *protocol.Report, invocationDir string) {
+func (c *testcase) addSkipped(r *result.Report, invocationDir string) {
 	if r.WasXFail != nil {
 		reason := strings.TrimPrefix(*r.WasXFail, "reason: ")
 		c.append(&element{tag: "skipped", attrs: []attr{{"type", "pytest.xfail"}, {"message", binXMLEscape(reason)}}})
@@ -121,7 +121,7 @@ func (c *testcase) addSkipped(r *protocol.Report, invocationDir string) {
 
 // skipLocation is the skip's longrepr tuple as pytest holds it: absolute path,
 // line (Python's None when unknown) and reason.
-func skipLocation(r *protocol.Report, invocationDir string) (file, line, reason string) {
+func skipLocation(r *result.Report, invocationDir string) (file, line, reason string) {
 	skip := r.SkipRaw
 	if skip == nil {
 		// An older plugin sent only the summary's form: path relative to the
@@ -143,7 +143,7 @@ func skipLocation(r *protocol.Report, invocationDir string) (file, line, reason 
 
 // addProperties writes record_property's pairs, taken from the teardown
 // report, which carries all of them.
-func (c *testcase) addProperties(r *protocol.Report) {
+func (c *testcase) addProperties(r *result.Report) {
 	for i, p := range r.Props {
 		name, _ := p[0].(string)
 		value := pyStr(p[1])
@@ -176,7 +176,7 @@ func pyStr(v any) string {
 
 // addOutput is write_captured_output: the captured sections junit_logging
 // asks for, each under a centred header.
-func (c *testcase) addOutput(r *protocol.Report) {
+func (c *testcase) addOutput(r *result.Report) {
 	cfg := c.suite.cfg
 	if (!cfg.logPassing && r.Outcome == "passed") || cfg.logging == "no" {
 		return
@@ -202,7 +202,7 @@ func (c *testcase) addOutput(r *protocol.Report) {
 
 // captured is TestReport.capstdout, capstderr or caplog: the sections whose
 // name starts with prefix, joined.
-func captured(r *protocol.Report, prefix, sep string) string {
+func captured(r *result.Report, prefix, sep string) string {
 	var parts []string
 	for _, s := range r.Sections {
 		if strings.HasPrefix(s[0], prefix) {

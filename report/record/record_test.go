@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -18,12 +17,12 @@ func TestWriteFileMatchesBuild(t *testing.T) {
 		Start: 100, Stop: 103, ExitCode: 1, StartMode: "fork",
 		Workers: []*result.Worker{{ID: "gw0", PID: 42}},
 		Tests: []*result.Test{
-			{NodeID: "t.py::a", Worker: "gw0", Start: 100.5, Stop: 100.75, Reports: []protocol.Report{
+			{NodeID: "t.py::a", Worker: "gw0", Start: 100.5, Stop: 100.75, Reports: []result.Report{
 				{When: "setup", Outcome: "passed", Duration: 0.01},
 				{When: "call", Outcome: "passed", Duration: 0.2, Category: "passed"},
 				{When: "teardown", Outcome: "passed", Duration: 0.04},
 			}},
-			{NodeID: "t.py::b", Worker: "gw0", Start: 101, Stop: 101.5, Reports: []protocol.Report{
+			{NodeID: "t.py::b", Worker: "gw0", Start: 101, Stop: 101.5, Reports: []result.Report{
 				{When: "call", Outcome: "failed", Category: "failed", LongRepr: "E assert", Crash: &msg},
 			}},
 			{NodeID: "t.py::c"},
@@ -64,7 +63,7 @@ func TestWriteFileMatchesBuild(t *testing.T) {
 func TestOutputAndKilled(t *testing.T) {
 	big := strings.Repeat("x", 3<<20)
 	run := &result.Run{Tests: []*result.Test{
-		{NodeID: "t.py::talks", Reports: []protocol.Report{
+		{NodeID: "t.py::talks", Reports: []result.Report{
 			{When: "setup", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", "s"}}},
 			{When: "call", Outcome: "failed", Category: "failed", Sections: [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}}},
 			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}, {"Captured stderr teardown", "e"}}},

@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -152,7 +151,7 @@ func (r *Reporter) TestDone(run *result.Run, t *result.Test) {
 	}
 }
 
-func shortReason(rep protocol.Report) string {
+func shortReason(rep result.Report) string {
 	switch {
 	case rep.Skip != nil:
 		return strings.TrimPrefix(rep.Skip.Reason, "Skipped: ")
@@ -310,7 +309,7 @@ func (r *Reporter) outcomeSection(run *result.Run, category, title, style string
 	}
 }
 
-func (r *Reporter) sections(rep protocol.Report, showCapture, only string) {
+func (r *Reporter) sections(rep result.Report, showCapture, only string) {
 	for _, s := range rep.Sections {
 		if only != "" && !strings.Contains(s[0], only) {
 			continue
@@ -325,7 +324,7 @@ func (r *Reporter) sections(rep protocol.Report, showCapture, only string) {
 
 // withSections is a report's longrepr followed by its captured output, as
 // pytest's _outrep_summary prints them.
-func withSections(rep protocol.Report, showCapture string) string {
+func withSections(rep result.Report, showCapture string) string {
 	var b strings.Builder
 	b.WriteString(terminalText(rep.Term, rep.LongRepr))
 	if showCapture == "no" {
@@ -540,7 +539,7 @@ type skipKey struct {
 func (r *Reporter) skipped(run *result.Run) []string {
 	var order []skipKey
 	counts := map[skipKey]int{}
-	add := func(s *protocol.SkipInfo) {
+	add := func(s *result.SkipInfo) {
 		if s == nil {
 			return
 		}

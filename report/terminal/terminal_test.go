@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"shoal/protocol"
 	"shoal/result"
 )
 
@@ -51,8 +50,8 @@ func TestCollectedLine(t *testing.T) {
 		{result.Run{Tests: two}, "collected 2 items"},
 		{result.Run{Tests: two[:1]}, "collected 1 item"},
 		{result.Run{Tests: two, Deselected: 3}, "collected 5 items / 3 deselected / 2 selected"},
-		{result.Run{CollectErrors: []protocol.CollectReport{{Outcome: "failed"}}}, "collected 0 items / 1 error"},
-		{result.Run{Tests: two, CollectErrors: []protocol.CollectReport{{Outcome: "skipped"}}}, "collected 2 items / 1 skipped"},
+		{result.Run{CollectErrors: []result.CollectReport{{Outcome: "failed"}}}, "collected 0 items / 1 error"},
+		{result.Run{Tests: two, CollectErrors: []result.CollectReport{{Outcome: "skipped"}}}, "collected 2 items / 1 skipped"},
 	}
 	for _, tc := range cases {
 		if got := collectedLine(&tc.run); got != tc.want {
@@ -78,8 +77,8 @@ func TestClosingLine(t *testing.T) {
 	msg := "boom"
 	run := &result.Run{Start: 0, Stop: 0.5, Tests: []*result.Test{
 		{Reports: result.PassReports, Durations: []float64{0, 0, 0}},
-		{Reports: []protocol.Report{{When: "call", Outcome: "failed", Category: "failed", Crash: &msg}}},
-		{Reports: []protocol.Report{{When: "setup", Outcome: "failed", Category: "error"}}},
+		{Reports: []result.Report{{When: "call", Outcome: "failed", Category: "failed", Crash: &msg}}},
+		{Reports: []result.Report{{When: "setup", Outcome: "failed", Category: "error"}}},
 	}, Warnings: []result.Warning{{Message: "w"}}}
 	run.Options.Verbose = -1
 	var buf bytes.Buffer
