@@ -1,9 +1,8 @@
-// Package result holds what a run produced: the collected tests, each test's
-// phase reports as pytest made them, warnings and the run's outcome. Reporters
-// read it; only the runner writes it.
+// Package result holds what a run produces: the events it emits as it goes
+// (events.go) and the Run they add up to, in shoal's own types: the collected
+// tests, each test's phase reports as pytest made them, warnings and the
+// run's outcome. The runner emits the events; reporters add them up.
 package result
-
-import "sort"
 
 // Outcome of one test, as the run record names it.
 type Outcome string
@@ -159,87 +158,4 @@ type Service struct {
 	Port int
 	PID  int
 	Log  string // its output
-}
-
-// Run is everything one `shoal run` produced.
-type Run struct {
-	Header        []string
-	Rootdir       string
-	InvocationDir string
-	PythonVersion string
-	PytestVersion string
-	Options       Options
-	// StartMode is "fork" or "spawn": how the workers were started.
-	StartMode string
-	// StartNote says why the workers were spawned rather than forked.
-	StartNote string
-	// PlannedBarriers is how many barriers for exclusive tests the
-	// scheduler planned before the run from history; 0 where it places
-	// them as the run goes.
-	PlannedBarriers int
-	Workers         []*Worker
-	// Files are the test files' node ids; Test.File indexes them.
-	Files         []string
-	Tests         []*Test
-	CollectErrors []CollectReport
-	Deselected    int
-	Warnings      []Warning
-	Start, Stop   float64
-	// Stopped says why the run ended early ("stopping after 1 failures",
-	// "Interrupted: 1 error during collection", …); empty when it ran to the end.
-	Stopped string
-	// Interrupted runs exit 2 (collection errors, Ctrl-C); --maxfail does not.
-	Interrupted bool
-	// Halted says the run was cut short from outside its tests: a signal,
-	// the session timeout, too many crashed workers. Its summary then says
-	// what did not run.
-	Halted   bool
-	ExitCode int
-	// Notes are lines for the summary on what shoal did that pytest would
-	// not have had to: ending a worker that did not exit.
-	Notes []string
-}
-
-// KnownTypes are the categories pytest names first in its closing line, in order.
-var KnownTypes = []string{"failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "warnings", "error"}
-
-// Counts is the number of reports per category, as pytest's stats count
-// them, and the order pytest lists the categories in.
-func (run *Run) Counts() (map[string]int, []string) {
-	counts := map[string]int{}
-	var extra []string
-	add := func(cat string) {
-		if cat == "" {
-			return
-		}
-		if counts[cat] == 0 && !contains(KnownTypes, cat) && !contains(extra, cat) {
-			extra = append(extra, cat)
-		}
-		counts[cat]++
-	}
-	for _, e := range run.CollectErrors {
-		if e.Outcome == "failed" {
-			add("error")
-		} else if e.Outcome == "skipped" {
-			add("skipped")
-		}
-	}
-	for _, t := range run.Tests {
-		for _, rep := range t.Reports {
-			add(rep.Category)
-		}
-	}
-	counts["deselected"] += run.Deselected
-	counts["warnings"] += len(run.Warnings)
-	sort.Strings(extra)
-	return counts, append(append([]string(nil), KnownTypes...), extra...)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -187,7 +187,7 @@ func (r *runState) collected() {
 			errorsSeen++
 		}
 	}
-	r.obs.Collected(run)
+	r.emit(r.collectedEvent())
 	if errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors {
 		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
 		return

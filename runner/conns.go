@@ -44,6 +44,7 @@ func (r *runState) onHello(c *worker.Conn, m *protocol.Message) error {
 		if m.Options != nil {
 			r.run.Options = optionsOf(*m.Options)
 		}
+		r.sessionStarted()
 		return nil
 	}
 	w := r.workers[m.Worker]
@@ -106,6 +107,7 @@ func (r *runState) onForked(m *protocol.Message) {
 		r.pgids = append(r.pgids, m.PID)
 		r.procs.Watch(m.PID)
 		r.run.Workers[w.index].PID = m.PID
+		r.workerStarted(w, true)
 	}
 }
 

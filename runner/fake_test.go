@@ -41,6 +41,7 @@ const (
 	// thread passes and leaves a thread that is no daemon running: its
 	// worker ends its session but never exits.
 	thread = 'T'
+	alone  = 'A' // passes; marked isolation, it runs alone
 )
 
 // fakeFile is one test file: name and one letter per test.
@@ -415,7 +416,7 @@ func (p *fakeProc) run(ref [2]int) {
 		p.say(protocol.Message{T: "timer", F: ref[0], P: ref[1], Start: start, Seconds: t, DumpSignal: 10})
 	}
 	switch p.w.letter(ref) {
-	case pass, fail:
+	case pass, fail, alone:
 		p.finish(ref, start, start, p.w.letter(ref) == fail)
 	case forks:
 		p.held = true
@@ -514,6 +515,9 @@ func (w *world) items(f int) []protocol.Item {
 	for i := range items {
 		id := fmt.Sprintf("%s::t%d", file.name, i)
 		items[i] = protocol.Item{NodeID: id, Path: file.name, Domain: fmt.Sprintf("t%d", i)}
+		if file.tests[i] == alone {
+			items[i].Marks = &protocol.Marks{Exclusive: true}
+		}
 	}
 	return items
 }

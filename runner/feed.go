@@ -66,14 +66,14 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	if w == nil || r.sched == nil || i < 0 || i >= len(r.run.Tests) || r.run.Tests[i].File != m.F {
 		return fmt.Errorf("internal error: result for unknown test %d:%d", m.F, m.P)
 	}
-	t := r.run.Tests[i]
+	t := r.renew(i)
 	w.forget(i)
 	t.Worker, t.Start, t.Stop, t.CPU, t.Reports = w.id, m.Start, m.Stop, m.CPU, reportsOf(m.Reports)
 	if len(m.OK) == len(result.PassReports) {
 		t.Reports, t.Durations = result.PassReports, m.OK
 	}
 	r.sched.Done(w.index, i, m.Stop-m.Start, r.now())
-	r.obs.TestDone(r.run, t)
+	r.testEnded(i, t)
 	failed := false
 	for _, rep := range t.Reports {
 		if rep.Outcome == "failed" && rep.WasXFail == nil {

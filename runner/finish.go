@@ -17,8 +17,11 @@ func (r *runState) finish() (*result.Run, error) {
 		r.session.Send(protocol.Command{T: "exit"})
 		r.waitSession(10 * time.Second)
 	}
+	r.reportCrashes()
+	r.noteStarts()
 	r.run.Stop = r.now()
 	r.run.ExitCode = exitCode(r.run)
+	r.emit(r.finishedEvent())
 	return r.run, nil
 }
 

@@ -37,6 +37,7 @@ func (r *runState) interrupt(reason string) {
 	r.stop(reason, true)
 	// Also after --maxfail: the reason for stopping is now the interrupt.
 	r.run.Stopped, r.run.Interrupted, r.run.Halted = reason, true, true
+	r.interrupted(reason)
 	if r.sched == nil {
 		r.killEverything()
 		return
@@ -61,11 +62,12 @@ func (r *runState) onInterrupted(w *workerState, m *protocol.Message) {
 	}
 	w.interrupted = true
 	if i := r.testIndex(m.F, m.P); m.NodeID != "" && w.gave(i) {
-		t := r.run.Tests[i]
+		t := r.renew(i)
 		t.Worker, t.Start, t.Stop, t.Killed = w.id, m.Start, m.Stop, true
 		t.Interrupt, t.InterruptTrace = m.Text, m.Trace
 		w.forget(i)
 		w.stopClock()
+		r.testEnded(i, t)
 	}
 	if !r.run.Halted {
 		r.interrupt("KeyboardInterrupt")
@@ -77,6 +79,7 @@ func (r *runState) abort() {
 	if !r.run.Halted {
 		r.stop("KeyboardInterrupt", true)
 		r.run.Interrupted, r.run.Halted = true, true
+		r.interrupted("KeyboardInterrupt")
 	}
 	r.killEverything()
 }
@@ -107,8 +110,7 @@ func (r *runState) graceOver() {
 		}
 		w.ended = true
 		if len(w.outstanding) > 0 {
-			t := r.run.Tests[w.outstanding[0]]
-			t.Worker, t.Killed = w.id, true
+			r.testKilled(w.outstanding[0], w)
 		}
 		w.outstanding, w.collecting = nil, nil
 	}

@@ -80,6 +80,7 @@ func (r *runState) handle(ev worker.Event) error {
 		r.feedAll()
 	}
 	r.setHurry()
+	r.noteStarts()
 	return nil
 }
 
@@ -105,6 +106,7 @@ func (r *runState) dispatch(ev worker.Event) error {
 		if err := r.onMessage(ev.Conn, m); err != nil {
 			return err
 		}
+		r.noteStarts()
 	}
 	return nil
 }

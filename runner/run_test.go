@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -15,16 +16,17 @@ import (
 // The run's state machine over the fake world (fake_test.go): no Python,
 // no processes, simulated time.
 
-type nopObserver struct{}
+// recorder keeps a run's events.
+type recorder struct{ events []result.Event }
 
-func (nopObserver) Collected(*result.Run)              {}
-func (nopObserver) TestDone(*result.Run, *result.Test) {}
+func (r *recorder) Event(e result.Event) { r.events = append(r.events, e) }
 
 // fakeRun is a finished run over the fake world.
 type fakeRun struct {
-	run   *result.Run
-	err   error
-	world *world
+	run    *result.Run
+	err    error
+	world  *world
+	events []result.Event
 }
 
 // runFake runs suite with opts (2 forked workers unless they say otherwise).
@@ -36,7 +38,8 @@ func runFake(t *testing.T, suite fakeSuite, opts Options, interrupt func(w *worl
 	}
 	opts.Fork = true // unless the suite says it cannot
 	w := newWorld(t, suite)
-	r := newRun(opts, nopObserver{}, t.TempDir(), w)
+	rec := &recorder{}
+	r := newRun(opts, rec, t.TempDir(), w)
 	w.r, r.procs = r, w
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -45,7 +48,35 @@ func runFake(t *testing.T, suite fakeSuite, opts Options, interrupt func(w *worl
 	}
 	defer close(r.done)
 	run, err := r.execute(ctx)
-	return fakeRun{run: run, err: err, world: w}
+	if err == nil {
+		checkEvents(t, rec.events, run)
+	}
+	return fakeRun{run: run, err: err, world: w, events: rec.events}
+}
+
+// checkEvents holds a run's events to their promises (result.Check) and
+// to the run the runner returned: added up, they are that run.
+func checkEvents(t *testing.T, events []result.Event, run *result.Run) {
+	t.Helper()
+	if err := result.Check(events); err != nil {
+		t.Errorf("events: %v", err)
+	}
+	var built result.Run
+	for _, e := range events {
+		built.Apply(e)
+	}
+	if !reflect.DeepEqual(built.Tests, run.Tests) {
+		t.Errorf("the events' tests are not the run's:\n%s\n%s", outcomes(&built), outcomes(run))
+	}
+	if built.ExitCode != run.ExitCode || built.Stopped != run.Stopped || built.Halted != run.Halted ||
+		built.Start != run.Start || built.Stop != run.Stop || len(built.Workers) != len(run.Workers) {
+		t.Errorf("the events' run %+v is not the runner's %+v", built, *run)
+	}
+	for i, w := range run.Workers {
+		if b := built.Workers[i]; b.ID != w.ID || b.PID != w.PID || b.Restarts != w.Restarts {
+			t.Errorf("the events' worker %+v is not the runner's %+v", *b, *w)
+		}
+	}
 }
 
 // outcomes writes each test's outcome as a letter, in collection order:

@@ -58,18 +58,15 @@ type Options struct {
 	// Watchdog is shoal's own binary, run beside the run to end what the
 	// tests started if shoal dies (see worker.Watchdog); "" runs none.
 	Watchdog string
+	// WorkerProvisions, when set, describes what worker id has of its
+	// own, for its WorkerStarted event.
+	WorkerProvisions func(id string) *result.Provisions
 }
 
 // Planner makes the scheduler's input once the suite is collected. owners
 // gives, per file, the worker that imported it. keep says which tests run;
 // nil keeps all.
 type Planner func(run *result.Run, owners []int) (tests []schedule.Test, cfg schedule.Config, keep []bool, err error)
-
-// Observer follows a run as it happens (the terminal's progress).
-type Observer interface {
-	Collected(run *result.Run)
-	TestDone(run *result.Run, t *result.Test)
-}
 
 // Passthrough is returned when pytest ended before shoal had anything to run:
 // --help, --version, --collect-only, a usage error, a broken conftest. Its
@@ -220,6 +217,8 @@ type runState struct {
 	// killed: the run ended every process it started (an interrupt's
 	// grace ran out, or a second one came).
 	killed bool
+	// barrier: exclusive tests run (see result.Barrier).
+	barrier bool
 }
 
 type workerState struct {
@@ -246,6 +245,13 @@ type workerState struct {
 	// threads are those its pytest left running when it ended its
 	// session, which keep the process from exiting (see onEnded).
 	threads []string
+	// unreported: crashedTest waits for the worker's exit status before
+	// observers hear of it; crashIndex is its index in run.Tests.
+	unreported bool
+	crashIndex int
+	// announced is 1 + the index of the last test observers were told it
+	// started; 0 before its first.
+	announced int
 	// timer is the timeout of the test it runs now, if it has one;
 	// stopTimer stops its clock.
 	timer     *worker.Timeout

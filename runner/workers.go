@@ -32,6 +32,7 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 	r.byPID[w.pid] = w
 	r.pgids = append(r.pgids, w.pid)
 	r.run.Workers[w.index].PID = w.pid
+	r.workerStarted(w, false)
 	return nil
 }
 
@@ -64,10 +65,12 @@ func (r *runState) workerExited(w *workerState, status string) {
 		// A child its test forked may hold the connection open.
 		w.conn.Finish()
 	}
-	if t := w.crashedTest; t != nil && len(t.Reports) > 0 && w.crash != nil {
+	if t := w.crashedTest; t != nil && len(t.Reports) > 0 && w.crash != nil && w.unreported {
 		// The status came after the report: say it in its place.
 		w.crash.Status = status
 		t.Reports[0].LongRepr = w.crash.Text()
+		w.unreported = false
+		r.testEnded(w.crashIndex, t)
 	}
 	if w.conn == nil && !w.ended {
 		// It died before it ever connected: no connection will close.
@@ -81,7 +84,8 @@ func (r *runState) workerExited(w *workerState, status string) {
 // crashed reports the test the worker was running as failed, puts the rest of
 // its tests back in the queue, and replaces the worker.
 func (r *runState) crashed(w *workerState) {
-	t := r.run.Tests[w.outstanding[0]]
+	i := w.outstanding[0]
+	t := r.run.Tests[i]
 	w.outstanding = nil
 	// What the test started dies with it; so does the worker if its
 	// connection closed while it lives on.
@@ -90,7 +94,7 @@ func (r *runState) crashed(w *workerState) {
 	w.stopClock()
 	if r.killed {
 		// shoal ended it for an interrupt: the test did not finish.
-		t.Worker, t.Killed = w.id, true
+		r.testKilled(i, w)
 		return
 	}
 	if r.timeoutCasualty(w, t) {
@@ -105,6 +109,7 @@ func (r *runState) crashed(w *workerState) {
 	r.sched.Crashed(w.index)
 	c := r.describeCrash(w, t)
 	c.EndedByShoal = endedByShoal
+	t = r.renew(i)
 	t.Worker = w.id
 	t.Crashed = true
 	t.Reports = reportsOf([]protocol.Report{c.Report()})
@@ -112,7 +117,7 @@ func (r *runState) crashed(w *workerState) {
 	w.crash = c
 	// Its replacement starts an empty log: what this one wrote is in the report.
 	w.files.ClearLog()
-	r.obs.TestDone(r.run, t)
+	r.crashReported(w, i)
 	r.failures++
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
 		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
@@ -169,8 +174,10 @@ func (r *runState) restart(old *workerState) {
 		return
 	}
 	if r.restarts >= r.opts.MaxWorkerRestart {
-		r.stop(fmt.Sprintf("maximum crashed workers reached: %d (--max-worker-restart)", r.restarts), true)
+		reason := fmt.Sprintf("maximum crashed workers reached: %d (--max-worker-restart)", r.restarts)
+		r.stop(reason, true)
 		r.run.Halted = true
+		r.interrupted(reason)
 		return
 	}
 	r.restarts++
@@ -189,6 +196,7 @@ func (r *runState) replace(old *workerState) {
 	for _, rw := range r.run.Workers {
 		if rw.ID == w.id {
 			rw.Restarts++
+			r.emit(result.WorkerReplaced{At: r.now(), Worker: w.id, Restarts: rw.Restarts})
 		}
 	}
 	spec := r.spec(w, r.basetemp)

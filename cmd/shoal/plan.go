@@ -102,5 +102,4 @@ func collectErrors(run *result.Run) int {
 // quiet observes a run and says nothing.
 type quiet struct{}
 
-func (quiet) Collected(*result.Run)              {}
-func (quiet) TestDone(*result.Run, *result.Test) {}
+func (quiet) Event(result.Event) {}

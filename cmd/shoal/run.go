@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -245,24 +244,29 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		}
 	}
 	term := terminal.New(stdout, width, color, info)
-	run, err := runner.Run(ctx, opts, term)
-	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
-	if run != nil {
-		for _, n := range run.Notes {
-			term.Note(n)
-		}
-	}
-	if run != nil && res != nil {
-		for _, w := range run.Workers {
-			w.Provisions = res.Describe(w.ID)
-		}
+	var consumers fanout
+	if res != nil {
+		opts.WorkerProvisions = res.Describe
 		for _, n := range serviceLogNotes(res) {
 			term.Note(n)
 		}
-		if keep {
-			term.Note("kept temporary files in " + res.Dir)
+		if f.keepTmp {
+			consumers = append(consumers, onFinished(func(e result.Finished) {
+				if e.ExitCode != result.ExitOK {
+					term.Note("kept temporary files in " + res.Dir)
+				}
+			}))
 		}
 	}
+	xml := junit.NewFile(func(path string) { term.Note("generated xml file: " + path) })
+	consumers = append(consumers, xml, term, s.history)
+	var rec *record.File
+	if f.reportJSON != "" {
+		rec = record.NewFile(f.reportJSON)
+		consumers = append(consumers, rec)
+	}
+	run, err := runner.Run(ctx, opts, consumers)
+	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
 	var pass *runner.Passthrough
 	if errors.As(err, &pass) {
 		return passthrough(ctx, choice, pass, stdout, stderr)
@@ -276,24 +280,36 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		}
 		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	if p := run.Options.XMLPath; p != nil && *p != "" {
-		path, _ := filepath.Abs(*p)
-		if err := junit.WriteFile(path, run); err != nil {
-			return &exitError{code: result.ExitInternalError, msg: err.Error()}
-		}
-		term.Note("generated xml file: " + path)
+	if err := xml.Err(); err != nil {
+		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	term.Summary(run)
-	s.history.record(run)
-	if f.reportJSON != "" {
-		if err := record.WriteFile(f.reportJSON, run); err != nil {
-			return &exitError{code: result.ExitInternalError, msg: err.Error()}
-		}
+	if rec != nil && rec.Err() != nil {
+		return &exitError{code: result.ExitInternalError, msg: rec.Err().Error()}
 	}
 	if run.ExitCode != result.ExitOK {
 		return &exitError{code: run.ExitCode}
 	}
 	return nil
+}
+
+// fanout hands each of a run's events to every consumer in turn, in the
+// order given, and returns once all have handled it: the run waits for
+// its slowest consumer rather than let output fall behind.
+type fanout []interface{ Event(result.Event) }
+
+func (f fanout) Event(e result.Event) {
+	for _, c := range f {
+		c.Event(e)
+	}
+}
+
+// onFinished is a consumer of the Finished event only.
+type onFinished func(result.Finished)
+
+func (f onFinished) Event(e result.Event) {
+	if e, ok := e.(result.Finished); ok {
+		f(e)
+	}
 }
 
 func loadConfig(dir string) (*config.Config, error) {

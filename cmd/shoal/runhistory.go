@@ -23,6 +23,8 @@ type runHistory struct {
 	store  *history.Store
 	failed map[string]bool
 	tried  bool
+	// run is what a run's events said so far.
+	run result.Run
 }
 
 // open returns the store for rootdir, or nil: --no-history, or a location
@@ -62,6 +64,15 @@ func (m *runHistory) estimator(rootdir string) plan.Estimator {
 func (m *runHistory) close() {
 	if m.store != nil {
 		m.store.Close()
+	}
+}
+
+// Event adds the event to the run; once the run has finished, its tests
+// go to the store.
+func (m *runHistory) Event(e result.Event) {
+	m.run.Apply(e)
+	if _, ok := e.(result.Finished); ok {
+		m.record(&m.run)
 	}
 }
 

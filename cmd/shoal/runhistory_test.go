@@ -1,9 +1,12 @@
 package main
 
 import (
+	"io"
 	"math"
+	"path/filepath"
 	"testing"
 
+	"shoal/history"
 	"shoal/result"
 )
 
@@ -33,5 +36,41 @@ func TestRunOfOverhead(t *testing.T) {
 		if got := runOf(&result.Run{Tests: c.ran}).Overhead; math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("%s: overhead %g, want %g", c.name, got, c.want)
 		}
+	}
+}
+
+// TestRunHistoryFollowsEvents: the history adds up a run's events and, once
+// the run has finished, keeps what its tests measured; nothing before.
+func TestRunHistoryFollowsEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	m := &runHistory{flags: scheduleFlags{history: path}, warn: io.Discard}
+	defer m.close()
+	tests := []*result.Test{{NodeID: "t.py::a"}, {NodeID: "t.py::b"}, {NodeID: "t.py::never"}}
+	ended := func(i int, start, dur float64) result.TestFinished {
+		e := *ranTest("gw0", start, dur)
+		e.NodeID = tests[i].NodeID
+		return result.TestFinished{At: start + dur, Test: i, Ended: &e}
+	}
+	events := []result.Event{
+		result.SessionStarted{At: 10.1, Rootdir: t.TempDir()},
+		result.Collected{At: 10.5, Tests: tests, Workers: []string{"gw0"}},
+		ended(0, 11, 0.5), ended(1, 11.5, 2),
+	}
+	for _, e := range events {
+		m.Event(e)
+	}
+	if m.store != nil {
+		t.Fatal("the history was opened before the run finished")
+	}
+	m.Event(result.Finished{At: 14, Start: 10, NotRun: []int{2}})
+	if m.store == nil {
+		t.Fatal("the run finished, but the history was not opened")
+	}
+	got := m.store.Estimates([]string{"t.py::a", "t.py::b", "t.py::never"})
+	if got[0].Source != history.Measured || got[1].Source != history.Measured || got[2].Source == history.Measured {
+		t.Fatalf("estimates %+v: want a and b measured, never not", got)
+	}
+	if math.Abs(got[1].Seconds-2) > 1e-9 {
+		t.Errorf("b: %g s, want 2", got[1].Seconds)
 	}
 }

@@ -13,6 +13,42 @@ import (
 	"shoal/result"
 )
 
+// File writes the JUnit file pytest's --junitxml asks for, from the run's
+// events, once the run has finished.
+type File struct {
+	run   result.Run
+	asked bool
+	// written, when set, hears the path of the file once it is written.
+	written func(path string)
+	err     error
+}
+
+// NewFile follows a run; written may be nil.
+func NewFile(written func(path string)) *File { return &File{written: written} }
+
+// Event adds the event to the run, and writes the file once the run has
+// finished, if pytest's options ask for one.
+func (f *File) Event(e result.Event) {
+	if s, ok := e.(result.SessionStarted); ok {
+		f.asked = s.Options.XMLPath != nil && *s.Options.XMLPath != ""
+	}
+	if !f.asked {
+		return
+	}
+	f.run.Apply(e)
+	if _, ok := e.(result.Finished); !ok {
+		return
+	}
+	path, _ := filepath.Abs(*f.run.Options.XMLPath)
+	if f.err = WriteFile(path, &f.run); f.err == nil && f.written != nil {
+		f.written(path)
+	}
+}
+
+// Err says why the file could not be written; nil when it was written or
+// was not asked for.
+func (f *File) Err() error { return f.err }
+
 // WriteFile writes run's JUnit XML to path as `pytest --junitxml path` does:
 // $VARS and ~ expanded, a relative path taken from the invocation directory,
 // missing parent directories created, the host and clock of this machine.

@@ -141,22 +141,76 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			run := &result.Run{
-				InvocationDir: "/suite",
-				Options:       optionsFor(tc.args),
-				Tests:         tc.tests,
-				CollectErrors: tc.collect,
-				Start:         float64(epoch.Unix()),
-				Stop:          float64(epoch.Unix()),
+			var run result.Run
+			for _, e := range eventsOf(tc) {
+				run.Apply(e)
 			}
 			var got bytes.Buffer
-			if err := Write(&got, run, "host", epoch); err != nil {
+			if err := Write(&got, &run, "host", epoch); err != nil {
 				t.Fatal(err)
 			}
 			if got.String() != string(want) {
 				t.Errorf("junit xml differs from %s\ngot:\n%s\nwant:\n%s", golden, got.String(), want)
 			}
 		})
+	}
+}
+
+// eventsOf is the case as the runner tells it: its tests collected, then
+// each that ran finished with its reports.
+func eventsOf(tc goldenCase) []result.Event {
+	at := float64(epoch.Unix())
+	collected := make([]*result.Test, len(tc.tests))
+	var finished []result.Event
+	for i, t := range tc.tests {
+		c := *t
+		c.Reports = nil
+		collected[i] = &c
+		if t.Ran() {
+			finished = append(finished, result.TestFinished{At: at, Test: i, Ended: t})
+		}
+	}
+	events := []result.Event{
+		result.SessionStarted{At: at, InvocationDir: "/suite", Options: optionsFor(tc.args)},
+		result.Collected{At: at, Tests: collected, CollectErrors: tc.collect},
+	}
+	events = append(events, finished...)
+	return append(events, result.Finished{At: at, Start: at})
+}
+
+// TestFile writes a case's file as a run does, from its events to the path
+// --junitxml names, and says where it wrote it.
+func TestFile(t *testing.T) {
+	tc := goldenCases()[0]
+	path := filepath.Join(t.TempDir(), "out", "junit.xml")
+	var told []string
+	f := NewFile(func(p string) { told = append(told, p) })
+	for _, e := range eventsOf(tc) {
+		if s, ok := e.(result.SessionStarted); ok {
+			s.Options.XMLPath = &path
+			e = s
+		}
+		f.Event(e)
+	}
+	if f.Err() != nil || len(told) != 1 || told[0] != path {
+		t.Fatalf("error %v; told of %q, want %s", f.Err(), told, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := timestampAttr.ReplaceAllString(string(data), ` timestamp="2000-01-01T00:00:00"`)
+	got = hostnameAttr.ReplaceAllString(got, ` hostname="host"`)
+	want, err := os.ReadFile(filepath.Join("testdata", tc.name+".xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("file differs from testdata/%s.xml:\n%s", tc.name, got)
+	}
+	quiet := NewFile(func(p string) { t.Errorf("wrote %s without --junitxml", p) })
+	for _, e := range eventsOf(tc) {
+		quiet.Event(e)
 	}
 }
 

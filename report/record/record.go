@@ -184,6 +184,29 @@ next:
 	return have
 }
 
+// File writes the run record to a path, from the run's events, once the
+// run has finished.
+type File struct {
+	path string
+	run  result.Run
+	err  error
+}
+
+// NewFile follows a run whose record goes to path.
+func NewFile(path string) *File { return &File{path: path} }
+
+// Event adds the event to the run, and writes the record once the run has
+// finished.
+func (f *File) Event(e result.Event) {
+	f.run.Apply(e)
+	if _, ok := e.(result.Finished); ok {
+		f.err = WriteFile(f.path, &f.run)
+	}
+}
+
+// Err says why the record could not be written; nil once it was.
+func (f *File) Err() error { return f.err }
+
 // WriteFile writes the record of run to path. Tests are encoded one at a
 // time, so a suite of any size costs no more memory than one test.
 func WriteFile(path string, run *result.Run) error {

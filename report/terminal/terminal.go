@@ -1,6 +1,7 @@
-// Package terminal prints a run the way pytest's terminal reporter does: the
-// header, progress with percentages, the ERRORS, FAILURES and warnings
-// sections, the short test summary and the closing stats line.
+// Package terminal prints a run the way pytest's terminal reporter does, from
+// the run's events: the header, progress with percentages, the ERRORS,
+// FAILURES and warnings sections, the short test summary and the closing
+// stats line.
 package terminal
 
 import (
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,7 +19,9 @@ import (
 
 // Reporter writes to one terminal or stream.
 type Reporter struct {
-	w *bufio.Writer
+	// run is what the events said so far.
+	run result.Run
+	w   *bufio.Writer
 	// lastFlush paces progress output: a write per test would cost a
 	// system call per test.
 	lastFlush time.Time
@@ -26,7 +30,8 @@ type Reporter struct {
 	total     int
 	done      int
 	column    int // characters on the current progress line
-	// Extra lines shown after the collected line (worker count, start mode).
+	// Extra lines shown after the collected line (worker count, start
+	// mode), from the run as collected.
 	info  func(run *result.Run) []string
 	notes []string
 }
@@ -43,10 +48,26 @@ func New(w io.Writer, width int, color bool, info func(run *result.Run) []string
 	return &Reporter{w: bufio.NewWriterSize(w, 16<<10), width: width, color: color, info: info}
 }
 
+// Event follows the run: the header once it is collected, each test's
+// progress as it finishes, the summary once the run is over.
+func (r *Reporter) Event(e result.Event) {
+	r.run.Apply(e)
+	switch e := e.(type) {
+	case result.Collected:
+		r.collected(&r.run)
+	case result.TestFinished:
+		if !e.Ended.Killed {
+			r.testDone(&r.run, e.Ended)
+		}
+	case result.Finished:
+		r.summary(&r.run)
+	}
+}
+
 func verbosity(run *result.Run) int { return run.Options.Verbose }
 
-// Collected prints the header and the collected line.
-func (r *Reporter) Collected(run *result.Run) {
+// collected prints the header and the collected line.
+func (r *Reporter) collected(run *result.Run) {
 	r.total = len(run.Tests)
 	if verbosity(run) < 0 {
 		return
@@ -115,8 +136,8 @@ func plural(n int) string {
 	return "s"
 }
 
-// TestDone prints one test's progress: letters, or with -v a line per report.
-func (r *Reporter) TestDone(run *result.Run, t *result.Test) {
+// testDone prints one test's progress: letters, or with -v a line per report.
+func (r *Reporter) testDone(run *result.Run, t *result.Test) {
 	r.done++
 	if verbosity(run) > 0 {
 		for _, rep := range t.Reports {
@@ -176,8 +197,8 @@ func (r *Reporter) fillProgress() {
 	r.column = 0
 }
 
-// Summary prints everything after the progress, as pytest's terminal summary does.
-func (r *Reporter) Summary(run *result.Run) {
+// summary prints everything after the progress, as pytest's terminal summary does.
+func (r *Reporter) summary(run *result.Run) {
 	if r.column > 0 {
 		fmt.Fprintln(r.w)
 		r.column = 0
@@ -195,7 +216,8 @@ func (r *Reporter) Summary(run *result.Run) {
 		if strings.Contains(chars, "P") {
 			r.passes(run)
 		}
-		for _, n := range r.notes {
+		// What the run says before what the command added.
+		for _, n := range append(slices.Clip(run.Notes), r.notes...) {
 			r.sep("-", n, "")
 		}
 		r.shortSummary(run, chars)

@@ -127,7 +127,7 @@ func TestHaltedSummary(t *testing.T) {
 	summary := func(verbose int) string {
 		run.Options.Verbose = verbose
 		var buf bytes.Buffer
-		New(&buf, 80, false, nil).Summary(run)
+		New(&buf, 80, false, nil).summary(run)
 		return buf.String()
 	}
 	got := summary(0)

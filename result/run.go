@@ -1,0 +1,132 @@
+package result
+
+import "sort"
+
+// Run is everything one `shoal run` produced, as its events add up
+// (Apply); the runner also keeps one as its own record of the run.
+type Run struct {
+	Header        []string
+	Rootdir       string
+	InvocationDir string
+	PythonVersion string
+	PytestVersion string
+	Options       Options
+	// StartMode is "fork" or "spawn": how the workers were started.
+	StartMode string
+	// StartNote says why the workers were spawned rather than forked.
+	StartNote string
+	// PlannedBarriers is how many barriers for exclusive tests the
+	// scheduler planned before the run from history; 0 where it places
+	// them as the run goes.
+	PlannedBarriers int
+	Workers         []*Worker
+	// Files are the test files' node ids; Test.File indexes them.
+	Files         []string
+	Tests         []*Test
+	CollectErrors []CollectReport
+	Deselected    int
+	Warnings      []Warning
+	Start, Stop   float64
+	// Stopped says why the run ended early ("stopping after 1 failures",
+	// "Interrupted: 1 error during collection", …); empty when it ran to the end.
+	Stopped string
+	// Interrupted runs exit 2 (collection errors, Ctrl-C); --maxfail does not.
+	Interrupted bool
+	// Halted says the run was cut short from outside its tests: a signal,
+	// the session timeout, too many crashed workers. Its summary then says
+	// what did not run.
+	Halted   bool
+	ExitCode int
+	// Notes are lines for the summary on what shoal did that pytest would
+	// not have had to: ending a worker that did not exit.
+	Notes []string
+}
+
+// Apply adds one event to the run. Events come in the order the runner
+// emits them; a run built from all of them is the run the runner ended with.
+func (run *Run) Apply(e Event) {
+	switch e := e.(type) {
+	case SessionStarted:
+		run.Header, run.Rootdir, run.InvocationDir = e.Header, e.Rootdir, e.InvocationDir
+		run.PythonVersion, run.PytestVersion, run.Options = e.PythonVersion, e.PytestVersion, e.Options
+	case Collected:
+		run.Files, run.CollectErrors, run.Deselected = e.Files, e.CollectErrors, e.Deselected
+		run.Tests = append([]*Test(nil), e.Tests...)
+		run.StartMode, run.StartNote, run.PlannedBarriers = e.StartMode, e.StartNote, e.PlannedBarriers
+		// Workers may have started already, while they collected.
+		workers := make([]*Worker, len(e.Workers))
+		for i, id := range e.Workers {
+			workers[i] = run.worker(id)
+		}
+		run.Workers = workers
+	case TestFinished:
+		if e.Test >= 0 && e.Test < len(run.Tests) {
+			run.Tests[e.Test] = e.Ended
+		}
+	case WorkerStarted:
+		w := run.worker(e.Worker)
+		w.PID, w.Provisions = e.PID, e.Provisions
+	case WorkerReplaced:
+		run.worker(e.Worker).Restarts = e.Restarts
+	case Finished:
+		run.Start, run.Stop, run.ExitCode = e.Start, e.At, e.ExitCode
+		run.Stopped, run.Interrupted, run.Halted = e.Stopped, e.Interrupted, e.Halted
+		run.Warnings, run.Notes = e.Warnings, e.Notes
+	}
+}
+
+// worker is the worker named id, added to the run when it is new.
+func (run *Run) worker(id string) *Worker {
+	for _, w := range run.Workers {
+		if w.ID == id {
+			return w
+		}
+	}
+	w := &Worker{ID: id}
+	run.Workers = append(run.Workers, w)
+	return w
+}
+
+// KnownTypes are the categories pytest names first in its closing line, in order.
+var KnownTypes = []string{"failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "warnings", "error"}
+
+// Counts is the number of reports per category, as pytest's stats count
+// them, and the order pytest lists the categories in.
+func (run *Run) Counts() (map[string]int, []string) {
+	counts := map[string]int{}
+	var extra []string
+	add := func(cat string) {
+		if cat == "" {
+			return
+		}
+		if counts[cat] == 0 && !contains(KnownTypes, cat) && !contains(extra, cat) {
+			extra = append(extra, cat)
+		}
+		counts[cat]++
+	}
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			add("error")
+		} else if e.Outcome == "skipped" {
+			add("skipped")
+		}
+	}
+	for _, t := range run.Tests {
+		for _, rep := range t.Reports {
+			add(rep.Category)
+		}
+	}
+	counts["deselected"] += run.Deselected
+	counts["warnings"] += len(run.Warnings)
+	sort.Strings(extra)
+	return counts, append(append([]string(nil), KnownTypes...), extra...)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
