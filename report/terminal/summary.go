@@ -1,0 +1,252 @@
+package terminal
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"shoal/result"
+)
+
+// The summary after the progress: ERRORS, FAILURES, PASSES, warnings and
+// what a halted run did not run, as pytest's terminal summary prints them.
+
+// summary prints everything after the progress, as pytest's terminal summary does.
+func (r *Reporter) summary(run *result.Run) {
+	if r.column > 0 {
+		fmt.Fprintln(r.w)
+		r.column = 0
+	}
+	if r.done > 0 {
+		r.line("")
+	}
+	chars := run.Options.ReportChars
+	if !run.Options.NoSummary {
+		r.errors(run)
+		r.failures(run)
+		if strings.Contains(chars, "w") {
+			r.warnings(run)
+		}
+		if strings.Contains(chars, "P") {
+			r.passes(run)
+		}
+		// What the run says before what the command added.
+		for _, n := range append(slices.Clip(run.Notes), r.notes...) {
+			r.sep("-", n, "")
+		}
+		r.shortSummary(run, chars)
+	}
+	if run.Stopped != "" {
+		r.sep("!", run.Stopped, "red")
+	}
+	if run.Halted {
+		r.unfinished(run)
+	}
+	r.stats(run)
+	r.flush()
+}
+
+// unfinished says, after a halted run, which tests shoal ended while they
+// ran and how many never started; with -v it names those too.
+func (r *Reporter) unfinished(run *result.Run) {
+	notRun := 0
+	var waiting []string
+	for _, t := range run.Tests {
+		if t.Ran() {
+			continue
+		}
+		notRun++
+		if t.Killed {
+			r.line(fmt.Sprintf("%s %s - still running on %s when shoal ended it", r.paint("KILLED", "red"), t.NodeID, t.Worker))
+		} else {
+			waiting = append(waiting, t.NodeID)
+		}
+	}
+	if verbosity(run) > 0 {
+		for _, id := range waiting {
+			r.line(r.paint("NOT RUN", "yellow") + " " + id)
+		}
+	}
+	if notRun == 0 {
+		return
+	}
+	line := fmt.Sprintf("%d test%s did not run", notRun, plural(notRun))
+	if verbosity(run) <= 0 && len(waiting) > 0 {
+		line += " (-v lists them; so does --report-json, under not_run)"
+	}
+	r.line(r.paint(line, "yellow"))
+}
+
+func (r *Reporter) errors(run *result.Run) {
+	var blocks [][2]string // title, body
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			blocks = append(blocks, [2]string{"ERROR collecting " + e.NodeID, terminalText(e.Term, e.LongRepr)})
+		}
+	}
+	showCapture := run.Options.ShowCapture
+	for _, t := range run.Tests {
+		for _, rep := range t.Reports {
+			if rep.Category == "error" {
+				blocks = append(blocks, [2]string{fmt.Sprintf("ERROR at %s of %s", rep.When, headLine(t)), withSections(rep, showCapture)})
+			}
+		}
+	}
+	if len(blocks) == 0 {
+		return
+	}
+	r.sep("=", "ERRORS", "")
+	for _, b := range blocks {
+		r.sep("_", b[0], "red bold")
+		r.block(b[1])
+	}
+}
+
+func headLine(t *result.Test) string {
+	if t.Domain != "" {
+		return t.Domain
+	}
+	return t.NodeID
+}
+
+func (r *Reporter) failures(run *result.Run) {
+	r.outcomeSection(run, "failed", "FAILURES", "red bold", false)
+}
+
+func (r *Reporter) passes(run *result.Run) {
+	r.outcomeSection(run, "passed", "PASSES", "green bold", true)
+}
+
+// outcomeSection prints pytest's FAILURES or PASSES section: every report of
+// the category under its test's head line (for passes, only those that
+// captured output), then the captured output of the test's passing teardown,
+// as pytest's _handle_teardown_sections does.
+func (r *Reporter) outcomeSection(run *result.Run, category, title, style string, onlyWithOutput bool) {
+	first := true
+	for _, t := range run.Tests {
+		for _, rep := range t.Reports {
+			if rep.Category != category {
+				continue
+			}
+			if first {
+				r.sep("=", title, "")
+				first = false
+			}
+			if !onlyWithOutput || len(rep.Sections) > 0 {
+				r.sep("_", headLine(t), style)
+				r.block(withSections(rep, run.Options.ShowCapture))
+			}
+			for _, td := range t.Reports {
+				if td.When == "teardown" && td.Category == "" {
+					r.sections(td, run.Options.ShowCapture, "teardown")
+				}
+			}
+		}
+	}
+}
+
+func (r *Reporter) sections(rep result.Report, showCapture, only string) {
+	for _, s := range rep.Sections {
+		if only != "" && !strings.Contains(s[0], only) {
+			continue
+		}
+		if showCapture != "all" && !strings.Contains(s[0], showCapture) {
+			continue
+		}
+		r.sep("-", s[0], "")
+		r.line(strings.TrimSuffix(clip(s[1]), "\n"))
+	}
+}
+
+// withSections is a report's longrepr followed by its captured output, as
+// pytest's _outrep_summary prints them.
+func withSections(rep result.Report, showCapture string) string {
+	var b strings.Builder
+	b.WriteString(terminalText(rep.Term, rep.LongRepr))
+	if showCapture == "no" {
+		return b.String()
+	}
+	for _, s := range rep.Sections {
+		if showCapture != "all" && !strings.Contains(s[0], showCapture) {
+			continue
+		}
+		b.WriteString("\n\x00" + s[0] + "\x00\n")
+		b.WriteString(strings.TrimSuffix(clip(s[1]), "\n"))
+	}
+	return b.String()
+}
+
+// terminalText prefers pytest's own terminal rendering, which keeps the
+// leading indentation that longreprtext strips.
+func terminalText(term, plain string) string {
+	if term != "" {
+		return strings.TrimSuffix(term, "\n")
+	}
+	return plain
+}
+
+// block prints text whose section titles are marked by NULs (see withSections).
+func (r *Reporter) block(text string) {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "\x00") && strings.HasSuffix(line, "\x00") && len(line) > 1 {
+			r.sep("-", strings.Trim(line, "\x00"), "")
+			continue
+		}
+		r.line(line)
+	}
+}
+
+func (r *Reporter) warnings(run *result.Run) {
+	if len(run.Warnings) == 0 {
+		return
+	}
+	var order []string
+	byMessage := map[string][]string{}
+	for _, w := range run.Warnings {
+		if _, ok := byMessage[w.Message]; !ok {
+			order = append(order, w.Message)
+		}
+		byMessage[w.Message] = append(byMessage[w.Message], w.NodeID)
+	}
+	r.sep("=", "warnings summary", "yellow")
+	for _, msg := range order {
+		locations := collapseLocations(byMessage[msg])
+		if locations != "" {
+			r.line(locations)
+			lines := strings.Split(msg, "\n")
+			for i, l := range lines {
+				lines[i] = "  " + l
+			}
+			msg = strings.Join(lines, "\n")
+		}
+		r.line(strings.TrimRight(msg, " \t\n"))
+		r.line("")
+	}
+	r.line("-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html")
+}
+
+func collapseLocations(nodeids []string) string {
+	var locs []string
+	for _, n := range nodeids {
+		if n != "" {
+			locs = append(locs, n)
+		}
+	}
+	if len(locs) < 10 {
+		return strings.Join(locs, "\n")
+	}
+	var files []string
+	counts := map[string]int{}
+	for _, l := range locs {
+		f, _, _ := strings.Cut(l, "::")
+		if counts[f] == 0 {
+			files = append(files, f)
+		}
+		counts[f]++
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = fmt.Sprintf("%s: %d warning%s", f, counts[f], plural(counts[f]))
+	}
+	return strings.Join(out, "\n")
+}
