@@ -116,36 +116,3 @@ func TestClip(t *testing.T) {
 		t.Errorf("one long line: %d bytes, %q", len(got), got[clipHead-10:clipHead+60])
 	}
 }
-
-func TestHaltedSummary(t *testing.T) {
-	run := &result.Run{Stopped: "KeyboardInterrupt", Interrupted: true, Halted: true, Tests: []*result.Test{
-		{NodeID: "t.py::done", Reports: result.PassReports, Durations: []float64{0, 0, 0}},
-		{NodeID: "t.py::hang", Worker: "gw1", Killed: true},
-		{NodeID: "t.py::later"},
-		{NodeID: "t.py::last"},
-	}}
-	summary := func(verbose int) string {
-		run.Options.Verbose = verbose
-		var buf bytes.Buffer
-		New(&buf, 80, false, nil).summary(run)
-		return buf.String()
-	}
-	got := summary(0)
-	for _, want := range []string{
-		"!!!!!!!!!!!!!!!!!!!!!!!!!!!!!! KeyboardInterrupt !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n" +
-			"KILLED t.py::hang - still running on gw1 when shoal ended it\n" +
-			"3 tests did not run (-v lists them; so does --report-json, under not_run)\n",
-		"= 1 passed in ",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("the summary does not say %q:\n%s", want, got)
-		}
-	}
-	if got := summary(1); !strings.Contains(got, "NOT RUN t.py::later\nNOT RUN t.py::last\n3 tests did not run\n") {
-		t.Errorf("-v does not list what did not run:\n%s", got)
-	}
-	run.Halted = false
-	if got := summary(1); strings.Contains(got, "did not run") || strings.Contains(got, "KILLED") {
-		t.Errorf("a run that was not halted (-x) says what did not run, which pytest does not:\n%s", got)
-	}
-}
