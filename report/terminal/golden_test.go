@@ -53,6 +53,7 @@ func TestGolden(t *testing.T) {
 		{name: "crash_exitfirst", events: crashRun(with(func(o *result.Options) { o.MaxFail = 1 }))},
 		{name: "clipped_output", events: clippedRun(defaults)},
 		{name: "no_tests", events: emptyRun(defaults)},
+		{name: "lingering_worker", events: lingeringRun(defaults), notes: []string{"generated xml file: /suite/junit.xml"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -225,3 +225,12 @@ func clippedRun(o result.Options) []result.Event {
 func emptyRun(o result.Options) []result.Event {
 	return []result.Event{session(o), collect([]string{"test_nothing.py"}, nil), finished(result.ExitNoTestsCollected)}
 }
+
+// lingeringRun: a worker ran its test but did not exit after its session,
+// and shoal ended it; the run's note comes before the command's.
+func lingeringRun(o result.Options) []result.Event {
+	c := collect([]string{"t.py"}, []*result.Test{collected(0, "t.py::test_leaves_a_thread")})
+	f := finished(result.ExitOK)
+	f.Notes = []string{"worker gw0 had not exited 5s after its tests ended: its thread 'poller' is no daemon and had not ended; shoal ended it"}
+	return []result.Event{session(o), c, ended(c, 0, "gw0", passed()...), f}
+}
