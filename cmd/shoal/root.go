@@ -21,6 +21,6 @@ its workers from that collection and hands them tests as they free up.`,
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newRunCommand(ctx, stdout, stderr), newPlanCommand(ctx, stdout, stderr), newAuditCommand(ctx, stdout, stderr), newVersionCommand(stdout))
-	root.AddCommand(newHistoryCommand(stdout, stderr))
+	root.AddCommand(newHistoryCommand(stdout, stderr), newReportCommand(stdout))
 	return root
 }

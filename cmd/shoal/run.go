@@ -16,6 +16,7 @@ import (
 
 	"shoal/config"
 	"shoal/interp"
+	"shoal/metrics"
 	"shoal/plan"
 	"shoal/plugin"
 	"shoal/provision"
@@ -285,6 +286,9 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	}
 	if rec != nil && rec.Err() != nil {
 		return &exitError{code: result.ExitInternalError, msg: rec.Err().Error()}
+	}
+	if run.Options.Verbose > 0 && len(run.Tests) > 0 {
+		metrics.WriteText(stdout, metrics.Compute(record.Build(run), metrics.Options{}))
 	}
 	if run.ExitCode != result.ExitOK {
 		return &exitError{code: run.ExitCode}

@@ -267,3 +267,19 @@ func notRun(run *result.Run) (out, killed []string) {
 	}
 	return out, killed
 }
+
+// ReadFile reads a run record that WriteFile wrote.
+func ReadFile(path string) (*Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read run record: %w", err)
+	}
+	var rec Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("%s is not a run record: %w", path, err)
+	}
+	if rec.Version == 0 || rec.Version > Version {
+		return nil, fmt.Errorf("%s is not a run record of this shoal (format version %d, this shoal reads %d)", path, rec.Version, Version)
+	}
+	return &rec, nil
+}

@@ -123,3 +123,43 @@ func TestWorkerProvisions(t *testing.T) {
 		t.Errorf("gw1 has no resources, but the record lists some: %v", doc.Workers[1])
 	}
 }
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "run.json")
+	run := &result.Run{Start: 1, Stop: 2, Tests: []*result.Test{{NodeID: "t.py::a", Worker: "gw0", Start: 1, Stop: 2, Reports: result.PassReports}}}
+	if err := WriteFile(good, run); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	type testCase struct {
+		name, path, err string
+	}
+	cases := []testCase{
+		{"a record", good, ""},
+		{"missing", filepath.Join(dir, "nope.json"), "cannot read run record"},
+		{"not JSON", write("bad.json", "{"), "is not a run record"},
+		{"no version", write("other.json", `{"tests": []}`), "format version 0"},
+		{"newer", write("newer.json", `{"version": 99}`), "format version 99"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, err := ReadFile(tc.path)
+			if tc.err == "" {
+				if err != nil || len(rec.Tests) != 1 || rec.Tests[0].NodeID != "t.py::a" {
+					t.Fatalf("got %+v, %v", rec, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one saying %q", err, tc.err)
+			}
+		})
+	}
+}

@@ -1,0 +1,118 @@
+//go:build integration
+
+package integration_test
+
+import (
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// reportJSON is what shoal report --json says, the parts checked here.
+type reportJSON struct {
+	Wall           float64 `json:"wall"`
+	SerialEstimate float64 `json:"serial_estimate"`
+	Speedup        float64 `json:"speedup"`
+	IdleTail       float64 `json:"idle_tail"`
+	Workers        []struct {
+		ID          string  `json:"id"`
+		Busy        float64 `json:"busy"`
+		Idle        float64 `json:"idle"`
+		Utilisation float64 `json:"utilisation"`
+	} `json:"workers"`
+	Bottlenecks []struct {
+		Kind    string   `json:"kind"`
+		Seconds float64  `json:"seconds"`
+		Advice  string   `json:"advice"`
+		Tests   []string `json:"tests"`
+	} `json:"bottlenecks"`
+}
+
+// The bottlenecks suite: one 8 s test, six exclusive tests of 0.8 s and
+// sixteen ordinary ones of 0.25 s, on four workers. shoal report must
+// rank the long test and the exclusive tests first, and its speedup must
+// agree with the one measured against plain pytest. Not parallel: the
+// two runs it times should see the same machine.
+func TestReportBottlenecks(t *testing.T) {
+	requirePython(t)
+	dir := copySuite(t, "bottlenecks")
+	began := time.Now()
+	py := runPytest(t, dir)
+	serial := time.Since(began).Seconds()
+	if py.code != 0 {
+		t.Fatalf("pytest failed the suite:\n%s", py.output)
+	}
+	rec := filepath.Join(t.TempDir(), "run.json")
+	began = time.Now()
+	sh := runShoal(t, dir, shoalCall{flags: []string{"-n", "4", "--no-history", "-v", "--report-json", rec}})
+	parallel := time.Since(began).Seconds()
+	if sh.code != 0 {
+		t.Fatalf("shoal failed the suite:\n%s", sh.output)
+	}
+	if !strings.Contains(sh.stdout, "where the time went:") || !strings.Contains(sh.stdout, "bottlenecks, by the seconds they cost:") {
+		t.Errorf("shoal run -v printed no account of its time:\n%s", sh.stdout)
+	}
+	out := execute(t, dir, baseEnv(), commandTimeout, termGrace, shoalBin, "report", rec, "--json")
+	if out.code != 0 {
+		t.Fatalf("shoal report --json:\n%s", out)
+	}
+	var rep reportJSON
+	if err := json.Unmarshal([]byte(out.stdout), &rep); err != nil {
+		t.Fatalf("shoal report --json wrote no JSON: %v\n%s", err, out.stdout)
+	}
+	checkTopBottlenecks(t, rep)
+	measured := serial / parallel
+	if math.Abs(rep.Speedup-measured) > 0.1*measured {
+		t.Errorf("speedup %.3f (serial estimate %.2f s over %.2f s), but pytest took %.2f s and shoal %.2f s: %.3f",
+			rep.Speedup, rep.SerialEstimate, rep.Wall, serial, parallel, measured)
+	}
+	if len(rep.Workers) != 4 {
+		t.Errorf("%d workers reported, want 4", len(rep.Workers))
+	}
+	for _, w := range rep.Workers {
+		if w.Utilisation < 0 || w.Utilisation > 1 || w.Busy <= 0 || w.Idle < 0 {
+			t.Errorf("worker %s: busy %v, idle %v, utilisation %v", w.ID, w.Busy, w.Idle, w.Utilisation)
+		}
+	}
+	t.Logf("pytest %.2f s, shoal %.2f s: measured speedup %.3f, reported %.3f", serial, parallel, measured, rep.Speedup)
+	text := execute(t, dir, baseEnv(), commandTimeout, termGrace, shoalBin, "report", rec)
+	if text.code != 0 || !strings.Contains(text.stdout, "long_test test_long.py::test_long takes") {
+		t.Errorf("shoal report's text does not name the long test:\n%s", text)
+	}
+}
+
+// checkTopBottlenecks: the long test and the exclusive tests come first,
+// with the seconds they cost. The long test ends the run 8 s after it
+// starts while the rest of the work shares out in less; the exclusive
+// tests, 4.8 s of them one after another, held the other three workers.
+func checkTopBottlenecks(t *testing.T, rep reportJSON) {
+	t.Helper()
+	if len(rep.Bottlenecks) < 2 {
+		t.Fatalf("bottlenecks: %+v", rep.Bottlenecks)
+	}
+	top := rep.Bottlenecks[:2]
+	kinds := []string{top[0].Kind, top[1].Kind}
+	if !slices.Contains(kinds, "long_test") || !slices.Contains(kinds, "isolation") {
+		t.Fatalf("the first two bottlenecks are %v, want long_test and isolation: %+v", kinds, rep.Bottlenecks)
+	}
+	for _, b := range top {
+		switch b.Kind {
+		case "long_test":
+			// An even share is at most (8 + 4.8 + 4) / 4 s, with slack for slow starts.
+			if !slices.Equal(b.Tests, []string{"test_long.py::test_long"}) || b.Seconds < 8-4.2-0.5 || b.Seconds > 8 {
+				t.Errorf("long test: %+v", b)
+			}
+		case "isolation":
+			if len(b.Tests) != 6 || b.Seconds < 4.8*3/4 || b.Seconds > rep.Wall {
+				t.Errorf("isolation: %+v", b)
+			}
+		}
+		if b.Advice == "" {
+			t.Errorf("%s has no advice", b.Kind)
+		}
+	}
+}
