@@ -48,7 +48,11 @@ prints the diff. Exit code 0 when the audit ran, whatever the tests did;
   shoal audit --json audit.json tests/
   shoal audit --fix`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return auditSuite(ctx, f, pytestArgs(cmd.Flags(), args), stdout, stderr)
+			args, helped, err := parseArgs(ctx, cmd, args, &f.python)
+			if err != nil || helped {
+				return err
+			}
+			return auditSuite(ctx, f, args, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()

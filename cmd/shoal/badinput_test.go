@@ -63,7 +63,7 @@ func TestBadInput(t *testing.T) {
 		{name: "max worker restart", args: []string{"run", "--max-worker-restart", "many"},
 			want: []string{`invalid --max-worker-restart "many"`, "hint: give a whole number ≥ 0"}},
 		{name: "max worker restart negative", args: []string{"run", "--max-worker-restart", "-1"}, want: []string{`invalid --max-worker-restart "-1"`}},
-		{name: "unknown flag", args: []string{"run", "--timeuot", "5"}, want: []string{"unknown flag: --timeuot", "pytest's own options go after '--'"}},
+		{name: "flag of the wrong type", args: []string{"run", "--seed", "abc"}, want: []string{`invalid argument "abc" for "--seed"`, "hint: see 'shoal run --help'"}},
 		{name: "pyproject does not parse", pyproject: "[project]\nname = \"x\"\n[tool.shoal\ntimeout = 5\n", args: []string{"run"},
 			want: []string{"FILE:3:12: invalid TOML", "hint: fix the TOML syntax"}},
 		{name: "pyproject not UTF-8", pyproject: "[tool.shoal]\ntimeout = \"\xff\"\n", args: []string{"run"},

@@ -27,6 +27,7 @@ func TestBadPytestInput(t *testing.T) {
 		{"missing path", []string{"no_such_dir"}, "file or directory not found: no_such_dir"},
 		{"unknown pytest option", []string{"--", "--no-such-option"}, "unrecognized arguments: --no-such-option"},
 		{"bad pytest option value", []string{"--maxfail", "lots"}, "--maxfail"},
+		{"an option neither shoal nor pytest has", []string{"--timeuot", "5"}, "unrecognized arguments: --timeuot"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

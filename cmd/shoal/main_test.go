@@ -39,7 +39,6 @@ func TestCommandLineUsageErrors(t *testing.T) {
 		args []string
 		want []string // in stderr
 	}{
-		{"unknown run flag", []string{"run", "--bogus"}, []string{"unknown flag: --bogus", "hint:", "--help"}},
 		{"unknown root flag", []string{"--bogus"}, []string{"unknown flag: --bogus", "hint:", "--help"}},
 		{"unknown command", []string{"bogus"}, []string{"unknown command", "hint:", "--help"}},
 		{"zero workers", []string{"run", "-n", "0"}, []string{`invalid number of workers "0"`, "hint:"}},

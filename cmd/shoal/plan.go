@@ -30,7 +30,11 @@ the run. Predictions use the durations measured by earlier runs.`,
 		Example: `  shoal plan -n 8
   shoal plan -n 8 --json tests/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return planSuite(ctx, f, pytestArgs(cmd.Flags(), args), stdout, stderr)
+			args, helped, err := parseArgs(ctx, cmd, args, &f.python)
+			if err != nil || helped {
+				return err
+			}
+			return planSuite(ctx, f, args, stdout, stderr)
 		},
 	}
 	cmd.Flags().BoolVar(&f.json, "json", false, "write the plan as JSON (predicted_makespan and lower_bound in seconds, and more)")

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"shoal/config"
@@ -46,39 +45,27 @@ type runFlags struct {
 	threadPools      string
 }
 
-// pytestFlags are pytest options shoal accepts before "--" for convenience;
-// they are handed to pytest with its own spelling. Everything after "--"
-// goes to pytest too.
-var pytestFlags = []struct {
-	name, short, kind, spelling, usage string
-}{
-	{"exitfirst", "x", "bool", "-x", "pytest: stop after the first failure"},
-	{"maxfail", "", "string", "--maxfail", "pytest: stop after this many failures"},
-	{"verbose", "v", "count", "-v", "pytest: more output, one line per test (repeatable)"},
-	{"quiet", "q", "count", "-q", "pytest: less output (repeatable)"},
-	{"keyword", "k", "string", "-k", "pytest: select tests by keyword expression"},
-	{"markers", "m", "string", "-m", "pytest: select tests by marker expression"},
-	{"report-chars", "r", "string", "-r", "pytest: short summary characters (fEsxXpPaAN)"},
-	{"plugin", "p", "stringArray", "-p", "pytest: load or disable (no:NAME) a plugin"},
-	{"pyargs", "", "bool", "--pyargs", "pytest: treat arguments as Python packages"},
-	{"junitxml", "", "string", "--junitxml", "pytest: write a JUnit XML file for the whole run"},
-}
-
 func newRunCommand(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run [shoal flags] [--] [pytest args]",
 		Short: "Run the suite on parallel workers",
-		Long: `Run the suite on parallel workers. Arguments after "--" go to pytest as
-they are; so do paths and the pytest options listed below.
+		Long: `Run the suite on parallel workers. Every option that is not shoal's, and
+every path, goes to pytest (its own options and its plugins'); so does all
+after "--". Where a name is both shoal's and pytest's (-n, --timeout,
+--max-worker-restart), shoal's wins.
 
 Exit codes are pytest's: 0 all passed, 1 tests failed, 2 interrupted or
 collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 		Example: `  shoal run -n 4 tests/
-  shoal run -n auto -x -k "not slow" -- --tb=short
+  shoal run -n auto -x -k "not slow" --tb=short -s
   shoal run -n 2 -- --pyargs networkx`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSuite(ctx, cmd, f, pytestArgs(cmd.Flags(), args), stdout, stderr)
+			args, helped, err := parseArgs(ctx, cmd, args, &f.python)
+			if err != nil || helped {
+				return err
+			}
+			return runSuite(ctx, cmd, f, args, stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
@@ -94,58 +81,15 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	return cmd
 }
 
-// addSuiteFlags adds what run and plan share: workers, interpreter, the
-// plan's shape and pytest's options.
+// addSuiteFlags adds what run, plan and audit share: workers, interpreter
+// and the plan's shape.
 func addSuiteFlags(cmd *cobra.Command, f *runFlags) {
 	fl := cmd.Flags()
 	fl.StringVarP(&f.workers, "workers", "n", "", `number of workers, or "auto" for one per CPU (default: [tool.shoal] workers, else auto)`)
 	fl.StringVar(&f.python, "python", "", "Python interpreter that has pytest (default: SHOAL_PYTHON, [tool.shoal] python, the active virtualenv, .venv, python3)")
 	addScheduleFlags(fl, &f.sched)
-	for _, p := range pytestFlags {
-		switch p.kind {
-		case "bool":
-			fl.BoolP(p.name, p.short, false, p.usage)
-		case "count":
-			fl.CountP(p.name, p.short, p.usage)
-		case "string":
-			fl.StringP(p.name, p.short, "", p.usage)
-		case "stringArray":
-			fl.StringArrayP(p.name, p.short, nil, p.usage)
-		}
-	}
-	fl.SetInterspersed(true)
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError(err.Error(), fmt.Sprintf("see 'shoal %s --help'; pytest's own options go after '--'", c.Name()))
-	})
-}
-
-// pytestArgs rebuilds the pytest command line from the pass-through flags and
-// the positional arguments.
-func pytestArgs(fl *pflag.FlagSet, positional []string) []string {
-	var out []string
-	for _, p := range pytestFlags {
-		f := fl.Lookup(p.name)
-		if f == nil || !f.Changed {
-			continue
-		}
-		switch p.kind {
-		case "bool":
-			out = append(out, p.spelling)
-		case "count":
-			n, _ := strconv.Atoi(f.Value.String())
-			for i := 0; i < n; i++ {
-				out = append(out, p.spelling)
-			}
-		case "string":
-			out = append(out, p.spelling, f.Value.String())
-		case "stringArray":
-			vals, _ := fl.GetStringArray(p.name)
-			for _, v := range vals {
-				out = append(out, p.spelling, v)
-			}
-		}
-	}
-	return append(out, positional...)
+	// Every other option is pytest's (see parseArgs).
+	cmd.DisableFlagParsing = true
 }
 
 // suite is what run and plan work out before pytest starts.
