@@ -3,13 +3,17 @@
 package integration_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"shoal/report/trace"
 )
 
 // reportJSON is what shoal report --json says, the parts checked here.
@@ -114,5 +118,65 @@ func checkTopBottlenecks(t *testing.T, rep reportJSON) {
 		if b.Advice == "" {
 			t.Errorf("%s has no advice", b.Kind)
 		}
+	}
+}
+
+// A run of the isolation suite as a Chrome trace, from shoal run --trace
+// and from shoal report --trace on its record: both hold to the
+// trace-event format, with every test on its worker's track, start-up and
+// collection, and the barriers of its exclusive tests.
+func TestTrace(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "isolation")
+	out := t.TempDir()
+	rec, live := filepath.Join(out, "run.json"), filepath.Join(out, "live.trace.json")
+	sh := runShoal(t, dir, shoalCall{flags: []string{"--no-history", "--report-json", rec, "--trace", live}})
+	if sh.code != 0 {
+		t.Fatalf("shoal failed the suite:\n%s", sh.output)
+	}
+	later := filepath.Join(out, "later.trace.json")
+	if rep := execute(t, dir, baseEnv(), commandTimeout, termGrace, shoalBin, "report", rec, "--trace", later); rep.code != 0 {
+		t.Fatalf("shoal report --trace:\n%s", rep)
+	}
+	run := readRecord(t, rec)
+	for _, path := range []string{live, later} {
+		checkTrace(t, path, run)
+	}
+}
+
+func checkTrace(t *testing.T, path string, run *record) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.Validate(bytes.NewReader(data)); err != nil {
+		t.Fatalf("%s breaks the trace-event format: %v", path, err)
+	}
+	var f trace.File
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	tracks := map[int]string{}
+	byName := map[string][]trace.Event{}
+	for _, e := range f.TraceEvents {
+		if e.Ph == "M" && e.Name == "thread_name" {
+			tracks[e.TID] = e.Args["name"].(string)
+		} else {
+			byName[e.Name] = append(byName[e.Name], e)
+		}
+	}
+	for _, rt := range run.Tests {
+		es := byName[rt.NodeID]
+		if len(es) != 1 || tracks[es[0].TID] != rt.Worker || es[0].Cat != "test" {
+			t.Errorf("%s: %s in the trace as %+v, want one event on %s's track", path, rt.NodeID, es, rt.Worker)
+		}
+	}
+	if n := len(byName["call"]); n != len(run.Tests) {
+		t.Errorf("%s: %d call phases for %d tests", path, n, len(run.Tests))
+	}
+	if len(byName["start-up and collection"]) != 1 || len(byName["barrier: exclusive tests alone"]) == 0 {
+		t.Errorf("%s: no start-up or no barrier: %d, %d", path, len(byName["start-up and collection"]), len(byName["barrier: exclusive tests alone"]))
 	}
 }

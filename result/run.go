@@ -23,6 +23,12 @@ type Run struct {
 	// Files are the test files' node ids; Test.File indexes them.
 	Files         []string
 	Tests         []*Test
+	// Collected is when collection ended and tests could start; 0 when
+	// the run ended before.
+	Collected float64
+	// Barriers are the spans exclusive tests ran in, alone (see Barrier);
+	// one the run ended in stops at the run's end.
+	Barriers      []Span
 	CollectErrors []CollectReport
 	Deselected    int
 	Warnings      []Warning
@@ -50,6 +56,7 @@ func (run *Run) Apply(e Event) {
 		run.Header, run.Rootdir, run.InvocationDir = e.Header, e.Rootdir, e.InvocationDir
 		run.PythonVersion, run.PytestVersion, run.Options = e.PythonVersion, e.PytestVersion, e.Options
 	case Collected:
+		run.Collected = e.At
 		run.Files, run.CollectErrors, run.Deselected = e.Files, e.CollectErrors, e.Deselected
 		run.Tests = append([]*Test(nil), e.Tests...)
 		run.StartMode, run.StartNote, run.PlannedBarriers = e.StartMode, e.StartNote, e.PlannedBarriers
@@ -68,10 +75,32 @@ func (run *Run) Apply(e Event) {
 		w.PID, w.Provisions = e.PID, e.Provisions
 	case WorkerReplaced:
 		run.worker(e.Worker).Restarts = e.Restarts
+	case Barrier:
+		run.barrier(e)
 	case Finished:
+		if n := len(run.Barriers); n > 0 && run.Barriers[n-1].Stop == 0 {
+			run.Barriers[n-1].Stop = e.At
+		}
 		run.Start, run.Stop, run.ExitCode = e.Start, e.At, e.ExitCode
 		run.Stopped, run.Interrupted, run.Halted = e.Stopped, e.Interrupted, e.Halted
 		run.Warnings, run.Notes = e.Warnings, e.Notes
+	}
+}
+
+// Span is a stretch of a run's time, in wall-clock Unix seconds.
+type Span struct {
+	Start, Stop float64
+}
+
+// barrier opens or closes the run's current barrier.
+func (run *Run) barrier(e Barrier) {
+	n := len(run.Barriers)
+	open := n > 0 && run.Barriers[n-1].Stop == 0
+	switch {
+	case e.Open && !open:
+		run.Barriers = append(run.Barriers, Span{Start: e.At})
+	case !e.Open && open:
+		run.Barriers[n-1].Stop = e.At
 	}
 }
 

@@ -11,11 +11,14 @@ import (
 	"shoal/audit"
 	"shoal/metrics"
 	"shoal/report/record"
+	"shoal/report/trace"
+	"shoal/result"
 )
 
 type reportFlags struct {
 	json  bool
 	audit string
+	trace string
 }
 
 func newReportCommand(stdout io.Writer) *cobra.Command {
@@ -42,6 +45,7 @@ by the seconds they cost, each with advice.`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "write the figures as JSON (wall, serial_estimate, speedup, workers, idle_tail, bottlenecks, …)")
+	fl.StringVar(&f.trace, "trace", "", "write the run as a Chrome trace (JSON, for Perfetto and chrome://tracing) to this file")
 	fl.StringVar(&f.audit, "audit", "", "shoal audit --json's file: count the isolation markers it judged unneeded")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(err.Error(), "see 'shoal report --help'")
@@ -58,6 +62,11 @@ func reportRun(path string, f reportFlags, stdout io.Writer) error {
 	if f.audit != "" {
 		if opt.Verdicts, err = auditVerdicts(f.audit); err != nil {
 			return usageError(err.Error(), "give the file shoal audit --json wrote")
+		}
+	}
+	if f.trace != "" {
+		if err := trace.WriteFile(f.trace, rec); err != nil {
+			return &exitError{code: result.ExitInternalError, msg: err.Error()}
 		}
 	}
 	s := metrics.Compute(rec, opt)

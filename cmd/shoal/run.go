@@ -35,6 +35,7 @@ type runFlags struct {
 	workers          string
 	python           string
 	reportJSON       string
+	trace            string
 	noFork           bool
 	timeout          string
 	sessionTimeout   string
@@ -70,6 +71,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
+	fl.StringVar(&f.trace, "trace", "", "write the run as a Chrome trace (JSON, for Perfetto and chrome://tracing) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
 	fl.BoolVar(&f.keepTmp, "keep-tmp", false, "keep the run's temporary files (workers' TMPDIR, basetemp, worker_tmp_path) when tests fail")
 	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none); a timeout(seconds) marker overrides it")
@@ -210,6 +212,8 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		rec = record.NewFile(f.reportJSON)
 		consumers = append(consumers, rec)
 	}
+	files := newOutputs(f)
+	consumers = append(consumers, files)
 	run, err := runner.Run(ctx, opts, consumers)
 	keep = f.keepTmp && (err != nil || run == nil || run.ExitCode != result.ExitOK)
 	var pass *runner.Passthrough
@@ -230,6 +234,9 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	}
 	if rec != nil && rec.Err() != nil {
 		return &exitError{code: result.ExitInternalError, msg: rec.Err().Error()}
+	}
+	if err := files.Err(); err != nil {
+		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
 	if run.Options.Verbose > 0 && len(run.Tests) > 0 {
 		metrics.WriteText(stdout, metrics.Compute(record.Build(run), metrics.Options{}))

@@ -29,6 +29,12 @@ type Record struct {
 	PytestVersion string   `json:"pytest_version"`
 	StartMode     string   `json:"start_mode"`
 	Stopped       string   `json:"stopped,omitempty"`
+	// Collected is when collection ended and tests could start (Unix
+	// seconds); absent in records of runs that ended before.
+	Collected float64 `json:"collected,omitempty"`
+	// Barriers are the spans in which exclusive tests ran with nothing
+	// beside them.
+	Barriers []Span `json:"barriers,omitempty"`
 	Workers       []Worker `json:"workers"`
 	Tests         []Test   `json:"tests"`
 	NotRun        []string `json:"not_run"`
@@ -37,6 +43,12 @@ type Record struct {
 	Killed        []string       `json:"killed,omitempty"`
 	CollectErrors []CollectError `json:"collect_errors"`
 	Summary       map[string]int `json:"summary"`
+}
+
+// Span is a stretch of the run, in wall-clock Unix seconds.
+type Span struct {
+	Start float64 `json:"start"`
+	Stop  float64 `json:"stop"`
 }
 
 // Worker is one worker of the run.
@@ -118,6 +130,10 @@ func header(run *result.Run) *Record {
 		Duration: run.Stop - run.Start, Rootdir: run.Rootdir, PythonVersion: run.PythonVersion,
 		PytestVersion: run.PytestVersion, StartMode: run.StartMode, Stopped: run.Stopped,
 		Workers: []Worker{}, Tests: []Test{}, NotRun: []string{}, CollectErrors: []CollectError{},
+		Collected: run.Collected,
+	}
+	for _, b := range run.Barriers {
+		rec.Barriers = append(rec.Barriers, Span{Start: b.Start, Stop: b.Stop})
 	}
 	for _, w := range run.Workers {
 		rec.Workers = append(rec.Workers, Worker{ID: w.ID, PID: w.PID, Restarts: w.Restarts, Provisions: provisionsOf(w.Provisions)})
@@ -283,3 +299,26 @@ func ReadFile(path string) (*Record, error) {
 	}
 	return &rec, nil
 }
+
+// Follower adds up a run's events and, once the run has finished, hands
+// its record to a writer of another format (a trace, a page).
+type Follower struct {
+	run   result.Run
+	write func(*Record) error
+	err   error
+}
+
+// Follow follows a run whose record goes to write at its end.
+func Follow(write func(*Record) error) *Follower { return &Follower{write: write} }
+
+// Event adds the event to the run, and hands on the record once the run
+// has finished.
+func (f *Follower) Event(e result.Event) {
+	f.run.Apply(e)
+	if _, ok := e.(result.Finished); ok {
+		f.err = f.write(Build(&f.run))
+	}
+}
+
+// Err is what the writer returned; nil before the run finished.
+func (f *Follower) Err() error { return f.err }
