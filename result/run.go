@@ -21,8 +21,8 @@ type Run struct {
 	PlannedBarriers int
 	Workers         []*Worker
 	// Files are the test files' node ids; Test.File indexes them.
-	Files         []string
-	Tests         []*Test
+	Files []string
+	Tests []*Test
 	// Collected is when collection ended and tests could start; 0 when
 	// the run ended before.
 	Collected float64

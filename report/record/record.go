@@ -19,25 +19,25 @@ const Version = 1
 
 // Record is the file's top level.
 type Record struct {
-	Version       int      `json:"version"`
-	ExitCode      int      `json:"exit_code"`
-	Start         float64  `json:"start"`
-	Stop          float64  `json:"stop"`
-	Duration      float64  `json:"duration"`
-	Rootdir       string   `json:"rootdir"`
-	PythonVersion string   `json:"python_version"`
-	PytestVersion string   `json:"pytest_version"`
-	StartMode     string   `json:"start_mode"`
-	Stopped       string   `json:"stopped,omitempty"`
+	Version       int     `json:"version"`
+	ExitCode      int     `json:"exit_code"`
+	Start         float64 `json:"start"`
+	Stop          float64 `json:"stop"`
+	Duration      float64 `json:"duration"`
+	Rootdir       string  `json:"rootdir"`
+	PythonVersion string  `json:"python_version"`
+	PytestVersion string  `json:"pytest_version"`
+	StartMode     string  `json:"start_mode"`
+	Stopped       string  `json:"stopped,omitempty"`
 	// Collected is when collection ended and tests could start (Unix
 	// seconds); absent in records of runs that ended before.
 	Collected float64 `json:"collected,omitempty"`
 	// Barriers are the spans in which exclusive tests ran with nothing
 	// beside them.
-	Barriers []Span `json:"barriers,omitempty"`
-	Workers       []Worker `json:"workers"`
-	Tests         []Test   `json:"tests"`
-	NotRun        []string `json:"not_run"`
+	Barriers []Span   `json:"barriers,omitempty"`
+	Workers  []Worker `json:"workers"`
+	Tests    []Test   `json:"tests"`
+	NotRun   []string `json:"not_run"`
 	// Killed are the tests of not_run that were running when the run was
 	// halted (Ctrl-C, the session timeout) and shoal ended their workers.
 	Killed        []string       `json:"killed,omitempty"`
