@@ -202,6 +202,12 @@ type recordTest struct {
 	Slots     int      `json:"slots"`
 	// Sections is the test's captured output: [name, text] pairs.
 	Sections [][2]string `json:"sections"`
+	// Cut says what the record left out of sections past its limit.
+	Cut []struct {
+		Section string `json:"section"`
+		Size    int64  `json:"size"`
+		Cut     int64  `json:"cut"`
+	} `json:"cut"`
 }
 
 // section is the text of the test's captured output section called name.

@@ -184,14 +184,14 @@ type Report struct {
 	LongRepr string `json:"longrepr,omitempty"`
 	// Term is the failure as pytest's terminal prints it, unstripped, with
 	// colour when shoal asked for it.
-	Term        string      `json:"term,omitempty"`
-	Crash       *string     `json:"crash,omitempty"`
-	CrashPath   string      `json:"crash_path,omitempty"`
-	CrashLineno int         `json:"crash_lineno,omitempty"`
-	Skip        *SkipInfo   `json:"skip,omitempty"`
-	WasXFail    *string     `json:"wasxfail,omitempty"`
-	Sections    [][2]string `json:"sections,omitempty"`
-	Props       [][2]any    `json:"props,omitempty"`
+	Term        string    `json:"term,omitempty"`
+	Crash       *string   `json:"crash,omitempty"`
+	CrashPath   string    `json:"crash_path,omitempty"`
+	CrashLineno int       `json:"crash_lineno,omitempty"`
+	Skip        *SkipInfo `json:"skip,omitempty"`
+	WasXFail    *string   `json:"wasxfail,omitempty"`
+	Sections    []Section `json:"sections,omitempty"`
+	Props       [][2]any  `json:"props,omitempty"`
 	// SkipRaw is a skip's longrepr as pytest holds it (absolute path, line,
 	// reason), which the JUnit file prints; Skip is shaped for the summary.
 	SkipRaw *SkipInfo `json:"skip_raw,omitempty"`
@@ -237,6 +237,29 @@ type CollectReport struct {
 	Term     string    `json:"term,omitempty"`
 	Crash    *string   `json:"crash,omitempty"`
 	Skip     *SkipInfo `json:"skip,omitempty"`
+}
+
+// Section is one part of a test's captured output. It travels as [name,
+// text], or, where the text was too large to travel in a message, as
+// [name, "", file]: the file the plugin wrote the text to instead.
+type Section struct {
+	Name, Text, File string
+}
+
+func (s *Section) UnmarshalJSON(data []byte) error {
+	var a [3]string
+	if err := gojson.Unmarshal(data, &a); err != nil {
+		return err
+	}
+	*s = Section{Name: a[0], Text: a[1], File: a[2]}
+	return nil
+}
+
+func (s Section) MarshalJSON() ([]byte, error) {
+	if s.File == "" {
+		return gojson.Marshal([2]string{s.Name, s.Text})
+	}
+	return gojson.Marshal([3]string{s.Name, s.Text, s.File})
 }
 
 // ExitStatus is how a forked worker ended, as its zygote saw it.

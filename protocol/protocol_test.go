@@ -140,7 +140,7 @@ func TestDecodeValues(t *testing.T) {
 		t.Errorf("timer %+v", m)
 	}
 	reps := msgs[2].Reports
-	if len(reps) != 2 || reps[0].Sections[0][1] != "\u00ff\n" || reps[1].Skip.Reason != "why" || reps[1].Skip.Lineno != nil ||
+	if len(reps) != 2 || reps[0].Sections[0].Text != "\u00ff\n" || reps[1].Skip.Reason != "why" || reps[1].Skip.Lineno != nil ||
 		reps[1].SkipRaw.Lineno == nil || *reps[1].SkipRaw.Lineno != 2 {
 		t.Errorf("reports %+v", reps)
 	}

@@ -21,9 +21,8 @@ type Report struct {
 	CrashLineno int
 	Skip        *SkipInfo // a skip, shaped for the short test summary
 	WasXFail    *string
-	// Sections are the captured output and logs, as pytest names them:
-	// {"Captured stdout call", "..."}.
-	Sections [][2]string
+	// Sections are the captured output and logs, as pytest names them.
+	Sections []Section
 	// Props are record_property's pairs.
 	Props [][2]any
 	// SkipRaw is a skip's longrepr as pytest holds it (absolute path, line,

@@ -19,9 +19,20 @@ func reportsOf(in []protocol.Report) []result.Report {
 			Category: r.Category, Letter: r.Letter, Word: r.Word,
 			LongRepr: r.LongRepr, Term: r.Term,
 			Crash: r.Crash, CrashPath: r.CrashPath, CrashLineno: r.CrashLineno,
-			Skip: skipOf(r.Skip), WasXFail: r.WasXFail, Sections: r.Sections,
+			Skip: skipOf(r.Skip), WasXFail: r.WasXFail, Sections: sectionsOf(r.Sections),
 			Props: r.Props, SkipRaw: skipOf(r.SkipRaw), PropText: r.PropText,
 		}
+	}
+	return out
+}
+
+func sectionsOf(in []protocol.Section) []result.Section {
+	if in == nil {
+		return nil
+	}
+	out := make([]result.Section, len(in))
+	for i, s := range in {
+		out[i] = result.Section(s)
 	}
 	return out
 }

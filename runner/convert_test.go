@@ -81,6 +81,17 @@ func sameByName(a, b reflect.Value, path string) error {
 		}
 		return sameByName(a.Elem(), b.Elem(), path)
 	}
+	if a.Kind() == reflect.Slice && b.Kind() == reflect.Slice && a.Type() != b.Type() {
+		if a.Len() != b.Len() {
+			return fmt.Errorf("%s: %d elements became %d", path, a.Len(), b.Len())
+		}
+		for i := 0; i < a.Len(); i++ {
+			if err := sameByName(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if a.Kind() != reflect.Struct {
 		if !reflect.DeepEqual(a.Interface(), b.Interface()) {
 			return fmt.Errorf("%s: %v became %v", path, a, b)

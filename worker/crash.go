@@ -92,17 +92,17 @@ func (c *Crash) showOutput() bool {
 
 // Sections are the test's captured output, named as pytest names its
 // sections, for the report's Sections.
-func (c *Crash) Sections() [][2]string {
+func (c *Crash) Sections() []protocol.Section {
 	when := "until the worker crashed"
 	if c.Timeout > 0 {
 		when = "until the timeout"
 	}
-	var out [][2]string
+	var out []protocol.Section
 	if c.Stdout != "" {
-		out = append(out, [2]string{"Captured stdout " + when, c.Stdout})
+		out = append(out, protocol.Section{Name: "Captured stdout " + when, Text: c.Stdout})
 	}
 	if c.Stderr != "" {
-		out = append(out, [2]string{"Captured stderr " + when, c.Stderr})
+		out = append(out, protocol.Section{Name: "Captured stderr " + when, Text: c.Stderr})
 	}
 	return out
 }

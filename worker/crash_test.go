@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"shoal/protocol"
 )
 
 const dump = `Timeout (0:00:02)!
@@ -128,11 +130,11 @@ func TestCrashText(t *testing.T) {
 func TestCrashSections(t *testing.T) {
 	c := Crash{Stdout: "out", Stderr: "err"}
 	got := c.Sections()
-	if len(got) != 2 || got[0] != [2]string{"Captured stdout until the worker crashed", "out"} || got[1][0] != "Captured stderr until the worker crashed" {
+	if len(got) != 2 || got[0] != (protocol.Section{Name: "Captured stdout until the worker crashed", Text: "out"}) || got[1].Name != "Captured stderr until the worker crashed" {
 		t.Errorf("sections %q", got)
 	}
 	c = Crash{Timeout: 1, Stderr: "err"}
-	if got := c.Sections(); len(got) != 1 || got[0][0] != "Captured stderr until the timeout" {
+	if got := c.Sections(); len(got) != 1 || got[0].Name != "Captured stderr until the timeout" {
 		t.Errorf("sections %q", got)
 	}
 }

@@ -26,11 +26,11 @@ import time
 
 import pytest
 
-from shoal_plugin import reports, timeout
+from shoal_plugin import capture, reports, timeout
 
 
 class Loop:
-    def __init__(self, session, chan, inventory, stacks=""):
+    def __init__(self, session, chan, inventory, stacks="", captured=""):
         self.session = session
         self.inventory = inventory
         self.config = session.config
@@ -42,6 +42,7 @@ class Loop:
         self.gated = False
         self.waiting = False
         self.reports = []
+        self.spill = capture.Spill(captured)
         # held: the test that runs, or runs once its successor is known;
         # running: the test whose protocol runs now, since `since`.
         self.held = None
@@ -55,7 +56,7 @@ class Loop:
 
     # pytest hooks, registered on this object while the loop runs
     def pytest_runtest_logreport(self, report):
-        self.reports.append(reports.encode(self.config, report))
+        self.reports.append(reports.encode(self.config, report, self.spill))
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         self.chan.send(reports.warning_message(self.config, warning_message, when, nodeid, location))
@@ -195,6 +196,7 @@ class Loop:
 
     def _run_one(self, ref, item, nextitem):
         self.reports = []
+        self.spill.next_test()
         self.timer.start(ref, item)
         start, cpu = time.time(), time.process_time()
         self.running, self.since = ref, start

@@ -45,7 +45,7 @@ def _skip_location(config, rep):
     return [fspath, lineno, reason]
 
 
-def encode(config, rep):
+def encode(config, rep, spill=None):
     category, letter, word = _status(config, rep)
     out = {"when": rep.when, "outcome": rep.outcome, "dur": rep.duration}
     if category:
@@ -70,7 +70,7 @@ def encode(config, rep):
     if hasattr(rep, "wasxfail"):
         out["wasxfail"] = str(rep.wasxfail)
     if rep.sections:
-        out["sections"] = [[name, content] for name, content in rep.sections]
+        out["sections"] = spill.sections(rep.sections) if spill else [[name, content] for name, content in rep.sections]
     if rep.user_properties:
         out["props"] = [[str(k), v] for k, v in rep.user_properties]
         # str() of each value, as the JUnit file writes it (JSON loses 2.0 vs 2, repr vs str).

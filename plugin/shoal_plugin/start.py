@@ -88,7 +88,7 @@ def _serve(session, inventory, spec, **hello):
     chan = channel.connect()
     channel.forget_environment()
     chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid(), **hello})
-    loop.Loop(session, chan, inventory, stacks=spec.get("stacks", "")).run()
+    loop.Loop(session, chan, inventory, stacks=spec.get("stacks", ""), captured=spec.get("captured", "")).run()
 
 
 def _fresh_random_state():

@@ -123,3 +123,22 @@ def test_plugin_handles_every_command():
                         handled.add(right.value)
     commands = {s["message"]["t"] for s in TABLE["shoal"]}
     assert commands <= handled, "the plugin does not handle %s" % sorted(commands - handled)
+
+
+def test_spill(tmp_path):
+    """Sections past SPILL_AT go to a file of their own, once per test
+    however many reports repeat them; smaller ones travel in the message."""
+    from shoal_plugin import capture
+
+    spill = capture.Spill(str(tmp_path / "gw0"))
+    big = "x" * (capture.SPILL_AT + 1)
+    call = spill.sections([("Captured stdout call", big)])
+    teardown = spill.sections([("Captured stdout call", big), ("Captured stderr teardown", "bye\n")])
+    name, text, path = call[0]
+    assert (name, text) == ("Captured stdout call", "")
+    assert Path(path).read_text(encoding="utf-8") == big
+    assert teardown == [["Captured stdout call", "", path], ["Captured stderr teardown", "bye\n"]]
+    assert len(list(tmp_path.iterdir())) == 1
+    spill.next_test()
+    assert spill.sections([("Captured stdout call", big)])[0][2] != path
+    assert capture.Spill("").sections([("Captured stdout call", big)]) == [["Captured stdout call", big]]

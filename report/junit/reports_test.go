@@ -21,8 +21,8 @@ func escapeTests() []*result.Test {
 	return []*result.Test{
 		{NodeID: "test_escape.py::test_control_chars", Path: "test_escape.py", Lineno: line(3), Reports: []result.Report{
 			{When: "setup", Outcome: "passed"},
-			{When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED", LongRepr: "test_escape.py:6: in test_control_chars\n    assert False, \"bad <&> \\\"quoted\\\" \\a\\x1b\"\nE   AssertionError: bad <&> \"quoted\" \x07\x1b\nE   assert False", Crash: text("AssertionError: bad <&> \"quoted\" \x07\x1b\nassert False"), CrashPath: "/suite/test_escape.py", CrashLineno: 6, Sections: [][2]string{{"Captured stdout call", "bell\x07 esc\x1b del\x7f nel\u0085 emoji😀 ok\n"}}},
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout call", "bell\x07 esc\x1b del\x7f nel\u0085 emoji😀 ok\n"}}},
+			{When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED", LongRepr: "test_escape.py:6: in test_control_chars\n    assert False, \"bad <&> \\\"quoted\\\" \\a\\x1b\"\nE   AssertionError: bad <&> \"quoted\" \x07\x1b\nE   assert False", Crash: text("AssertionError: bad <&> \"quoted\" \x07\x1b\nassert False"), CrashPath: "/suite/test_escape.py", CrashLineno: 6, Sections: []result.Section{{Name: "Captured stdout call", Text: "bell\x07 esc\x1b del\x7f nel\u0085 emoji😀 ok\n"}}},
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout call", Text: "bell\x07 esc\x1b del\x7f nel\u0085 emoji😀 ok\n"}}},
 		}},
 		{NodeID: "test_escape.py::test_names[x\\ty]", Path: "test_escape.py", Lineno: line(8), Reports: []result.Report{
 			{When: "setup", Outcome: "passed"},
@@ -129,45 +129,45 @@ E   _pytest.outcomes.XFailed: gave up`, Crash: text("_pytest.outcomes.XFailed: g
 func outputTests() []*result.Test {
 	return []*result.Test{
 		{NodeID: "test_output.py::test_pass_output", Path: "test_output.py", Lineno: line(14), Reports: []result.Report{
-			{When: "setup", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", `setting up
+			{When: "setup", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
 `}}},
-			{When: "call", Outcome: "passed", Category: "passed", Letter: ".", Word: "PASSED", Sections: [][2]string{{"Captured stdout setup", `setting up
-`}, {"Captured stdout call", `hello out
-`}, {"Captured stderr call", `hello err
-`}, {"Captured log call", "WARNING  suite:test_output.py:18 hello log"}}},
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", `setting up
-`}, {"Captured stdout call", `hello out
-`}, {"Captured stderr call", `hello err
-`}, {"Captured log call", "WARNING  suite:test_output.py:18 hello log"}, {"Captured stdout teardown", `tearing down
-`}, {"Captured stderr teardown", `teardown err
+			{When: "call", Outcome: "passed", Category: "passed", Letter: ".", Word: "PASSED", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
+`}, {Name: "Captured stdout call", Text: `hello out
+`}, {Name: "Captured stderr call", Text: `hello err
+`}, {Name: "Captured log call", Text: "WARNING  suite:test_output.py:18 hello log"}}},
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
+`}, {Name: "Captured stdout call", Text: `hello out
+`}, {Name: "Captured stderr call", Text: `hello err
+`}, {Name: "Captured log call", Text: "WARNING  suite:test_output.py:18 hello log"}, {Name: "Captured stdout teardown", Text: `tearing down
+`}, {Name: "Captured stderr teardown", Text: `teardown err
 `}}},
 		}},
 		{NodeID: "test_output.py::test_fail_output", Path: "test_output.py", Lineno: line(20), Reports: []result.Report{
-			{When: "setup", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", `setting up
+			{When: "setup", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
 `}}},
 			{When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED", LongRepr: `test_output.py:25: in test_fail_output
     assert False
-E   assert False`, Crash: text("assert False"), CrashPath: "/suite/test_output.py", CrashLineno: 25, Sections: [][2]string{{"Captured stdout setup", `setting up
-`}, {"Captured stdout call", `failing out
-`}, {"Captured stderr call", `failing err
-`}, {"Captured log call", "WARNING  suite:test_output.py:24 failing log"}}},
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", `setting up
-`}, {"Captured stdout call", `failing out
-`}, {"Captured stderr call", `failing err
-`}, {"Captured log call", "WARNING  suite:test_output.py:24 failing log"}, {"Captured stdout teardown", `tearing down
-`}, {"Captured stderr teardown", `teardown err
+E   assert False`, Crash: text("assert False"), CrashPath: "/suite/test_output.py", CrashLineno: 25, Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
+`}, {Name: "Captured stdout call", Text: `failing out
+`}, {Name: "Captured stderr call", Text: `failing err
+`}, {Name: "Captured log call", Text: "WARNING  suite:test_output.py:24 failing log"}}},
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
+`}, {Name: "Captured stdout call", Text: `failing out
+`}, {Name: "Captured stderr call", Text: `failing err
+`}, {Name: "Captured log call", Text: "WARNING  suite:test_output.py:24 failing log"}, {Name: "Captured stdout teardown", Text: `tearing down
+`}, {Name: "Captured stderr teardown", Text: `teardown err
 `}}},
 		}},
 		{NodeID: "test_output.py::test_skip_output", Path: "test_output.py", Lineno: line(27), Reports: []result.Report{
-			{When: "setup", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", `setting up
+			{When: "setup", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
 `}}},
-			{When: "call", Outcome: "skipped", Category: "skipped", Letter: "s", Word: "SKIPPED", LongRepr: "('/suite/test_output.py', 30, 'Skipped: skipping with output')", Skip: &result.SkipInfo{Path: "test_output.py", Lineno: line(30), Reason: "Skipped: skipping with output"}, Sections: [][2]string{{"Captured stdout setup", `setting up
-`}, {"Captured stdout call", `before skip
+			{When: "call", Outcome: "skipped", Category: "skipped", Letter: "s", Word: "SKIPPED", LongRepr: "('/suite/test_output.py', 30, 'Skipped: skipping with output')", Skip: &result.SkipInfo{Path: "test_output.py", Lineno: line(30), Reason: "Skipped: skipping with output"}, Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
+`}, {Name: "Captured stdout call", Text: `before skip
 `}}, SkipRaw: &result.SkipInfo{Path: "/suite/test_output.py", Lineno: line(30), Reason: "Skipped: skipping with output"}},
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", `setting up
-`}, {"Captured stdout call", `before skip
-`}, {"Captured stdout teardown", `tearing down
-`}, {"Captured stderr teardown", `teardown err
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: `setting up
+`}, {Name: "Captured stdout call", Text: `before skip
+`}, {Name: "Captured stdout teardown", Text: `tearing down
+`}, {Name: "Captured stderr teardown", Text: `teardown err
 `}}},
 		}},
 	}

@@ -205,8 +205,12 @@ func (c *testcase) addOutput(r *result.Report) {
 func captured(r *result.Report, prefix, sep string) string {
 	var parts []string
 	for _, s := range r.Sections {
-		if strings.HasPrefix(s[0], prefix) {
-			parts = append(parts, s[1])
+		if strings.HasPrefix(s.Name, prefix) {
+			text, err := s.Whole()
+			if err != nil {
+				text += "\n[shoal could not read the rest of this output: " + err.Error() + "]\n"
+			}
+			parts = append(parts, text)
 		}
 	}
 	return strings.Join(parts, sep)

@@ -41,12 +41,12 @@ func eventsOfRun() []result.Event {
 	pass := ended(0, "gw0", 1)
 	pass.Ended.Reports, pass.Ended.Durations = result.PassReports, []float64{0.0625, 0.125, 0.03125}
 	msg := "assert 1 == 2"
-	out := [2]string{"Captured stdout call", "printed\n"}
+	out := result.Section{Name: "Captured stdout call", Text: "printed\n"}
 	fail := ended(1, "gw1", 1,
-		result.Report{When: "setup", Outcome: "passed", Duration: 0.5, Sections: [][2]string{{"Captured stdout setup", "set up\n"}}},
+		result.Report{When: "setup", Outcome: "passed", Duration: 0.5, Sections: []result.Section{{Name: "Captured stdout setup", Text: "set up\n"}}},
 		result.Report{When: "call", Outcome: "failed", Duration: 0.25, Category: "failed", LongRepr: "E   assert 1 == 2", Crash: &msg,
-			Sections: [][2]string{{"Captured stdout setup", "set up\n"}, out}},
-		result.Report{When: "teardown", Outcome: "passed", Duration: 0.125, Sections: [][2]string{{"Captured stdout setup", "set up\n"}, out}})
+			Sections: []result.Section{{Name: "Captured stdout setup", Text: "set up\n"}, out}},
+		result.Report{When: "teardown", Outcome: "passed", Duration: 0.125, Sections: []result.Section{{Name: "Captured stdout setup", Text: "set up\n"}, out}})
 	crashMsg := "worker 'gw1' crashed while running 't.py::test_crash'"
 	crash := ended(2, "gw1", 1.5, result.Report{When: "call", Outcome: "failed", Category: "failed", Crash: &crashMsg,
 		LongRepr: crashMsg + "\nsignal 11 (segmentation fault)"})

@@ -92,10 +92,29 @@ type Test struct {
 	Exclusive bool     `json:"exclusive,omitempty"`
 	Locks     []string `json:"locks,omitempty"`
 	Slots     int      `json:"slots,omitempty"`
-	// Sections is the output the test captured, whole, as pytest names it:
-	// [["Captured stdout call", "..."], ...].
+	// Sections is the output the test captured, as pytest names it:
+	// [["Captured stdout call", "..."], ...]. A section past sectionLimit
+	// keeps its two ends, with a note where the rest was, and is listed
+	// under Cut.
 	Sections [][2]string `json:"sections,omitempty"`
+	Cut      []Cut       `json:"cut,omitempty"`
 }
+
+// Cut says how much of a section the record left out.
+type Cut struct {
+	Section string `json:"section"`
+	Size    int64  `json:"size"` // bytes the test printed
+	Cut     int64  `json:"cut"`  // bytes left out
+}
+
+// However much a test prints, the record keeps at most about sectionLimit
+// bytes of each section: the start, and more of the end, where failures
+// are told.
+const (
+	sectionLimit = 1 << 20
+	sectionHead  = 256 << 10
+	sectionTail  = 768 << 10
+)
 
 // Phases are the durations pytest measured for each phase, in seconds.
 type Phases struct {
@@ -171,13 +190,25 @@ func testOf(t *result.Test) Test {
 		rt.Exclusive, rt.Locks, rt.Slots = m.Exclusive, m.Locks, m.Slots
 	}
 	rt.Phases.Setup, rt.Phases.Call, rt.Phases.Teardown = t.Phases()
+	var sections []result.Section
 	for _, rep := range t.Reports {
-		rt.Sections = mergeSections(rt.Sections, rep.Sections)
+		sections = mergeSections(sections, rep.Sections)
 		if rep.Outcome == "failed" && rt.Longrepr == "" {
 			rt.Longrepr = rep.LongRepr
 			if rep.Crash != nil {
 				rt.Message = *rep.Crash
 			}
+		}
+	}
+	for _, s := range sections {
+		c, err := s.Clip(sectionLimit, sectionHead, sectionTail)
+		text := c.String()
+		if err != nil {
+			text += "[shoal could not read the rest of this output: " + err.Error() + "]\n"
+		}
+		rt.Sections = append(rt.Sections, [2]string{s.Name, text})
+		if c.Cut > 0 {
+			rt.Cut = append(rt.Cut, Cut{Section: s.Name, Size: int64(len(c.Head)+len(c.Tail)) + c.Cut, Cut: c.Cut})
 		}
 	}
 	return rt
@@ -186,11 +217,11 @@ func testOf(t *result.Test) Test {
 // mergeSections adds a phase's sections to those of the phases before. A
 // report repeats the sections of the phases before it, so a name that is
 // there already takes the later, fuller text in its place.
-func mergeSections(have, add [][2]string) [][2]string {
+func mergeSections(have, add []result.Section) []result.Section {
 next:
 	for _, s := range add {
 		for i := range have {
-			if have[i][0] == s[0] {
+			if have[i].Name == s.Name {
 				have[i] = s
 				continue next
 			}

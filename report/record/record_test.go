@@ -59,14 +59,15 @@ func TestWriteFileMatchesBuild(t *testing.T) {
 }
 
 // TestOutputAndKilled: the record keeps every section of captured output
-// once and whole, however long, and says which tests an interrupt cut off.
+// once, a long one cut to its ends with a note, listed under cut; and it
+// says which tests an interrupt cut off.
 func TestOutputAndKilled(t *testing.T) {
-	big := strings.Repeat("x", 3<<20)
+	big := strings.Repeat("x", 3<<20) + "THE END\n"
 	run := &result.Run{Tests: []*result.Test{
 		{NodeID: "t.py::talks", Reports: []result.Report{
-			{When: "setup", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", "s"}}},
-			{When: "call", Outcome: "failed", Category: "failed", Sections: [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}}},
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}, {"Captured stderr teardown", "e"}}},
+			{When: "setup", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: "s"}}},
+			{When: "call", Outcome: "failed", Category: "failed", Sections: []result.Section{{Name: "Captured stdout setup", Text: "s"}, {Name: "Captured stdout call", Text: big}}},
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout setup", Text: "s"}, {Name: "Captured stdout call", Text: big}, {Name: "Captured stderr teardown", Text: "e"}}},
 		}},
 		{NodeID: "t.py::hang", Worker: "gw0", Killed: true},
 		{NodeID: "t.py::never"},
@@ -80,9 +81,18 @@ func TestOutputAndKilled(t *testing.T) {
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := [][2]string{{"Captured stdout setup", "s"}, {"Captured stdout call", big}, {"Captured stderr teardown", "e"}}
-	if !reflect.DeepEqual(got.Tests[0].Sections, want) {
-		t.Errorf("sections: %d of them", len(got.Tests[0].Sections))
+	sections := got.Tests[0].Sections
+	if len(sections) != 3 || sections[0] != [2]string{"Captured stdout setup", "s"} || sections[2] != [2]string{"Captured stderr teardown", "e"} {
+		t.Errorf("sections: %d of them", len(sections))
+	}
+	call := sections[1][1]
+	if len(call) > sectionLimit+200 || !strings.HasSuffix(call, "THE END\n") || !strings.Contains(call, "\n[... shoal cut ") {
+		t.Errorf("the call's output is %d bytes, want its ends and a note: ...%q", len(call), call[max(0, len(call)-100):])
+	}
+	cut := got.Tests[0].Cut
+	if len(cut) != 1 || cut[0].Section != "Captured stdout call" || cut[0].Size != int64(len(big)) ||
+		cut[0].Cut < int64(len(big)-sectionLimit) || cut[0].Cut >= int64(len(big)) {
+		t.Errorf("cut %+v, want the call's %d bytes, all but about %d of them cut", cut, len(big), sectionLimit)
 	}
 	if !reflect.DeepEqual(got.NotRun, []string{"t.py::hang", "t.py::never"}) || !reflect.DeepEqual(got.Killed, []string{"t.py::hang"}) {
 		t.Errorf("not_run %v, killed %v", got.NotRun, got.Killed)

@@ -65,7 +65,7 @@ func passed() []result.Report {
 	return []result.Report{phase("setup", "passed"), shown("call", "passed", "passed", ".", "PASSED"), phase("teardown", "passed")}
 }
 
-func failure(when, category, letter, word, crash, term string, sections ...[2]string) result.Report {
+func failure(when, category, letter, word, crash, term string, sections ...result.Section) result.Report {
 	r := shown(when, "failed", category, letter, word)
 	r.Crash, r.Term, r.Sections = &crash, term, sections
 	r.LongRepr = strings.TrimPrefix(term, "\n")
@@ -119,7 +119,7 @@ func outcomeRun(o result.Options) []result.Event {
 		collected(1, "test_b.py::test_xpass"),
 		collected(1, "test_b.py::test_warns[1-a]"),
 	})
-	out := [2]string{"Captured stdout call", "checking\n"}
+	out := result.Section{Name: "Captured stdout call", Text: "checking\n"}
 	events := []result.Event{session(o), c}
 	for _, step := range []struct {
 		i       int
@@ -130,12 +130,12 @@ func outcomeRun(o result.Options) []result.Event {
 		{0, "gw0", passed()},
 		{1, "gw0", []result.Report{phase("setup", "passed"),
 			failure("call", "failed", "F", "FAILED", "assert 1 == 2", failTerm, out),
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{out}}}},
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{out}}}},
 		{6, "gw1", []result.Report{phase("setup", "passed"), xfail("call", "passed", "xpassed", "X", "XPASS", ""), phase("teardown", "passed")}},
 		{2, "gw0", []result.Report{failure("setup", "error", "E", "ERROR", "RuntimeError: setup went wrong", setupTerm), phase("teardown", "passed")}},
 		{7, "gw1", []result.Report{phase("setup", "passed"),
-			{When: "call", Outcome: "passed", Category: "passed", Letter: ".", Word: "PASSED", Sections: [][2]string{{"Captured stdout call", "warned\n"}}},
-			{When: "teardown", Outcome: "passed", Sections: [][2]string{{"Captured stdout call", "warned\n"}}}}},
+			{When: "call", Outcome: "passed", Category: "passed", Letter: ".", Word: "PASSED", Sections: []result.Section{{Name: "Captured stdout call", Text: "warned\n"}}},
+			{When: "teardown", Outcome: "passed", Sections: []result.Section{{Name: "Captured stdout call", Text: "warned\n"}}}}},
 		{3, "gw0", []result.Report{phase("setup", "passed"), shown("call", "passed", "passed", ".", "PASSED"),
 			failure("teardown", "error", "E", "ERROR", "RuntimeError: teardown went wrong", teardownTerm)}},
 		{4, "gw0", []result.Report{skipped("test_a.py", 16, "Skipped: not today"), phase("teardown", "passed")}},
@@ -192,7 +192,7 @@ func crashRun(o result.Options) []result.Event {
 	msg := "worker 'gw1' crashed while running 't.py::test_segfault'"
 	crash := ended(c, 1, "gw1", result.Report{When: "call", Outcome: "failed", Category: "failed", Letter: "F",
 		Word: "FAILED", Crash: &msg, LongRepr: msg + "\nsignal 11 (segmentation fault)",
-		Sections: [][2]string{{"Captured stdout until the worker crashed", "about to crash\n"}}})
+		Sections: []result.Section{{Name: "Captured stdout until the worker crashed", Text: "about to crash\n"}}})
 	crash.Ended.Crashed = true
 	f := finished(result.ExitTestsFailed, 2)
 	f.Stopped = "stopping after 1 failures"
@@ -215,7 +215,7 @@ func clippedRun(o result.Options) []result.Event {
 	return []result.Event{
 		session(o), c,
 		ended(c, 0, "gw0", phase("setup", "passed"),
-			failure("call", "failed", "F", "FAILED", "assert False", "E       assert False", [2]string{"Captured stdout call", b.String()}),
+			failure("call", "failed", "F", "FAILED", "assert False", "E       assert False", result.Section{Name: "Captured stdout call", Text: b.String()}),
 			phase("teardown", "passed")),
 		finished(result.ExitTestsFailed),
 	}

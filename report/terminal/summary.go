@@ -147,14 +147,14 @@ func (r *Reporter) outcomeSection(run *result.Run, category, title, style string
 
 func (r *Reporter) sections(rep result.Report, showCapture, only string) {
 	for _, s := range rep.Sections {
-		if only != "" && !strings.Contains(s[0], only) {
+		if only != "" && !strings.Contains(s.Name, only) {
 			continue
 		}
-		if showCapture != "all" && !strings.Contains(s[0], showCapture) {
+		if showCapture != "all" && !strings.Contains(s.Name, showCapture) {
 			continue
 		}
-		r.sep("-", s[0], "")
-		r.line(strings.TrimSuffix(clip(s[1]), "\n"))
+		r.sep("-", s.Name, "")
+		r.line(strings.TrimSuffix(clip(s), "\n"))
 	}
 }
 
@@ -167,11 +167,11 @@ func withSections(rep result.Report, showCapture string) string {
 		return b.String()
 	}
 	for _, s := range rep.Sections {
-		if showCapture != "all" && !strings.Contains(s[0], showCapture) {
+		if showCapture != "all" && !strings.Contains(s.Name, showCapture) {
 			continue
 		}
-		b.WriteString("\n\x00" + s[0] + "\x00\n")
-		b.WriteString(strings.TrimSuffix(clip(s[1]), "\n"))
+		b.WriteString("\n\x00" + s.Name + "\x00\n")
+		b.WriteString(strings.TrimSuffix(clip(s), "\n"))
 	}
 	return b.String()
 }

@@ -3,6 +3,8 @@ package terminal
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -90,29 +92,51 @@ func TestClosingLine(t *testing.T) {
 	}
 }
 
+// TestClip: output past clipLimit keeps its ends and says what was cut,
+// whether it came in the result or in a file of its own.
 func TestClip(t *testing.T) {
-	small := strings.Repeat("a line\n", 100)
-	if got := clip(small); got != small {
-		t.Errorf("small output changed")
-	}
 	var b strings.Builder
 	for i := 0; b.Len() < 5<<20; i++ {
 		fmt.Fprintf(&b, "line %07d\n", i)
 	}
 	big := b.String()
-	got := clip(big)
-	if len(got) > clipHead+clipTail+200 {
-		t.Errorf("clipped to %d bytes", len(got))
+	note := regexp.MustCompile(`\n\[\.\.\. shoal cut 5\.0 MiB, [0-9]+ lines, here \.\.\.\]\nline `)
+	for _, inFile := range []bool{false, true} {
+		small := strings.Repeat("a line\n", 100)
+		if got := clip(section(t, small, inFile)); got != small {
+			t.Errorf("small output changed (in a file: %v)", inFile)
+		}
+		got := clip(section(t, big, inFile))
+		if len(got) > clipHead+clipTail+200 {
+			t.Errorf("clipped to %d bytes", len(got))
+		}
+		if !strings.HasPrefix(got, "line 0000000\n") || !strings.HasSuffix(got, big[len(big)-13:]) {
+			t.Errorf("clipped output lost its start or its end")
+		}
+		if !note.MatchString(got) {
+			t.Errorf("no note between whole lines:\n%s", got[clipHead-100:clipHead+200])
+		}
+		oneLine := strings.Repeat("x", 1<<20)
+		if got := clip(section(t, oneLine, inFile)); !strings.Contains(got, "x\n[... shoal cut 984.0 KiB here ...]\nx") || len(got) > clipHead+clipTail+200 {
+			t.Errorf("one long line: %d bytes, %q", len(got), got[clipHead-10:clipHead+60])
+		}
 	}
-	if !strings.HasPrefix(got, "line 0000000\n") || !strings.HasSuffix(got, big[len(big)-13:]) {
-		t.Errorf("clipped output lost its start or its end")
+	gone := result.Section{Name: "Captured stdout call", File: filepath.Join(t.TempDir(), "gone")}
+	if got := clip(gone); !strings.HasPrefix(got, "[shoal could not read the rest of this output: ") {
+		t.Errorf("a section whose file is gone shows %q", got)
 	}
-	note := regexp.MustCompile(`\n\[\.\.\. shoal cut 5\.0 MiB, [0-9]+ lines, here; the run record \(--report-json\) has the whole output \.\.\.\]\nline `)
-	if !note.MatchString(got) {
-		t.Errorf("no note between whole lines:\n%s", got[clipHead-100:clipHead+200])
+}
+
+// section holds text as the plugin would send it: in the result, or in a
+// file of its own.
+func section(t *testing.T, text string, inFile bool) result.Section {
+	t.Helper()
+	if !inFile {
+		return result.Section{Name: "Captured stdout call", Text: text}
 	}
-	oneLine := strings.Repeat("x", 1<<20)
-	if got := clip(oneLine); !strings.Contains(got, "x\n[... shoal cut 984.0 KiB here;") || len(got) > clipHead+clipTail+200 {
-		t.Errorf("one long line: %d bytes, %q", len(got), got[clipHead-10:clipHead+60])
+	path := filepath.Join(t.TempDir(), "out.txt")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	return result.Section{Name: "Captured stdout call", File: path}
 }
