@@ -344,3 +344,25 @@ func kind(t reflect.Type) string {
 	}
 	return "an object"
 }
+
+// Durations reads an export (as Export writes it) and gives each test's
+// mean duration, setup, call and teardown together, over its results.
+// Shards balance their split by it: every machine reads the same file.
+func Durations(data []byte) (map[string]float64, error) {
+	doc, err := parseExport(data)
+	if err != nil {
+		return nil, &InvalidExportError{Err: err}
+	}
+	out := make(map[string]float64, len(doc.tests))
+	for _, t := range doc.tests {
+		if len(t.Results) == 0 {
+			continue
+		}
+		sum := 0.0
+		for _, r := range t.Results {
+			sum += r.Setup + r.Call + r.Teardown
+		}
+		out[t.NodeID] = sum / float64(len(t.Results))
+	}
+	return out, nil
+}

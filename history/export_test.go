@@ -235,3 +235,21 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+func TestDurations(t *testing.T) {
+	doc := `{"format": "shoal-history", "version": 1,
+ "runs": [{"start": "2025-01-01T00:00:00Z", "wall": 1, "workers": 2, "startup": 0.5}],
+ "tests": [{"nodeid": "a.py::t", "results": [{"run": 0, "setup": 0.5, "call": 1, "teardown": 0.5, "outcome": "passed"},
+                                             {"run": 0, "call": 1, "outcome": "passed"}]},
+           {"nodeid": "a.py::never", "results": []}]}`
+	got, err := Durations([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["a.py::t"] != 1.5 {
+		t.Errorf("Durations = %v, want a.py::t 1.5 s only", got)
+	}
+	if _, err := Durations([]byte(`{"format": "other"}`)); err == nil {
+		t.Error("Durations accepted a file that is no export")
+	}
+}

@@ -4,6 +4,7 @@ package integration_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -116,7 +117,8 @@ func TestShardsSplitTheSuite(t *testing.T) {
 	seen := map[string]int{}
 	for _, k := range []string{"1/3", "2/3", "3/3"} {
 		sh := runShoal(t, copySuite(t, "isolation"), shoalCall{mode: startModes[0], flags: []string{"--shard", k}})
-		if sh.code != 0 && sh.code != 5 {
+		// Two files, three shards: the tests are dealt out, none is empty.
+		if sh.code != 0 {
 			t.Fatalf("--shard %s exited %d:\n%s", k, sh.code, sh.output)
 		}
 		for _, rt := range sh.record.Tests {
@@ -132,6 +134,51 @@ func TestShardsSplitTheSuite(t *testing.T) {
 	for id, n := range seen {
 		if n != 1 {
 			t.Errorf("%s ran in %d shards", id, n)
+		}
+	}
+}
+
+// TestShardsAgreeWhateverTheirHistory: one machine has history, the other
+// none; their shards still cover the suite exactly once. With a history
+// file both read, the split is balanced by it and its digest is shown.
+func TestShardsAgreeWhateverTheirHistory(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	measured := copySuite(t, "rounds")
+	if sh := runShoal(t, measured, shoalCall{mode: startModes[0]}); sh.record == nil || len(sh.record.Tests) == 0 {
+		t.Fatalf("the run that makes history ran nothing:\n%s", sh.output)
+	}
+	exported := filepath.Join(t.TempDir(), "history.json")
+	export := execute(t, measured, baseEnv(), hangTimeout, termGrace, shoalBin, "history", "export", "-o", exported)
+	if out := export; out.code != 0 {
+		t.Fatalf("history export exited %d:\n%s", out.code, out)
+	}
+	for _, extra := range [][]string{nil, {"--shard-history", exported}} {
+		seen := map[string]int{}
+		for k, dir := range []string{measured, copySuite(t, "rounds")} {
+			flags := append([]string{"--shard", fmt.Sprintf("%d/2", k+1)}, extra...)
+			sh := runShoal(t, dir, shoalCall{mode: startModes[0], flags: flags})
+			if sh.code != 0 || sh.record == nil {
+				t.Fatalf("%v exited %d:\n%s", flags, sh.code, sh.output)
+			}
+			want := "split by test counts"
+			if extra != nil {
+				want = "balanced by the history file with digest "
+			}
+			if !strings.Contains(sh.stdout, want) {
+				t.Errorf("%v: the header does not say %q:\n%s", flags, want, sh.stdout)
+			}
+			for _, rt := range sh.record.Tests {
+				seen[rt.NodeID]++
+			}
+		}
+		if len(seen) != 50 {
+			t.Errorf("%v: the shards ran %d distinct tests, want 50", extra, len(seen))
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("%v: %s ran in %d shards", extra, id, n)
+			}
 		}
 	}
 }

@@ -38,6 +38,11 @@ type Settings struct {
 	Order   schedule.Order
 	Seed    int64
 	Shard   Shard // the zero Shard runs everything
+	// ShardDurations, when not nil, are the durations of a history file
+	// every shard reads, by node id; the split is balanced by them.
+	ShardDurations map[string]float64
+	// ShardDigest names the history file's contents, for the header.
+	ShardDigest string
 }
 
 // SchedulerInput makes the scheduler's tests and configuration for run.

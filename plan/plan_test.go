@@ -73,19 +73,33 @@ func suiteOf(sizes []int, d float64, known bool) ([]schedule.Test, []string) {
 }
 
 func TestShardsPartitionTheSuite(t *testing.T) {
-	for _, known := range []bool{true, false} {
-		tests, files := suiteOf([]int{5, 1, 9, 3, 3, 7, 2, 8, 4, 6}, 0.1, known)
-		const n = 3
+	type testCase struct {
+		name      string
+		sizes     []int
+		shards    int
+		durations bool
+		whole     bool    // files stay whole
+		spread    float64 // most work between the lightest and the heaviest shard
+	}
+	run := func(t *testing.T, tc testCase) {
+		tests, files := suiteOf(tc.sizes, 0.1, true)
+		group := make([]int, len(tests))
+		var seconds []float64
+		for i, st := range tests {
+			group[i] = st.Group
+			if tc.durations {
+				seconds = append(seconds, st.Seconds)
+			}
+		}
 		owner := make([]int, len(tests))
 		for i := range owner {
 			owner[i] = -1
 		}
-		work := make([]float64, n)
-		for k := 1; k <= n; k++ {
-			keep := Shard{k, n}.Keep(tests, files, nil)
-			again := Shard{k, n}.Keep(tests, files, nil)
-			if !reflect.DeepEqual(keep, again) {
-				t.Fatalf("shard %d/%d differs between two calls", k, n)
+		work := make([]float64, tc.shards)
+		for k := 1; k <= tc.shards; k++ {
+			keep := Shard{k, tc.shards}.Keep(group, files, seconds)
+			if again := (Shard{k, tc.shards}).Keep(group, files, seconds); !reflect.DeepEqual(keep, again) {
+				t.Fatalf("shard %d/%d differs between two calls", k, tc.shards)
 			}
 			for i, kept := range keep {
 				if !kept {
@@ -95,7 +109,10 @@ func TestShardsPartitionTheSuite(t *testing.T) {
 					t.Fatalf("test %d is in shards %d and %d", i, owner[i], k)
 				}
 				owner[i] = k
-				work[k-1] += tests[i].Seconds
+				work[k-1] += 1
+				if tc.durations {
+					work[k-1] += seconds[i] - 1
+				}
 			}
 		}
 		for i, o := range owner {
@@ -103,27 +120,38 @@ func TestShardsPartitionTheSuite(t *testing.T) {
 				t.Fatalf("test %d is in no shard", i)
 			}
 			for j := range tests {
-				if tests[j].Group == tests[i].Group && owner[j] != o {
-					t.Fatalf("file %d is split between shards %d and %d", tests[i].Group, o, owner[j])
+				if tc.whole && group[j] == group[i] && owner[j] != o {
+					t.Fatalf("file %d is split between shards %d and %d", group[i], o, owner[j])
 				}
 			}
 		}
-		if known {
-			lo, hi := work[0], work[0]
-			for _, w := range work {
-				lo, hi = min(lo, w), max(hi, w)
-			}
-			// The biggest file is 9 tests × 0.3 s = 2.7 s; LPT keeps shards within it.
-			if hi-lo > 2.7 {
-				t.Errorf("shards with history are unbalanced: %v", work)
-			}
+		lo, hi := work[0], work[0]
+		for _, w := range work {
+			lo, hi = min(lo, w), max(hi, w)
 		}
+		if lo == 0 {
+			t.Errorf("a shard is empty: %v", work)
+		}
+		if hi-lo > tc.spread {
+			t.Errorf("shards are unbalanced: %v", work)
+		}
+	}
+	sizes := []int{5, 1, 9, 3, 3, 7, 2, 8, 4, 6}
+	for _, tc := range []testCase{
+		// The biggest file is 9 tests; LPT keeps shards within it.
+		{name: "by test counts", sizes: sizes, shards: 3, whole: true, spread: 9},
+		// The biggest file is 9 tests × 0.3 s = 2.7 s.
+		{name: "by a history file's durations", sizes: sizes, shards: 3, durations: true, whole: true, spread: 2.7},
+		{name: "as many files as shards", sizes: []int{1, 1, 1}, shards: 3, whole: true},
+		{name: "fewer files than shards", sizes: []int{5, 1}, shards: 3, spread: 1},
+		{name: "one file", sizes: []int{4}, shards: 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
 }
 
 func TestWholeSuiteIsOneShard(t *testing.T) {
-	tests, files := suiteOf([]int{2, 2}, 0.1, false)
-	for i, k := range (Shard{}).Keep(tests, files, nil) {
+	for i, k := range (Shard{}).Keep([]int{0, 0, 1, 1}, []string{"a.py", "b.py"}, nil) {
 		if !k {
 			t.Errorf("test %d left out of the whole suite", i)
 		}

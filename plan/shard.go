@@ -2,13 +2,10 @@ package plan
 
 import (
 	"fmt"
-	"hash/fnv"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
-
-	"shoal/schedule"
 )
 
 // Shard is the part of a suite one CI machine runs: Index of Total, from 1.
@@ -58,61 +55,54 @@ func ShardFromEnv(getenv func(string) string) (sh Shard, name string, err error)
 	return Shard{}, "", nil
 }
 
-// Keep says which tests this shard runs. Files stay whole. With history the
-// files are dealt out longest first to the shard with least work, so every
-// machine, given the same history, computes the same balanced split; without
-// it each file goes by a stable hash of its name.
-func (sh Shard) Keep(tests []schedule.Test, files []string, setup []float64) []bool {
-	keep := make([]bool, len(tests))
+// Keep says which of a run's tests this shard runs; group[i] is test i's
+// file. Every machine of a CI run must compute the same split, whatever
+// history each one keeps, so it is made only from what they all agree on:
+// the files' names, how many tests each holds, and seconds, when not nil:
+// each test's duration from a history file every shard reads (see
+// history.Durations). Files go whole, largest first, to the shard with the
+// least work; where there are fewer files with tests than shards, tests
+// are dealt out in collection order instead, so that no shard is empty
+// while tests remain.
+func (sh Shard) Keep(group []int, files []string, seconds []float64) []bool {
+	keep := make([]bool, len(group))
 	if sh.Total <= 1 {
 		for i := range keep {
 			keep[i] = true
 		}
 		return keep
 	}
-	owner := sh.byHash(files)
-	if measured(tests) {
-		owner = sh.byWork(tests, files, setup)
+	work := make([]float64, len(files))
+	for i, f := range group {
+		// Every test weighs something, so that each file fills a shard.
+		w := 1.0
+		if seconds != nil {
+			w = seconds[i] + 1e-3
+		}
+		work[f] += w
 	}
-	for i, t := range tests {
-		keep[i] = owner[t.Group] == sh.Index-1
+	nonEmpty := 0
+	for _, w := range work {
+		if w > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < sh.Total {
+		for i := range group {
+			keep[i] = i*sh.Total/len(group) == sh.Index-1
+		}
+		return keep
+	}
+	owner := sh.byWork(files, work)
+	for i, f := range group {
+		keep[i] = owner[f] == sh.Index-1
 	}
 	return keep
 }
 
-func measured(tests []schedule.Test) bool {
-	for _, t := range tests {
-		if t.Known {
-			return true
-		}
-	}
-	return false
-}
-
-func (sh Shard) byHash(files []string) []int {
-	out := make([]int, len(files))
-	for f, name := range files {
-		h := fnv.New32a()
-		h.Write([]byte(name))
-		out[f] = int(h.Sum32() % uint32(sh.Total))
-	}
-	return out
-}
-
-func (sh Shard) byWork(tests []schedule.Test, files []string, setup []float64) []int {
-	work := make([]float64, len(files))
-	for f := range files {
-		if f < len(setup) {
-			work[f] = setup[f]
-		}
-	}
-	for _, t := range tests {
-		d := t.Seconds
-		if !t.Known {
-			d = schedule.DefaultSeconds
-		}
-		work[t.Group] += d
-	}
+// byWork deals the files out longest first (ties by name) to the shard
+// with the least work so far.
+func (sh Shard) byWork(files []string, work []float64) []int {
 	order := make([]int, len(files))
 	for f := range order {
 		order[f] = f
@@ -134,6 +124,29 @@ func (sh Shard) byWork(tests []schedule.Test, files []string, setup []float64) [
 		}
 		out[f] = best
 		load[best] += work[f]
+	}
+	return out
+}
+
+// ShardSeconds is each test's duration from known, a history file's; a test
+// the file does not know counts as the mean of those it does.
+func ShardSeconds(nodeids []string, known map[string]float64) []float64 {
+	mean, n := 0.0, 0
+	for _, id := range nodeids {
+		if d, ok := known[id]; ok {
+			mean, n = mean+d, n+1
+		}
+	}
+	if n > 0 {
+		mean /= float64(n)
+	}
+	out := make([]float64, len(nodeids))
+	for i, id := range nodeids {
+		d, ok := known[id]
+		if !ok {
+			d = mean
+		}
+		out[i] = d
 	}
 	return out
 }

@@ -97,10 +97,25 @@ func planner(hist *runHistory, set plan.Settings) runner.Planner {
 		tests, cfg := plan.SchedulerInput(run, owners, est, set)
 		var keep []bool
 		if set.Shard.Total > 1 {
-			keep = set.Shard.Keep(tests, run.Files, cfg.Setup)
+			keep = shardOf(run, set)
 		}
 		return tests, cfg, keep, nil
 	}
+}
+
+// shardOf is which of run's tests this shard keeps: a split every machine
+// computes alike, never from this machine's own history.
+func shardOf(run *result.Run, set plan.Settings) []bool {
+	group := make([]int, len(run.Tests))
+	nodeids := make([]string, len(run.Tests))
+	for i, t := range run.Tests {
+		group[i], nodeids[i] = t.File, t.NodeID
+	}
+	var seconds []float64
+	if set.ShardDurations != nil {
+		seconds = plan.ShardSeconds(nodeids, set.ShardDurations)
+	}
+	return set.Shard.Keep(group, run.Files, seconds)
 }
 
 type storeEstimates struct {
