@@ -1,0 +1,355 @@
+package verify
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+)
+
+// maxLists caps the processes of one targeted run.
+const maxLists = 8
+
+// stage is where a failing test's targeted runs stand.
+type stage int
+
+const (
+	stageAlone  stage = iota // running alone, Options.Alone times
+	stageBisect              // cutting a sequence down (polluter or needed test)
+	stagePairs               // running beside the tests that overlapped it
+	stageDone
+)
+
+// bisection cuts a sequence that, run before the test, gives want (a
+// failure when it looks for a polluter, a pass for a test it needs) down to
+// one test, running one half at a time: when the first half does not give
+// want, the other half is assumed to, and checked once it is one test.
+type bisection struct {
+	want    bool  // the outcome looked for: true = the test fails
+	cand    []int // where the culprit is
+	assumed bool  // cand was inferred, not seen to give want
+	seen    []int // the shortest sequence seen to give want
+	tried   []int // the sequence in the run under way
+	runs    int
+	over    bool // the one test assumed did not do it: seen is the answer
+}
+
+// probe is one targeted run of a test: a sequence in a process of its own,
+// or the test beside a partner.
+type probe struct {
+	owner int
+	seq   []int  // run apart, in this order, in one process
+	pair  *[2]int // run at the same time on two workers
+}
+
+func (p probe) tests() []int {
+	if p.pair != nil {
+		return p.pair[:]
+	}
+	return p.seq
+}
+
+// probe runs targeted batches until every failing test is done or the
+// budget is spent.
+func (v *verifier) probe(ctx context.Context) error {
+	for _, e := range v.tests {
+		if len(e.failing) > 0 {
+			e.stage = stageAlone
+		} else {
+			e.stage = stageDone
+		}
+	}
+	for !v.spent() {
+		b, probes := v.pack()
+		if len(probes) == 0 {
+			return nil
+		}
+		got, err := v.run(ctx, b)
+		if err != nil {
+			return err
+		}
+		for _, p := range probes {
+			v.take(p, got)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// pack gathers the next probe of every test still at work into one batch:
+// sequences run apart, as many as share no test; else one pair.
+func (v *verifier) pack() (Batch, []probe) {
+	var pairs, seqs []probe
+	used := map[int]bool{}
+	for t := range v.tests {
+		p, ok := v.next(t)
+		if !ok {
+			continue
+		}
+		if p.pair != nil {
+			pairs = append(pairs, p)
+			continue
+		}
+		if len(seqs) == maxLists || slices.ContainsFunc(p.seq, func(i int) bool { return used[i] }) {
+			continue
+		}
+		for _, i := range p.seq {
+			used[i] = true
+		}
+		seqs = append(seqs, p)
+	}
+	if len(seqs) > 0 {
+		b := Batch{Apart: true}
+		for _, p := range seqs {
+			b.Lists = append(b.Lists, p.seq)
+		}
+		return b, seqs
+	}
+	if len(pairs) > 0 {
+		p := pairs[0]
+		return Batch{Lists: [][]int{{p.pair[0]}, {p.pair[1]}}, Meet: p.pair}, pairs[:1]
+	}
+	return Batch{}, nil
+}
+
+// next is test t's next targeted run, moving it on to its next stage when
+// the current one has nothing left to run.
+func (v *verifier) next(t int) (probe, bool) {
+	e := v.tests[t]
+	for {
+		switch e.stage {
+		case stageAlone:
+			if e.aloneRuns < v.opt.Alone {
+				return probe{owner: t, seq: []int{t}}, true
+			}
+			v.afterAlone(t)
+		case stageBisect:
+			if seq, ok := e.search.next(); ok {
+				return probe{owner: t, seq: append(seq, t)}, true
+			}
+			v.afterBisect(t)
+		case stagePairs:
+			if c, ok := v.nextPartner(t); ok {
+				return probe{owner: t, pair: &[2]int{t, c}}, true
+			}
+			e.stage = stageDone
+		default:
+			return probe{}, false
+		}
+	}
+}
+
+// afterAlone chooses what follows the runs alone.
+func (v *verifier) afterAlone(t int) {
+	e := v.tests[t]
+	switch {
+	case e.aloneFailures > 0 && e.aloneFailures < e.aloneRuns:
+		e.stage = stageDone // flaky on its own
+	case e.aloneFailures == e.aloneRuns && e.passing != nil:
+		// It fails alone but passed after other tests: which one it needs.
+		e.search = newBisection(e.passing.prefix, false)
+		e.stage = stageBisect
+	case e.aloneFailures == e.aloneRuns:
+		e.stage = stageDone
+	default:
+		if o := shortestPrefix(e.failing); o != nil {
+			e.search = newBisection(o.prefix, true)
+			e.from = o
+			e.stage = stageBisect
+		} else {
+			e.stage = stagePairs
+		}
+	}
+}
+
+// afterBisect takes what the bisection found; a sequence that did not
+// make the test fail again sends it on to its partners.
+func (v *verifier) afterBisect(t int) {
+	e := v.tests[t]
+	s := e.search
+	if s.seen == nil {
+		if s.want {
+			e.notes = append(e.notes, fmt.Sprintf("after the %d tests its worker ran before it in run %d: passed", len(e.from.prefix), e.from.run))
+			e.stage = stagePairs
+			return
+		}
+		e.notes = append(e.notes, fmt.Sprintf("after the %d tests its worker ran before it when it passed: failed again", len(e.passing.prefix)))
+		e.stage = stageDone
+		return
+	}
+	if s.want {
+		e.polluters = s.seen
+		e.notes = append(e.notes, fmt.Sprintf("after the %d tests its worker ran before it in run %d: failed; bisected to %d test%s in %d runs",
+			len(e.from.prefix), e.from.run, len(s.seen), plural(len(s.seen)), s.runs))
+	} else {
+		e.needs = s.seen
+		e.notes = append(e.notes, fmt.Sprintf("after the %d tests its worker ran before it when it passed: passed; bisected to %d test%s in %d runs",
+			len(e.passing.prefix), len(s.seen), plural(len(s.seen)), s.runs))
+	}
+	e.stage = stageDone
+}
+
+func newBisection(seq []int, want bool) *bisection {
+	return &bisection{want: want, cand: slices.Clone(seq), assumed: true}
+}
+
+// next is the sequence to run before the test, or false when it is over.
+func (s *bisection) next() ([]int, bool) {
+	switch {
+	case s.over:
+		return nil, false
+	case s.seen == nil && s.runs == 0:
+		s.tried = slices.Clone(s.cand) // first: does the whole sequence do it again?
+	case s.seen == nil:
+		return nil, false
+	case len(s.cand) == 1 && !s.assumed:
+		return nil, false
+	case len(s.cand) == 1:
+		s.tried = slices.Clone(s.cand)
+	default:
+		s.tried = slices.Clone(s.cand[:len(s.cand)/2])
+	}
+	return slices.Clone(s.tried), true
+}
+
+// take is the test's outcome after s.tried.
+func (s *bisection) take(failed bool) {
+	s.runs++
+	ok := failed == s.want
+	switch {
+	case ok:
+		s.cand, s.seen, s.assumed = s.tried, s.tried, false
+	case len(s.tried) == len(s.cand):
+		// The whole candidate did not do it: it takes more than one test
+		// of the sequence; the shortest seen is the answer.
+		s.over = true
+	default:
+		s.cand, s.assumed = s.cand[len(s.tried):], true
+	}
+}
+
+// nextPartner is the next test to run beside t: those that overlapped it
+// in most of its failing runs first, the others only when none of those
+// collided with it.
+func (v *verifier) nextPartner(t int) (int, bool) {
+	e := v.tests[t]
+	if e.suspects == nil {
+		e.suspects = suspects(e.failing)
+	}
+	best := -1
+	for _, s := range e.suspects {
+		c := s.test
+		if best >= 0 && s.count < best {
+			break
+		}
+		key := pairKey(t, c)
+		collided, done := v.pairs[key]
+		if done {
+			if collided {
+				best = s.count
+			}
+			continue
+		}
+		if e.tries[c] >= v.opt.Together {
+			v.pairs[key] = false
+			continue
+		}
+		return c, true
+	}
+	return 0, false
+}
+
+type suspect struct{ test, count int }
+
+// suspects are the tests that overlapped a test's failing runs, most often first.
+func suspects(failing []occurrence) []suspect {
+	count := map[int]int{}
+	for _, o := range failing {
+		for _, j := range o.overlaps {
+			count[j]++
+		}
+	}
+	out := make([]suspect, 0, len(count))
+	for j, n := range count {
+		out = append(out, suspect{j, n})
+	}
+	slices.SortFunc(out, func(a, b suspect) int {
+		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(a.test, b.test))
+	})
+	return out
+}
+
+func pairKey(a, b int) [2]int {
+	return [2]int{min(a, b), max(a, b)}
+}
+
+// take reads a probe's outcome into its test's evidence.
+func (v *verifier) take(p probe, got []Ran) {
+	e := v.tests[p.owner]
+	failed := got[p.owner].Failed
+	switch {
+	case p.pair != nil:
+		v.takePair(p.owner, p.pair[1], got)
+	case e.stage == stageAlone:
+		e.aloneRuns++
+		if failed {
+			e.aloneFailures++
+		}
+	case e.stage == stageBisect:
+		e.search.take(failed)
+	}
+}
+
+// takePair: the pair collided when t failed, or its partner did and the
+// partner does not fail on its own.
+func (v *verifier) takePair(t, c int, got []Ran) {
+	e := v.tests[t]
+	if e.tries == nil {
+		e.tries = map[int]int{}
+	}
+	e.tries[c]++
+	other := v.tests[c]
+	collided := got[t].Failed || got[c].Failed && other.aloneFailures == 0
+	if !collided {
+		return
+	}
+	v.pairs[pairKey(t, c)] = true
+	e.partners = append(e.partners, c)
+	other.partners = append(other.partners, t)
+	note := fmt.Sprintf("run at the same time as %s: %s failed (try %d)", v.names[c], v.failedSide(t, c, got), e.tries[c])
+	e.notes = append(e.notes, note)
+	other.notes = append(other.notes, fmt.Sprintf("run at the same time as %s: %s failed", v.names[t], v.failedSide(t, c, got)))
+}
+
+func (v *verifier) failedSide(t, c int, got []Ran) string {
+	switch {
+	case got[t].Failed && got[c].Failed:
+		return "both"
+	case got[t].Failed:
+		return v.names[t]
+	default:
+		return v.names[c]
+	}
+}
+
+// shortestPrefix is the failing run with the fewest tests before it on
+// its worker, at least one; nil when it always ran first.
+func shortestPrefix(failing []occurrence) *occurrence {
+	var best *occurrence
+	for i := range failing {
+		o := &failing[i]
+		if len(o.prefix) > 0 && (best == nil || len(o.prefix) < len(best.prefix)) {
+			best = o
+		}
+	}
+	return best
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,283 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+// suite is a simulated suite: tests with durations and planted problems,
+// run as the real runner would run a batch. Its problems are as
+// deterministic as the planted suite's in testdata/suites/verify.
+type suite struct {
+	dur      []float64
+	every    map[int]int // flaky: fails every n-th attempt
+	polluter map[int]int // victim: the test that pollutes it
+	needs    map[int]int // brittle: the test it needs
+	partner  map[int]int // conflict, both ways: the later starter of an overlap fails
+	broken   map[int]bool
+	attempts map[int]int
+	batches  []Batch
+}
+
+func (s *suite) Run(_ context.Context, b Batch) ([]Ran, error) {
+	s.batches = append(s.batches, b)
+	got := make([]Ran, len(s.dur))
+	clock := 0.0
+	for w, list := range b.Lists {
+		if !b.Apart {
+			clock = 0
+		}
+		for _, i := range list {
+			got[i] = Ran{Ran: true, List: w, Start: clock, Stop: clock + s.dur[i]}
+			clock += s.dur[i]
+		}
+	}
+	for w, list := range b.Lists {
+		for k, i := range list {
+			got[i].Failed = s.fails(i, list[:k], got, w)
+		}
+	}
+	return got, nil
+}
+
+func (s *suite) fails(i int, before []int, got []Ran, w int) bool {
+	if n, ok := s.every[i]; ok {
+		s.attempts[i]++
+		if s.attempts[i]%n == 0 {
+			return true
+		}
+	}
+	if p, ok := s.polluter[i]; ok && slices.Contains(before, p) {
+		return true
+	}
+	if p, ok := s.needs[i]; ok && !slices.Contains(before, p) {
+		return true
+	}
+	if p, ok := s.partner[i]; ok {
+		o, me := got[p], got[i]
+		if o.Ran && o.List != w && o.Start < me.Stop && me.Start < o.Stop && o.Start <= me.Start {
+			return true
+		}
+	}
+	return s.broken[i]
+}
+
+func names(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("t%d", i)
+	}
+	return out
+}
+
+// want is one test's expected verdict.
+type want struct {
+	class     Class
+	polluters []string
+	needs     []string
+	partners  []string
+}
+
+func TestVerifyClassifiesSimulatedSuites(t *testing.T) {
+	type testCase struct {
+		name  string
+		suite suite
+		opt   Options
+		want  map[string]want // tests not named must be stable
+	}
+	dur := func(n int, long ...int) []float64 {
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = 0.05
+		}
+		for _, i := range long {
+			d[i] = 0.4
+		}
+		return d
+	}
+	cases := []testCase{
+		{name: "all stable", suite: suite{dur: dur(8)}, want: nil},
+		{name: "flaky every second attempt", suite: suite{dur: dur(8), every: map[int]int{3: 2}},
+			want: map[string]want{"t3": {class: Flaky}}},
+		{name: "polluter", suite: suite{dur: dur(12), polluter: map[int]int{7: 2}},
+			want: map[string]want{"t7": {class: OrderDependent, polluters: []string{"t2"}}}},
+		{name: "brittle", suite: suite{dur: dur(12), needs: map[int]int{5: 9}},
+			want: map[string]want{"t5": {class: OrderDependent, needs: []string{"t9"}}}},
+		{name: "conflicting pair", suite: suite{dur: dur(10, 1, 6), partner: map[int]int{1: 6, 6: 1}},
+			want: map[string]want{"t1": {class: Conflict, partners: []string{"t6"}}, "t6": {class: Conflict, partners: []string{"t1"}}}},
+		{name: "broken", suite: suite{dur: dur(6), broken: map[int]bool{4: true}},
+			want: map[string]want{"t4": {class: Failing}}},
+		{name: "everything at once", opt: Options{Seed: 3},
+			suite: suite{dur: dur(16, 10, 11, 12, 13), every: map[int]int{0: 2}, polluter: map[int]int{4: 8, 5: 9},
+				needs: map[int]int{6: 3}, partner: map[int]int{10: 11, 11: 10, 12: 13, 13: 12}},
+			want: map[string]want{
+				"t0": {class: Flaky}, "t4": {class: OrderDependent, polluters: []string{"t8"}},
+				"t5": {class: OrderDependent, polluters: []string{"t9"}}, "t6": {class: OrderDependent, needs: []string{"t3"}},
+				"t10": {class: Conflict, partners: []string{"t11"}}, "t11": {class: Conflict, partners: []string{"t10"}},
+				"t12": {class: Conflict, partners: []string{"t13"}}, "t13": {class: Conflict, partners: []string{"t12"}},
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.suite
+			s.attempts = map[int]int{}
+			rep, err := Verify(context.Background(), names(len(s.dur)), &s, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range rep.Tests {
+				w, ok := tc.want[v.NodeID]
+				if !ok {
+					w = want{class: Stable}
+				}
+				got := want{class: v.Class, polluters: v.Polluters, needs: v.Needs, partners: v.ConflictsWith}
+				if len(got.polluters) == 0 {
+					got.polluters = nil
+				}
+				if len(got.partners) == 0 {
+					got.partners = nil
+				}
+				if !reflect.DeepEqual(got, w) {
+					t.Errorf("%s: got %+v, want %+v; evidence %q", v.NodeID, got, w, v.Evidence)
+				}
+				if v.Class != Stable && !v.Explained {
+					t.Errorf("%s: not explained: %q", v.NodeID, v.Evidence)
+				}
+			}
+			if rep.Stable() != (len(tc.want) == 0) {
+				t.Errorf("Stable() = %v with %d planted problems", rep.Stable(), len(tc.want))
+			}
+			checkBatches(t, s.batches, len(s.dur))
+		})
+	}
+}
+
+// checkBatches holds every batch to what the runner accepts: each test
+// on one list at most, a meeting pair on two lists of one test each.
+func checkBatches(t *testing.T, batches []Batch, n int) {
+	t.Helper()
+	for k, b := range batches {
+		seen := map[int]bool{}
+		for _, l := range b.Lists {
+			for _, i := range l {
+				if i < 0 || i >= n || seen[i] {
+					t.Fatalf("batch %d lists test %d twice or out of range: %v", k, i, b.Lists)
+				}
+				seen[i] = true
+			}
+		}
+		if b.Meet != nil && (len(b.Lists) != 2 || b.Apart) {
+			t.Fatalf("batch %d: a meeting pair on %v", k, b.Lists)
+		}
+	}
+}
+
+func TestBudgetStopsAndSaysWhatIsLeft(t *testing.T) {
+	now := time.Unix(0, 0)
+	clock := func() time.Time { now = now.Add(time.Second); return now }
+	s := suite{dur: make([]float64, 6), polluter: map[int]int{4: 1}, attempts: map[int]int{}}
+	for i := range s.dur {
+		s.dur[i] = 0.05
+	}
+	rep, err := Verify(context.Background(), names(6), &s, Options{Budget: 3 * time.Second, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Summary.BudgetSpent || len(s.batches) >= 10 {
+		t.Fatalf("budget of 3 s with a 1 s clock step: %d batches, spent %v", len(s.batches), rep.Summary.BudgetSpent)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	type testCase struct {
+		name      string
+		e         evidence
+		class     Class
+		brittle   bool
+		explained bool
+	}
+	failed := []occurrence{{run: 1}}
+	cases := []testCase{
+		{"never failed", evidence{}, Stable, false, true},
+		{"never failed, but a partner's collision names it", evidence{partners: []int{2}}, Conflict, false, true},
+		{"fails alone now and then", evidence{failing: failed, aloneRuns: 3, aloneFailures: 1}, Flaky, false, true},
+		{"fails alone always, never passed", evidence{failing: failed, aloneRuns: 3, aloneFailures: 3}, Failing, false, true},
+		{"fails alone always, passed among others, nobody found", evidence{failing: failed, passed: true, aloneRuns: 3, aloneFailures: 3}, OrderDependent, true, false},
+		{"passes only after a test", evidence{failing: failed, passed: true, aloneRuns: 3, aloneFailures: 3, needs: []int{1}}, OrderDependent, true, true},
+		{"a polluter found", evidence{failing: failed, aloneRuns: 3, polluters: []int{1}}, OrderDependent, false, true},
+		{"a partner found", evidence{failing: failed, aloneRuns: 3, partners: []int{1}}, Conflict, false, true},
+		{"passed alone, nothing reproduced", evidence{failing: failed, aloneRuns: 3}, Flaky, false, false},
+		{"budget spent before any targeted run", evidence{failing: failed}, Flaky, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, b, x := classify(&tc.e)
+			if c != tc.class || b != tc.brittle || x != tc.explained {
+				t.Fatalf("got %s brittle=%v explained=%v, want %s brittle=%v explained=%v", c, b, x, tc.class, tc.brittle, tc.explained)
+			}
+		})
+	}
+}
+
+func TestBisection(t *testing.T) {
+	type testCase struct {
+		name    string
+		seq     []int
+		want    bool
+		gives   func(before []int) bool // the test's outcome (failed) after before
+		found   []int
+		maxRuns int
+	}
+	after := func(p int) func([]int) bool { return func(b []int) bool { return slices.Contains(b, p) } }
+	both := func(b []int) bool { return slices.Contains(b, 1) && slices.Contains(b, 6) }
+	cases := []testCase{
+		{"polluter first", []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4},
+		{"polluter last", []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5},
+		{"polluter in the middle", []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5},
+		{"only a pass after it", []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4},
+		{"two polluters together", []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5},
+		{"not again", []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newBisection(tc.seq, tc.want)
+			for {
+				seq, ok := s.next()
+				if !ok {
+					break
+				}
+				s.take(tc.gives(seq))
+				if s.runs > 20 {
+					t.Fatal("bisection does not end")
+				}
+			}
+			if !reflect.DeepEqual(s.seen, tc.found) || s.runs > tc.maxRuns {
+				t.Fatalf("found %v in %d runs, want %v in at most %d", s.seen, s.runs, tc.found, tc.maxRuns)
+			}
+		})
+	}
+}
+
+func TestShuffleIsSeeded(t *testing.T) {
+	a, b, c := Shuffle(20, 3, 7), Shuffle(20, 3, 7), Shuffle(20, 3, 8)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("same seed, other lists: %v, %v", a, b)
+	}
+	if reflect.DeepEqual(a, c) {
+		t.Fatalf("seeds 7 and 8 gave the same lists %v", a)
+	}
+	var all []int
+	for _, l := range a {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	for i, x := range all {
+		if x != i {
+			t.Fatalf("lists %v do not hold every test once", a)
+		}
+	}
+}
