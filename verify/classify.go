@@ -24,6 +24,7 @@ type evidence struct {
 	aloneRuns, aloneFailures int
 	search                   *bisection
 	from                     *occurrence // the failing run whose sequence was bisected
+	later                    *occurrence // one to bisect if no partner collides with it
 	suspects                 []suspect
 	tries                    map[int]int // times run beside each suspect
 

@@ -7,8 +7,8 @@ import (
 	"slices"
 )
 
-// maxLists caps the processes of one targeted run.
-const maxLists = 8
+// MaxLists caps the processes (workers) of one targeted run.
+const MaxLists = 8
 
 // stage is where a failing test's targeted runs stand.
 type stage int
@@ -22,23 +22,74 @@ const (
 
 // bisection cuts a sequence that, run before the test, gives want (a
 // failure when it looks for a polluter, a pass for a test it needs) down to
-// one test, running one half at a time: when the first half does not give
+// one test. It first runs the likeliest culprits alone before the test
+// (those the shuffled runs did not clear), then the whole sequence if they
+// do not do it; then one half at a time: when the first half does not give
 // want, the other half is assumed to, and checked once it is one test.
 type bisection struct {
-	want    bool  // the outcome looked for: true = the test fails
-	cand    []int // where the culprit is
-	assumed bool  // cand was inferred, not seen to give want
-	seen    []int // the shortest sequence seen to give want
-	tried   []int // the sequence in the run under way
-	runs    int
-	over    bool // the one test assumed did not do it: seen is the answer
+	want     bool  // the outcome looked for: true = the test fails
+	cand     []int // where the culprit is
+	fallback []int // the whole sequence, when cand is only the likeliest part
+	whole    bool  // the next run checks cand as a whole
+	assumed  bool  // cand was inferred, not seen to give want
+	seen     []int // the shortest sequence seen to give want
+	tried    []int // the sequence in the run under way
+	runs     int
+	over     bool // nothing more to learn: seen is the answer, if any
+}
+
+func newBisection(likely, seq []int, want bool) *bisection {
+	b := &bisection{want: want, cand: slices.Clone(seq), whole: true}
+	if len(likely) > 0 && len(likely) < len(seq) {
+		b.cand, b.fallback = slices.Clone(likely), b.cand
+	}
+	return b
+}
+
+// next is the sequence to run before the test, or false when it is over.
+func (s *bisection) next() ([]int, bool) {
+	switch {
+	case s.over:
+		return nil, false
+	case s.whole:
+		s.tried = slices.Clone(s.cand)
+	case len(s.cand) == 1 && !s.assumed:
+		return nil, false
+	case len(s.cand) == 1:
+		s.tried = slices.Clone(s.cand)
+	default:
+		s.tried = slices.Clone(s.cand[:len(s.cand)/2])
+	}
+	return slices.Clone(s.tried), true
+}
+
+// take is the test's outcome after s.tried.
+func (s *bisection) take(failed bool) {
+	s.runs++
+	ok := failed == s.want
+	switch {
+	case s.whole && ok:
+		s.whole, s.seen = false, s.cand
+	case s.whole && s.fallback != nil:
+		s.cand, s.fallback = s.fallback, nil
+	case s.whole:
+		s.over = true
+	case ok:
+		s.cand, s.seen, s.assumed = s.tried, s.tried, false
+	case len(s.tried) == len(s.cand):
+		// The one test assumed does not do it: it takes more than one
+		// test of the sequence; the shortest seen is the answer.
+		s.over = true
+	default:
+		s.cand, s.assumed = s.cand[len(s.tried):], true
+	}
 }
 
 // probe is one targeted run of a test: a sequence in a process of its own,
 // or the test beside a partner.
 type probe struct {
 	owner int
-	seq   []int  // run apart, in this order, in one process
+	seq   []int   // run apart, in this order, in one process
 	pair  *[2]int // run at the same time on two workers
 }
 
@@ -92,7 +143,7 @@ func (v *verifier) pack() (Batch, []probe) {
 			pairs = append(pairs, p)
 			continue
 		}
-		if len(seqs) == maxLists || slices.ContainsFunc(p.seq, func(i int) bool { return used[i] }) {
+		if len(seqs) == MaxLists || slices.ContainsFunc(p.seq, func(i int) bool { return used[i] }) {
 			continue
 		}
 		for _, i := range p.seq {
@@ -135,6 +186,10 @@ func (v *verifier) next(t int) (probe, bool) {
 				return probe{owner: t, pair: &[2]int{t, c}}, true
 			}
 			e.stage = stageDone
+			if len(e.partners) == 0 && e.later != nil {
+				e.search, e.from, e.later = newBisection(nil, e.later.prefix, true), e.later, nil
+				e.stage = stageBisect
+			}
 		default:
 			return probe{}, false
 		}
@@ -149,18 +204,24 @@ func (v *verifier) afterAlone(t int) {
 		e.stage = stageDone // flaky on its own
 	case e.aloneFailures == e.aloneRuns && e.passing != nil:
 		// It fails alone but passed after other tests: which one it needs.
-		e.search = newBisection(e.passing.prefix, false)
+		e.search = newBisection(v.likely(t, e.passing.prefix, false), e.passing.prefix, false)
 		e.stage = stageBisect
 	case e.aloneFailures == e.aloneRuns:
 		e.stage = stageDone
 	default:
-		if o := shortestPrefix(e.failing); o != nil {
-			e.search = newBisection(o.prefix, true)
-			e.from = o
-			e.stage = stageBisect
-		} else {
+		o := shortestPrefix(e.failing)
+		if o == nil {
 			e.stage = stagePairs
+			return
 		}
+		likely := v.likely(t, o.prefix, true)
+		if len(likely) == 0 {
+			// No test ran before it every time it failed: a partner is
+			// likelier than a polluter; its sequence comes after them.
+			e.later, e.stage = o, stagePairs
+			return
+		}
+		e.search, e.from, e.stage = newBisection(likely, o.prefix, true), o, stageBisect
 	}
 }
 
@@ -172,7 +233,10 @@ func (v *verifier) afterBisect(t int) {
 	if s.seen == nil {
 		if s.want {
 			e.notes = append(e.notes, fmt.Sprintf("after the %d tests its worker ran before it in run %d: passed", len(e.from.prefix), e.from.run))
-			e.stage = stagePairs
+			e.stage = stageDone
+			if e.suspects == nil {
+				e.stage = stagePairs
+			}
 			return
 		}
 		e.notes = append(e.notes, fmt.Sprintf("after the %d tests its worker ran before it when it passed: failed again", len(e.passing.prefix)))
@@ -191,65 +255,21 @@ func (v *verifier) afterBisect(t int) {
 	e.stage = stageDone
 }
 
-func newBisection(seq []int, want bool) *bisection {
-	return &bisection{want: want, cand: slices.Clone(seq), assumed: true}
-}
-
-// next is the sequence to run before the test, or false when it is over.
-func (s *bisection) next() ([]int, bool) {
-	switch {
-	case s.over:
-		return nil, false
-	case s.seen == nil && s.runs == 0:
-		s.tried = slices.Clone(s.cand) // first: does the whole sequence do it again?
-	case s.seen == nil:
-		return nil, false
-	case len(s.cand) == 1 && !s.assumed:
-		return nil, false
-	case len(s.cand) == 1:
-		s.tried = slices.Clone(s.cand)
-	default:
-		s.tried = slices.Clone(s.cand[:len(s.cand)/2])
-	}
-	return slices.Clone(s.tried), true
-}
-
-// take is the test's outcome after s.tried.
-func (s *bisection) take(failed bool) {
-	s.runs++
-	ok := failed == s.want
-	switch {
-	case ok:
-		s.cand, s.seen, s.assumed = s.tried, s.tried, false
-	case len(s.tried) == len(s.cand):
-		// The whole candidate did not do it: it takes more than one test
-		// of the sequence; the shortest seen is the answer.
-		s.over = true
-	default:
-		s.cand, s.assumed = s.cand[len(s.tried):], true
-	}
-}
-
-// nextPartner is the next test to run beside t: those that overlapped it
-// in most of its failing runs first, the others only when none of those
-// collided with it.
+// nextPartner is the next test to run beside t, until one collides with
+// it: those that overlapped it in most of its failing runs first, then
+// those that failed themselves, then the longest overlaps.
 func (v *verifier) nextPartner(t int) (int, bool) {
 	e := v.tests[t]
 	if e.suspects == nil {
-		e.suspects = suspects(e.failing)
+		e.suspects = v.suspects(e.failing)
 	}
-	best := -1
+	if len(e.partners) > 0 {
+		return 0, false
+	}
 	for _, s := range e.suspects {
 		c := s.test
-		if best >= 0 && s.count < best {
-			break
-		}
 		key := pairKey(t, c)
-		collided, done := v.pairs[key]
-		if done {
-			if collided {
-				best = s.count
-			}
+		if _, done := v.pairs[key]; done {
 			continue
 		}
 		if e.tries[c] >= v.opt.Together {
@@ -261,22 +281,33 @@ func (v *verifier) nextPartner(t int) (int, bool) {
 	return 0, false
 }
 
-type suspect struct{ test, count int }
+type suspect struct {
+	test, count int
+	failed      bool
+	seconds     float64
+}
 
-// suspects are the tests that overlapped a test's failing runs, most often first.
-func suspects(failing []occurrence) []suspect {
-	count := map[int]int{}
+// suspects are the tests that overlapped a test's failing runs, likeliest first.
+func (v *verifier) suspects(failing []occurrence) []suspect {
+	by := map[int]*suspect{}
 	for _, o := range failing {
-		for _, j := range o.overlaps {
-			count[j]++
+		for k, j := range o.overlaps {
+			s := by[j]
+			if s == nil {
+				s = &suspect{test: j, failed: len(v.tests[j].failing) > 0}
+				by[j] = s
+			}
+			s.count++
+			s.seconds += o.overlapSecs[k]
 		}
 	}
-	out := make([]suspect, 0, len(count))
-	for j, n := range count {
-		out = append(out, suspect{j, n})
+	out := make([]suspect, 0, len(by))
+	for _, s := range by {
+		out = append(out, *s)
 	}
 	slices.SortFunc(out, func(a, b suspect) int {
-		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(a.test, b.test))
+		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(boolInt(b.failed), boolInt(a.failed)),
+			cmp.Compare(b.seconds, a.seconds), cmp.Compare(a.test, b.test))
 	})
 	return out
 }

@@ -83,15 +83,16 @@ func (o *Options) Defaults() {
 
 // verifier is one verification's state; one goroutine owns it.
 type verifier struct {
-	names   []string
-	r       Runner
-	opt     Options
-	start   time.Time
-	runs    int // batches run
-	over    bool
-	tests   []*evidence
-	pairs   map[[2]int]bool // pairs run together, and whether they collided
-	ranOnce map[int]bool    // tests seen to pass somewhere
+	names    []string
+	r        Runner
+	opt      Options
+	start    time.Time
+	runs     int // batches run
+	over     bool
+	tests    []*evidence
+	explored []explored
+	pairs    map[[2]int]bool // pairs run together, and whether they collided
+	ranOnce  map[int]bool    // tests seen to pass somewhere
 }
 
 // Verify runs the suite whose tests are names and classifies every test.

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -226,6 +227,7 @@ func TestClassify(t *testing.T) {
 func TestBisection(t *testing.T) {
 	type testCase struct {
 		name    string
+		likely  []int
 		seq     []int
 		want    bool
 		gives   func(before []int) bool // the test's outcome (failed) after before
@@ -235,16 +237,20 @@ func TestBisection(t *testing.T) {
 	after := func(p int) func([]int) bool { return func(b []int) bool { return slices.Contains(b, p) } }
 	both := func(b []int) bool { return slices.Contains(b, 1) && slices.Contains(b, 6) }
 	cases := []testCase{
-		{"polluter first", []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4},
-		{"polluter last", []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5},
-		{"polluter in the middle", []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5},
-		{"only a pass after it", []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4},
-		{"two polluters together", []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5},
-		{"not again", []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1},
+		{"polluter first", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4},
+		{"polluter last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5},
+		{"polluter in the middle", nil, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5},
+		{"only a pass after it", nil, []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4},
+		{"two polluters together", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5},
+		{"not again", nil, []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1},
+		{"the likely one is it: one run", []int{5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 1},
+		{"two likely, the second is it", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 3},
+		{"the likely ones are not it: the whole sequence", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 6},
+		{"likely is the whole sequence", []int{1, 2}, []int{1, 2}, true, after(2), []int{2}, 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newBisection(tc.seq, tc.want)
+			s := newBisection(tc.likely, tc.seq, tc.want)
 			for {
 				seq, ok := s.next()
 				if !ok {
@@ -262,22 +268,52 @@ func TestBisection(t *testing.T) {
 	}
 }
 
-func TestShuffleIsSeeded(t *testing.T) {
-	a, b, c := Shuffle(20, 3, 7), Shuffle(20, 3, 7), Shuffle(20, 3, 8)
-	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("same seed, other lists: %v, %v", a, b)
+func TestArrange(t *testing.T) {
+	type testCase struct {
+		name    string
+		workers int
+		dur     []float64
+		long    []int // tests that must start their list
 	}
-	if reflect.DeepEqual(a, c) {
-		t.Fatalf("seeds 7 and 8 gave the same lists %v", a)
+	cases := []testCase{
+		{"nothing measured", 3, make([]float64, 20), nil},
+		{"two long tests among short ones", 2, []float64{.01, .01, .5, .01, .01, .01, .01, .5}, []int{2, 7}},
+		{"one worker", 1, []float64{.01, .3, .01, .01}, []int{1}},
 	}
-	var all []int
-	for _, l := range a {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	for i, x := range all {
-		if x != i {
-			t.Fatalf("lists %v do not hold every test once", a)
-		}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b, c := Arrange(tc.workers, 7, tc.dur), Arrange(tc.workers, 7, tc.dur), Arrange(tc.workers, 8, tc.dur)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("same seed, other lists: %v, %v", a, b)
+			}
+			if tc.workers > 1 && reflect.DeepEqual(a, c) {
+				t.Fatalf("seeds 7 and 8 gave the same lists %v", a)
+			}
+			var all []int
+			lo, hi, longest := math.Inf(1), 0.0, 1e-3
+			for _, l := range a {
+				all = append(all, l...)
+				load := 0.0
+				for _, i := range l {
+					load += max(tc.dur[i], 1e-3)
+					longest = max(longest, tc.dur[i])
+				}
+				lo, hi = min(lo, load), max(hi, load)
+				for k, i := range l {
+					if slices.Contains(tc.long, i) && k > 0 && !slices.Contains(tc.long, l[k-1]) {
+						t.Errorf("long test %d after a short one in %v", i, l)
+					}
+				}
+			}
+			if hi-lo > longest+1e-9 {
+				t.Errorf("lists %v: work from %.3f to %.3f s", a, lo, hi)
+			}
+			slices.Sort(all)
+			for i, x := range all {
+				if x != i {
+					t.Fatalf("lists %v do not hold every test once", a)
+				}
+			}
+		})
 	}
 }
