@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"shoal/report/trace"
 )
@@ -36,7 +39,7 @@ type reportJSON struct {
 	} `json:"bottlenecks"`
 }
 
-// The bottlenecks suite: one 8 s test, six exclusive tests of 0.8 s and
+// The bottlenecks suite: one 12 s test, eight exclusive tests of 1 s and
 // sixteen ordinary ones of 0.25 s, on four workers. shoal report must
 // rank the long test and the exclusive tests first, and its speedup must
 // agree with the one measured against plain pytest. Not parallel: the
@@ -87,12 +90,54 @@ func TestReportBottlenecks(t *testing.T) {
 	if text.code != 0 || !strings.Contains(text.stdout, "long_test test_long.py::test_long takes") {
 		t.Errorf("shoal report's text does not name the long test:\n%s", text)
 	}
+	screenshot(t, dir, rec)
+}
+
+// screenshot opens the run's page, from shoal report --html, in headless
+// Chromium where there is one, and saves what it shows as a PNG when
+// SHOAL_SCREENSHOT names a file: the README's picture is made this way,
+//
+//	SHOAL_SCREENSHOT=$PWD/docs/timeline.png go test -tags integration -run TestReportBottlenecks ./integration/
+func screenshot(t *testing.T, dir, rec string) {
+	exe := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil && exe == "" {
+			exe = p
+		}
+	}
+	if exe == "" {
+		return
+	}
+	page := filepath.Join(t.TempDir(), "run.html")
+	if out := execute(t, dir, baseEnv(), commandTimeout, termGrace, shoalBin, "report", rec, "--html", page); out.code != 0 {
+		t.Fatalf("shoal report --html:\n%s", out)
+	}
+	b := openBrowser(t, exe)
+	b.open(t, page)
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Errorf("the page raised errors: %v", errs)
+	}
+	if n := evaluate[int](t, b, `document.querySelectorAll('[data-nodeid="test_long.py::test_long"]').length`); n != 1 {
+		t.Errorf("%d elements for the long test", n)
+	}
+	path := os.Getenv("SHOAL_SCREENSHOT")
+	if path == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkTopBottlenecks: the long test and the exclusive tests come first,
-// with the seconds they cost. The long test ends the run 8 s after it
+// with the seconds they cost. The long test ends the run 12 s after it
 // starts while the rest of the work shares out in less; the exclusive
-// tests, 4.8 s of them one after another, held the other three workers.
+// tests, 8 s of them one after another, held the other three workers.
+// Start-up, on a busy machine, stays below both.
 func checkTopBottlenecks(t *testing.T, rep reportJSON) {
 	t.Helper()
 	if len(rep.Bottlenecks) < 2 {
@@ -106,12 +151,12 @@ func checkTopBottlenecks(t *testing.T, rep reportJSON) {
 	for _, b := range top {
 		switch b.Kind {
 		case "long_test":
-			// An even share is at most (8 + 4.8 + 4) / 4 s, with slack for slow starts.
-			if !slices.Equal(b.Tests, []string{"test_long.py::test_long"}) || b.Seconds < 8-4.2-0.5 || b.Seconds > 8 {
+			// An even share is (12 + 8 + 4) / 4 s, with slack for slow starts.
+			if !slices.Equal(b.Tests, []string{"test_long.py::test_long"}) || b.Seconds < 12-6-0.5 || b.Seconds > 12 {
 				t.Errorf("long test: %+v", b)
 			}
 		case "isolation":
-			if len(b.Tests) != 6 || b.Seconds < 4.8*3/4 || b.Seconds > rep.Wall {
+			if len(b.Tests) != 8 || b.Seconds < 8*3/4 || b.Seconds > rep.Wall {
 				t.Errorf("isolation: %+v", b)
 			}
 		}

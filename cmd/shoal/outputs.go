@@ -1,13 +1,15 @@
 package main
 
 import (
+	"shoal/metrics"
+	"shoal/report/html"
 	"shoal/report/record"
 	"shoal/report/trace"
 	"shoal/result"
 )
 
 // outputs are the files of other formats a run writes from its record,
-// besides the record itself: the trace.
+// besides the record itself: the trace and the HTML page.
 type outputs struct {
 	followers []*record.Follower
 }
@@ -17,6 +19,11 @@ func newOutputs(f runFlags) *outputs {
 	o := &outputs{}
 	if f.trace != "" {
 		o.add(func(rec *record.Record) error { return trace.WriteFile(f.trace, rec) })
+	}
+	if f.html != "" {
+		o.add(func(rec *record.Record) error {
+			return html.WriteFile(f.html, rec, metrics.Compute(rec, metrics.Options{}))
+		})
 	}
 	return o
 }

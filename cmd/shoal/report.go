@@ -10,6 +10,7 @@ import (
 
 	"shoal/audit"
 	"shoal/metrics"
+	"shoal/report/html"
 	"shoal/report/record"
 	"shoal/report/trace"
 	"shoal/result"
@@ -19,6 +20,7 @@ type reportFlags struct {
 	json  bool
 	audit string
 	trace string
+	html  string
 }
 
 func newReportCommand(stdout io.Writer) *cobra.Command {
@@ -45,6 +47,7 @@ by the seconds they cost, each with advice.`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "write the figures as JSON (wall, serial_estimate, speedup, workers, idle_tail, bottlenecks, …)")
+	fl.StringVar(&f.html, "html", "", "write the run as one self-contained HTML page (where the time went, and a timeline) to this file")
 	fl.StringVar(&f.trace, "trace", "", "write the run as a Chrome trace (JSON, for Perfetto and chrome://tracing) to this file")
 	fl.StringVar(&f.audit, "audit", "", "shoal audit --json's file: count the isolation markers it judged unneeded")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -70,6 +73,11 @@ func reportRun(path string, f reportFlags, stdout io.Writer) error {
 		}
 	}
 	s := metrics.Compute(rec, opt)
+	if f.html != "" {
+		if err := html.WriteFile(f.html, rec, s); err != nil {
+			return &exitError{code: result.ExitInternalError, msg: err.Error()}
+		}
+	}
 	if f.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

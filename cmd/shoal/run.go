@@ -36,6 +36,7 @@ type runFlags struct {
 	python           string
 	reportJSON       string
 	trace            string
+	html             string
 	noFork           bool
 	timeout          string
 	sessionTimeout   string
@@ -71,6 +72,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.reportJSON, "report-json", "", "write the run record (JSON) to this file")
+	fl.StringVar(&f.html, "html", "", "write the run as one self-contained HTML page (where the time went, and a timeline) to this file")
 	fl.StringVar(&f.trace, "trace", "", "write the run as a Chrome trace (JSON, for Perfetto and chrome://tracing) to this file")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
 	fl.BoolVar(&f.keepTmp, "keep-tmp", false, "keep the run's temporary files (workers' TMPDIR, basetemp, worker_tmp_path) when tests fail")

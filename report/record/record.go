@@ -353,3 +353,18 @@ func (f *Follower) Event(e result.Event) {
 
 // Err is what the writer returned; nil before the run finished.
 func (f *Follower) Err() error { return f.err }
+
+// CollectionEnd is when collection ended; in records that do not say, when
+// the first test started; 0 when nothing ran.
+func (rec *Record) CollectionEnd() float64 {
+	if rec.Collected > 0 {
+		return rec.Collected
+	}
+	first := 0.0
+	for i, t := range rec.Tests {
+		if i == 0 || t.Start < first {
+			first = t.Start
+		}
+	}
+	return first
+}

@@ -57,7 +57,7 @@ func Build(rec *record.Record) *File {
 		tids[w.ID] = i + 1
 		meta("thread_name", i+1, w.ID)
 	}
-	if collected := collectedAt(rec); collected > rec.Start {
+	if collected := rec.CollectionEnd(); collected > rec.Start {
 		span("start-up and collection", "run", runTID, rec.Start, collected, nil)
 	}
 	for _, b := range rec.Barriers {
@@ -88,21 +88,6 @@ func Build(rec *record.Record) *File {
 		}
 	}
 	return f
-}
-
-// collectedAt is when collection ended; in records that do not say, when
-// the first test started.
-func collectedAt(rec *record.Record) float64 {
-	if rec.Collected > 0 {
-		return rec.Collected
-	}
-	first := 0.0
-	for i, t := range rec.Tests {
-		if i == 0 || t.Start < first {
-			first = t.Start
-		}
-	}
-	return first
 }
 
 // Write writes the trace of rec to w.

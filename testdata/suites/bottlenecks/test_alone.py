@@ -6,6 +6,6 @@ import pytest
 
 
 @pytest.mark.isolation
-@pytest.mark.parametrize("n", range(6))
+@pytest.mark.parametrize("n", range(8))
 def test_alone(n):
-    time.sleep(0.8)
+    time.sleep(1.0)

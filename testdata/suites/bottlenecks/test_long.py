@@ -4,4 +4,4 @@ import time
 
 
 def test_long():
-    time.sleep(8)
+    time.sleep(12)
