@@ -146,4 +146,7 @@ func TestVersion2StoreGetsOverhead(t *testing.T) {
 	if got, ok := s.Overhead(); !ok || !near(got, 0.00025) {
 		t.Errorf("Overhead = %v, %v after recording into the migrated store; want 0.00025, true", got, ok)
 	}
+	if err := s.SaveVerdicts(map[string]Verdict{"a.py::t": {Class: "flaky"}}, nil); err != nil {
+		t.Errorf("verdicts in the migrated store: %v", err)
+	}
 }

@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the layout of the tables below. A file with a newer
 // version was written by a newer shoal: it is moved aside, not read. An
 // older one is brought up to date when it is opened (see migrate).
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // schema creates a fresh store. A file's tests, each with its kept results
 // and the estimate made from them, live in one blob in the file's row (see
@@ -32,7 +32,7 @@ CREATE TABLE runs (
 	overhead REAL NOT NULL DEFAULT 0 -- per test, besides its phases; 0: unknown
 );
 CREATE INDEX runs_by_start ON runs (start, wall, workers);
-` + filesSchema
+` + filesSchema + verdictsSchema
 
 // runsOverhead is the runs column that schema version 3 brought.
 const runsOverhead = `ALTER TABLE runs ADD COLUMN overhead REAL NOT NULL DEFAULT 0`
@@ -45,6 +45,17 @@ CREATE TABLE files (
 	extra REAL NOT NULL, -- FileSetup's answer
 	tests BLOB NOT NULL  -- encodeFile
 );
+`
+
+// verdictsSchema is the verdicts table, which schema version 4 brought:
+// what shoal verify found of each test that is not stable.
+const verdictsSchema = `
+CREATE TABLE IF NOT EXISTS verdicts (
+	nodeid   TEXT PRIMARY KEY,
+	class    TEXT NOT NULL, -- flaky, order-dependent, conflict, failing
+	partners TEXT NOT NULL, -- JSON list of node ids: polluters or conflicting tests
+	at       INTEGER NOT NULL -- Unix nanoseconds
+) WITHOUT ROWID;
 `
 
 // createSchema lays out an empty store and stamps its version.

@@ -185,3 +185,39 @@ func TestVerifyStableTests(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyKnownConflictsApart: once shoal verify has found the two
+// pairs that collide, shoal run keeps each pair apart, as if both held a
+// key: in 20 runs no test of a pair overlaps its partner and every test
+// passes.
+func TestVerifyKnownConflictsApart(t *testing.T) {
+	requirePython(t)
+	dir, env := verifySuite(t)
+	files := []string{"test_server_a.py", "test_server_b.py", "test_export_a.py", "test_export_b.py", "test_arith.py"}
+	rep, out := verify(t, dir, env, []string{"-n", "2", "--seed", "1"}, files)
+	pairs := map[string]string{}
+	for _, v := range rep.Tests {
+		if v.Class == "conflict" && len(v.ConflictsWith) == 1 {
+			pairs[v.NodeID] = v.ConflictsWith[0]
+		}
+	}
+	if len(pairs) != 4 || !strings.Contains(out.stdout, "kept the classes in") {
+		t.Fatalf("verification found %v, want the two pairs kept in history:\n%s", pairs, out)
+	}
+	for i := 0; i < 20; i++ {
+		run := runShoal(t, dir, shoalCall{env: env, args: files})
+		if run.code != 0 || run.record == nil {
+			t.Fatalf("run %d: exit code %d, want 0:\n%s", i+1, run.code, run.output)
+		}
+		byID := map[string]recordTest{}
+		for _, rt := range run.record.Tests {
+			byID[rt.NodeID] = rt
+		}
+		for a, b := range pairs {
+			ta, tb := byID[a], byID[b]
+			if ta.Worker != tb.Worker && ta.Start < tb.Stop && tb.Start < ta.Stop {
+				t.Errorf("run %d: %s (%s %.3f-%.3f) overlaps %s (%s %.3f-%.3f)", i+1, a, ta.Worker, ta.Start, ta.Stop, b, tb.Worker, tb.Start, tb.Stop)
+			}
+		}
+	}
+}

@@ -61,6 +61,22 @@ func (m *runHistory) estimator(rootdir string) plan.Estimator {
 	return nil
 }
 
+// conflicts are the tests shoal verify found to conflict, with their
+// partners; nil without a store.
+func (m *runHistory) conflicts(rootdir string) map[string][]string {
+	s := m.open(rootdir)
+	if s == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for id, v := range s.Verdicts() {
+		if v.Class == "conflict" {
+			out[id] = v.Partners
+		}
+	}
+	return out
+}
+
 func (m *runHistory) close() {
 	if m.store != nil {
 		m.store.Close()
@@ -95,6 +111,9 @@ func planner(hist *runHistory, set plan.Settings) runner.Planner {
 			est = hist.estimator(run.Rootdir)
 		}
 		tests, cfg := plan.SchedulerInput(run, owners, est, set)
+		if hist != nil {
+			plan.KnownConflicts(run, tests, hist.conflicts(run.Rootdir))
+		}
 		var keep []bool
 		if set.Shard.Total > 1 {
 			keep = shardOf(run, set)

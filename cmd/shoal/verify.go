@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"shoal/history"
 	"shoal/provision"
 	"shoal/result"
 	"shoal/runner"
@@ -130,6 +131,7 @@ func verifySuite(ctx context.Context, f verifyFlags, args []string, stdout, stde
 	}
 	fmt.Fprintln(stdout)
 	rep.Text(stdout)
+	keepVerdicts(s.history, vr.rootdir, rep, stdout, stderr)
 	if f.json != "" {
 		if err := rep.WriteJSON(f.json); err != nil {
 			return &exitError{code: result.ExitInternalError, msg: err.Error()}
@@ -139,6 +141,34 @@ func verifySuite(ctx context.Context, f verifyFlags, args []string, stdout, stde
 		return &exitError{code: result.ExitTestsFailed}
 	}
 	return nil
+}
+
+// keepVerdicts puts the classes into history, where shoal run finds them:
+// a test found stable loses the class it had.
+func keepVerdicts(h *runHistory, rootdir string, rep *verify.Report, stdout, stderr io.Writer) {
+	st := h.open(rootdir)
+	if st == nil {
+		return
+	}
+	found := map[string]history.Verdict{}
+	var stable []string
+	for _, t := range rep.Tests {
+		switch {
+		case t.Class == verify.Stable:
+			stable = append(stable, t.NodeID)
+		case t.Class == verify.Conflict:
+			found[t.NodeID] = history.Verdict{Class: string(t.Class), Partners: t.ConflictsWith}
+		default:
+			found[t.NodeID] = history.Verdict{Class: string(t.Class), Partners: append(t.Polluters, t.Needs...)}
+		}
+	}
+	if err := st.SaveVerdicts(found, stable); err != nil {
+		fmt.Fprintf(stderr, "shoal: warning: %v\n", err)
+		return
+	}
+	if len(found) > 0 {
+		fmt.Fprintf(stdout, "shoal verify: kept the classes in %s; shoal run keeps the tests known to conflict apart\n", st.Path())
+	}
 }
 
 func budgetText(d time.Duration) string {
@@ -179,14 +209,15 @@ func shellWords(words []string) string {
 // verifyRunner runs verification's batches on the real runner, with the
 // run's resources.
 type verifyRunner struct {
-	suite  *suite
-	flags  verifyFlags
-	args   []string
-	res    *provision.Run
-	limits limits
-	env    []string
-	names  []string
-	n      int // batches run
+	suite   *suite
+	flags   verifyFlags
+	args    []string
+	res     *provision.Run
+	limits  limits
+	env     []string
+	names   []string
+	rootdir string
+	n       int // batches run
 }
 
 // collect lists the suite's tests, or says why it cannot be verified.
@@ -211,6 +242,7 @@ func (vr *verifyRunner) collect(ctx context.Context, stdout, stderr io.Writer) (
 	if len(run.Tests) == 0 {
 		return nil, &exitError{code: result.ExitNoTestsCollected, msg: "no tests collected", hint: "check the paths and -k/-m given to pytest"}
 	}
+	vr.rootdir = run.Rootdir
 	vr.names = make([]string, len(run.Tests))
 	for i, t := range run.Tests {
 		vr.names[i] = t.NodeID
