@@ -39,7 +39,7 @@ type reportJSON struct {
 	} `json:"bottlenecks"`
 }
 
-// The bottlenecks suite: one 12 s test, eight exclusive tests of 1 s and
+// The bottlenecks suite: one 16 s test, eight exclusive tests of 1.25 s and
 // sixteen ordinary ones of 0.25 s, on four workers. shoal report must
 // rank the long test and the exclusive tests first, and its speedup must
 // agree with the one measured against plain pytest. Not parallel: the
@@ -134,10 +134,12 @@ func screenshot(t *testing.T, dir, rec string) {
 }
 
 // checkTopBottlenecks: the long test and the exclusive tests come first,
-// with the seconds they cost. The long test ends the run 12 s after it
+// with the seconds they cost. The long test ends the run 16 s after it
 // starts while the rest of the work shares out in less; the exclusive
-// tests, 8 s of them one after another, held the other three workers.
-// Start-up, on a busy machine, stays below both.
+// tests, 10 s of them one after another, held the other three workers.
+// Start-up, on a busy machine, stays below both. The runs are long so
+// that what shoal and pytest spend outside tests (seconds on a busy
+// machine) stays small beside them.
 func checkTopBottlenecks(t *testing.T, rep reportJSON) {
 	t.Helper()
 	if len(rep.Bottlenecks) < 2 {
@@ -151,12 +153,12 @@ func checkTopBottlenecks(t *testing.T, rep reportJSON) {
 	for _, b := range top {
 		switch b.Kind {
 		case "long_test":
-			// An even share is (12 + 8 + 4) / 4 s, with slack for slow starts.
-			if !slices.Equal(b.Tests, []string{"test_long.py::test_long"}) || b.Seconds < 12-6-0.5 || b.Seconds > 12 {
+			// An even share is (16 + 10 + 4) / 4 s, with slack for slow starts.
+			if !slices.Equal(b.Tests, []string{"test_long.py::test_long"}) || b.Seconds < 16-7.5-0.5 || b.Seconds > 16 {
 				t.Errorf("long test: %+v", b)
 			}
 		case "isolation":
-			if len(b.Tests) != 8 || b.Seconds < 8*3/4 || b.Seconds > rep.Wall {
+			if len(b.Tests) != 8 || b.Seconds < 10*3/4 || b.Seconds > rep.Wall {
 				t.Errorf("isolation: %+v", b)
 			}
 		}

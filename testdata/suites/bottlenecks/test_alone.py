@@ -8,4 +8,4 @@ import pytest
 @pytest.mark.isolation
 @pytest.mark.parametrize("n", range(8))
 def test_alone(n):
-    time.sleep(1.0)
+    time.sleep(1.25)

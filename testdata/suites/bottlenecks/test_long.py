@@ -4,4 +4,4 @@ import time
 
 
 def test_long():
-    time.sleep(12)
+    time.sleep(16)
