@@ -11,6 +11,8 @@
 package plan
 
 import (
+	"strings"
+
 	"shoal/result"
 	"shoal/schedule"
 )
@@ -38,6 +40,12 @@ type Settings struct {
 	Order   schedule.Order
 	Seed    int64
 	Shard   Shard // the zero Shard runs everything
+	// Dist is pytest-xdist's --dist: how far a file's tests may be spread
+	// over workers. "loadscope" (also "") keeps each class, and each
+	// module's tests outside classes, on one worker in collection order;
+	// "loadfile" each file; "load" and "worksteal" let any test go
+	// anywhere, and long tests start early.
+	Dist string
 	// ShardDurations, when not nil, are the durations of a history file
 	// every shard reads, by node id; the split is balanced by them.
 	ShardDurations map[string]float64
@@ -63,8 +71,13 @@ func SchedulerInput(run *result.Run, owners []int, est Estimator, set Settings) 
 		overhead = est.Overhead()
 	}
 	tests := make([]schedule.Test, len(run.Tests))
+	scopes := map[string]int{}
 	for i, t := range run.Tests {
-		st := schedule.Test{Group: t.File}
+		key := scopeOf(t.NodeID, set.Dist)
+		if _, ok := scopes[key]; !ok {
+			scopes[key] = len(scopes)
+		}
+		st := schedule.Test{Group: t.File, Scope: scopes[key]}
 		if i < len(estimates) {
 			st.Seconds, st.Known, st.Failed = estimates[i].Seconds, estimates[i].Known, estimates[i].Failed
 		}
@@ -76,6 +89,22 @@ func SchedulerInput(run *result.Run, owners []int, est Estimator, set Settings) 
 	cfg := schedule.Config{
 		Workers: set.Workers, Setup: setup, Owner: owners, Overhead: overhead,
 		Limits: set.Limits, Order: set.Order, Seed: set.Seed,
+		KeepScopes: set.Dist != "load" && set.Dist != "worksteal",
 	}
 	return tests, cfg
+}
+
+// scopeOf is the scope a test belongs to under pytest-xdist's dist mode,
+// read from its node id as xdist reads it: the file for loadfile, else all
+// but the last part (a class, or the file), parameters left aside.
+func scopeOf(nodeid, dist string) string {
+	if dist == "loadfile" {
+		file, _, _ := strings.Cut(nodeid, "::")
+		return file
+	}
+	base, _, _ := strings.Cut(nodeid, "[")
+	if k := strings.LastIndex(base, "::"); k >= 0 {
+		return base[:k]
+	}
+	return base
 }

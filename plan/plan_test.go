@@ -187,8 +187,8 @@ func TestSchedulerInput(t *testing.T) {
 	tests, cfg := SchedulerInput(run, []int{1, 0}, fakeHistory{}, Settings{Workers: 3, Limits: map[string]int{"db": 2}})
 	want := []schedule.Test{
 		{Group: 0, Seconds: 1, Known: true},
-		{Group: 1, Seconds: 2, Exclusive: true, Failed: true},
-		{Group: 1, Seconds: 3, Known: true, Locks: []string{"db"}, Slots: 2},
+		{Group: 1, Seconds: 2, Exclusive: true, Failed: true, Scope: 1},
+		{Group: 1, Seconds: 3, Known: true, Locks: []string{"db"}, Slots: 2, Scope: 1},
 	}
 	if !reflect.DeepEqual(tests, want) {
 		t.Errorf("tests:\n got %+v\nwant %+v", tests, want)
@@ -283,5 +283,37 @@ func TestPredictSaysHowBarriersArePlaced(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("known=%v: the explanation does not say %q:\n%s", known, want, out.String())
 		}
+	}
+}
+
+func TestScopes(t *testing.T) {
+	type testCase struct {
+		dist string
+		want []int // each test's scope
+		keep bool
+	}
+	ids := []string{"a.py::t1", "a.py::t2[x::y]", "a.py::C::t", "a.py::C::u", "a.py::D::t", "b.py::t"}
+	run := func(t *testing.T, tc testCase) {
+		r := &result.Run{Files: []string{"a.py", "b.py"}}
+		for _, id := range ids {
+			r.Tests = append(r.Tests, &result.Test{NodeID: id})
+		}
+		tests, cfg := SchedulerInput(r, nil, nil, Settings{Workers: 2, Dist: tc.dist})
+		var got []int
+		for _, st := range tests {
+			got = append(got, st.Scope)
+		}
+		if !reflect.DeepEqual(got, tc.want) || cfg.KeepScopes != tc.keep {
+			t.Errorf("--dist %q: scopes %v, keep %v; want %v, %v", tc.dist, got, cfg.KeepScopes, tc.want, tc.keep)
+		}
+	}
+	for _, tc := range []testCase{
+		{dist: "", want: []int{0, 0, 1, 1, 2, 3}, keep: true},
+		{dist: "loadscope", want: []int{0, 0, 1, 1, 2, 3}, keep: true},
+		{dist: "loadfile", want: []int{0, 0, 0, 0, 0, 1}, keep: true},
+		{dist: "load", want: []int{0, 0, 1, 1, 2, 3}, keep: false},
+		{dist: "worksteal", want: []int{0, 0, 1, 1, 2, 3}, keep: false},
+	} {
+		t.Run(tc.dist, func(t *testing.T) { run(t, tc) })
 	}
 }

@@ -111,6 +111,9 @@ type Options struct {
 	JUnitLogging               string  `json:"junit_logging"`
 	JUnitLogPassingTests       bool    `json:"junit_log_passing_tests"`
 	JUnitDurationReport        string  `json:"junit_duration_report"`
+	// Dist is pytest-xdist's --dist as given ("" without xdist): how far
+	// a file's tests may be spread over workers.
+	Dist string `json:"dist"`
 }
 
 // File is one test file of the session, in collection order. Items is set

@@ -73,4 +73,5 @@ type Options struct {
 	JUnitLogging               string
 	JUnitLogPassingTests       bool
 	JUnitDurationReport        string
+	Dist                       string // pytest-xdist's --dist; "" without xdist
 }

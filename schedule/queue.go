@@ -11,13 +11,14 @@ import (
 type segment struct {
 	group   int
 	items   []int
+	last    int     // the test handed out last from it, -1 for none
 	known   float64 // expected seconds of its measured items
 	unknown int     // items nobody measured: they cost what the run learns
 	started bool
 }
 
 func (s *Scheduler) newSegment(group int, items []int) *segment {
-	seg := &segment{group: group, items: items}
+	seg := &segment{group: group, items: items, last: -1}
 	for _, i := range items {
 		s.addWork(seg, i, 1)
 	}
@@ -60,7 +61,7 @@ func (s *Scheduler) buildQueue() {
 		default:
 			g := byGroup[t.Group]
 			if g == nil {
-				g = &segment{group: t.Group}
+				g = &segment{group: t.Group, last: -1}
 				byGroup[t.Group] = g
 				order = append(order, g)
 			}
@@ -100,12 +101,15 @@ func (s *Scheduler) extractLong(order []*segment) []*segment {
 	}
 	share := total / float64(s.cfg.Workers)
 	s.share = share
+	if s.cfg.KeepScopes && s.cfg.Workers == 1 {
+		return nil // on one worker nothing starts early, and the file's order stays
+	}
 	var out []*segment
 	for _, seg := range order {
 		kept := seg.items[:0]
 		for _, i := range seg.items {
 			d := s.expected(i)
-			if s.tests[i].Known && d > share/16 && d > 4*s.setup(seg.group) && len(seg.items) > 1 {
+			if s.tests[i].Known && d > share/16 && d > 4*s.setup(seg.group) && len(seg.items) > 1 && s.aloneInScope(seg, i) {
 				out = append(out, s.newSegment(seg.group, []int{i}))
 				s.addWork(seg, i, -1)
 				continue
@@ -152,8 +156,35 @@ func (s *Scheduler) failedIn(g *segment) bool {
 	return false
 }
 
+// aloneInScope: with KeepScopes, test i is the only one of its scope in seg.
+func (s *Scheduler) aloneInScope(seg *segment, i int) bool {
+	if !s.cfg.KeepScopes {
+		return true
+	}
+	for _, j := range seg.items {
+		if j != i && s.tests[j].Scope == s.tests[i].Scope {
+			return false
+		}
+	}
+	return true
+}
+
+// cuttable: seg may be cut before its k-th item, which then goes to
+// another worker than the one before it.
+func (s *Scheduler) cuttable(seg *segment, k int) bool {
+	if !s.cfg.KeepScopes {
+		return true
+	}
+	before := seg.last
+	if k > 0 {
+		before = seg.items[k-1]
+	}
+	return before < 0 || s.tests[before].Scope != s.tests[seg.items[k]].Scope
+}
+
 func (s *Scheduler) takeFrom(seg *segment) int {
 	i := seg.items[0]
+	seg.last = i
 	seg.items = seg.items[1:]
 	s.addWork(seg, i, -1)
 	return i
@@ -226,36 +257,59 @@ func (s *Scheduler) untouched(w int, busy bool) *segment {
 
 // split cuts the file with the most work left in two and returns the back
 // half, when doing half elsewhere, set-up included, ends sooner, or always
-// when forced.
+// when forced. With KeepScopes, files that cannot be cut between scopes
+// are passed over.
 func (s *Scheduler) split(force bool) *segment {
 	var best *segment
+	bestCut := -1
 	for _, seg := range s.segs {
-		if len(seg.items) > 0 && (best == nil || s.work(seg) > s.work(best)) {
-			best = seg
+		if len(seg.items) == 0 || best != nil && s.work(seg) <= s.work(best) {
+			continue
+		}
+		if k := s.cutPoint(seg, force); k >= 0 {
+			best, bestCut = seg, k
 		}
 	}
 	if best == nil {
 		return nil
 	}
-	setup := s.setup(best.group)
-	if len(best.items) == 1 {
-		if s.work(best) <= setup && !force {
-			return nil
+	return s.cut(best, bestCut)
+}
+
+// cutPoint is where split would cut seg, or -1 where it would not.
+func (s *Scheduler) cutPoint(seg *segment, force bool) int {
+	setup := s.setup(seg.group)
+	if len(seg.items) == 1 {
+		if s.work(seg) <= setup && !force || !s.cuttable(seg, 0) {
+			return -1
 		}
-		return s.cut(best, 0)
+		return 0
 	}
-	if s.work(best)/2 <= setup && !force {
-		return nil
+	if s.work(seg)/2 <= setup && !force {
+		return -1
 	}
-	acc, k := 0.0, len(best.items)
-	for k > 1 && acc+s.expected(best.items[k-1]) <= s.work(best)/2 {
+	acc, k := 0.0, len(seg.items)
+	for k > 1 && acc+s.expected(seg.items[k-1]) <= s.work(seg)/2 {
 		k--
-		acc += s.expected(best.items[k])
+		acc += s.expected(seg.items[k])
 	}
-	if k == len(best.items) {
+	if k == len(seg.items) {
 		k--
 	}
-	return s.cut(best, k)
+	return s.nearestCut(seg, k)
+}
+
+// nearestCut is the place nearest to k where seg may be cut, or -1. Only
+// cuts that leave something behind count, as split wants.
+func (s *Scheduler) nearestCut(seg *segment, k int) int {
+	for d := 0; d < len(seg.items); d++ {
+		for _, c := range []int{k - d, k + d} {
+			if c >= 1 && c < len(seg.items) && s.cuttable(seg, c) {
+				return c
+			}
+		}
+	}
+	return -1
 }
 
 // cut moves seg's items from k on into a new, started segment.

@@ -56,6 +56,9 @@ type Test struct {
 	Slots     int     // worker slots it takes; 0 and 1 mean one
 	Locks     []string
 	Failed    bool // failed last time (for FailedFirst)
+	// Scope is the pytest-xdist scope it belongs to (its class, else its
+	// module); with Config.KeepScopes a scope's tests stay together.
+	Scope int
 }
 
 // Alone tells whether t runs with no other test beside it on workers
@@ -105,6 +108,12 @@ type Config struct {
 	Overhead float64
 	Order    Order
 	Seed     int64
+	// KeepScopes keeps the tests of a scope (Test.Scope) on one worker, in
+	// the order given, as pytest-xdist's loadscope and loadfile do: a file
+	// is cut only between scopes, and a long test starts early only where
+	// it is a scope of its own. Without it, any test may go to any worker
+	// (pytest-xdist's load).
+	KeepScopes bool
 	// Lists, when set, is per worker the tests it runs, in order, and
 	// every test is on one of them (a replay, shoal verify's runs; see
 	// lists.go). Order, Setup and Window's balancing then play no part;

@@ -110,6 +110,10 @@ func planner(hist *runHistory, set plan.Settings) runner.Planner {
 		if hist != nil {
 			est = hist.estimator(run.Rootdir)
 		}
+		set := set
+		if set.Dist == "" {
+			set.Dist = run.Options.Dist
+		}
 		tests, cfg := plan.SchedulerInput(run, owners, est, set)
 		if hist != nil {
 			plan.KnownConflicts(run, tests, hist.conflicts(run.Rootdir))

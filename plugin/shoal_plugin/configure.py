@@ -7,13 +7,35 @@ reads their values first, from the options the session process reports.
 
 import os
 
+import pytest
+
+
+_DIST = {}  # config → pytest-xdist's --dist as the user gave it
+
+# How shoal reads pytest-xdist's --dist; the others have no meaning here.
+DIST_MODES = ("load", "loadscope", "loadfile", "worksteal")
+
 
 def neutralise_xdist(config):
     # `-n` in addopts would make pytest-xdist start its own workers.
     if getattr(config.option, "numprocesses", None):
         config.option.numprocesses = None
     if hasattr(config.option, "dist"):
+        _DIST[id(config)] = config.option.dist
         config.option.dist = "no"
+
+
+def check_dist(config):
+    """Refuse a --dist shoal cannot honour, before anything runs (exit 4).
+    "no" is xdist's default, refused only where the command line says it."""
+    dist = _DIST.get(id(config), "no")
+    if dist == "each":
+        raise pytest.UsageError(
+            "shoal runs each test once; --dist each (every test on every worker) is not supported. "
+            "Run pytest -n N --dist each for that"
+        )
+    if dist == "no" and any(a in ("--dist=no", "--dist") for a in config.invocation_params.args):
+        raise pytest.UsageError("--dist no turns distribution off; with shoal, ask for one worker: shoal run -n 1")
 
 
 def options_for_go(config):
@@ -34,6 +56,7 @@ def options_for_go(config):
         "junit_logging": config.getini("junit_logging"),
         "junit_log_passing_tests": config.getini("junit_log_passing_tests"),
         "junit_duration_report": config.getini("junit_duration_report"),
+        "dist": _DIST.get(id(config), "") if _DIST.get(id(config)) in DIST_MODES else "",
     }
 
 
