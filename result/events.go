@@ -21,6 +21,8 @@ type SessionStarted struct {
 	PythonVersion string
 	PytestVersion string
 	Options       Options
+	// Args are pytest's arguments as shoal was given them.
+	Args []string
 }
 
 // Collected: the suite is collected and planned, and tests start after it.

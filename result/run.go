@@ -11,6 +11,8 @@ type Run struct {
 	PythonVersion string
 	PytestVersion string
 	Options       Options
+	// Args are pytest's arguments as shoal was given them.
+	Args []string
 	// StartMode is "fork" or "spawn": how the workers were started.
 	StartMode string
 	// StartNote says why the workers were spawned rather than forked.
@@ -55,6 +57,7 @@ func (run *Run) Apply(e Event) {
 	case SessionStarted:
 		run.Header, run.Rootdir, run.InvocationDir = e.Header, e.Rootdir, e.InvocationDir
 		run.PythonVersion, run.PytestVersion, run.Options = e.PythonVersion, e.PytestVersion, e.Options
+		run.Args = e.Args
 	case Collected:
 		run.Collected = e.At
 		run.Files, run.CollectErrors, run.Deselected = e.Files, e.CollectErrors, e.Deselected

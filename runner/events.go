@@ -68,6 +68,7 @@ func (r *runState) sessionStarted() {
 	r.emit(result.SessionStarted{
 		At: r.now(), Header: run.Header, Rootdir: run.Rootdir, InvocationDir: run.InvocationDir,
 		PythonVersion: run.PythonVersion, PytestVersion: run.PytestVersion, Options: run.Options,
+		Args: r.opts.Args,
 	})
 }
 

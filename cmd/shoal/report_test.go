@@ -73,3 +73,33 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("--json: %+v", got)
 	}
 }
+
+func TestReplayUsage(t *testing.T) {
+	rec := filepath.Join(t.TempDir(), "run.json")
+	res := &result.Run{Start: 1, Stop: 2, Workers: []*result.Worker{{ID: "gw0"}},
+		Tests: []*result.Test{{NodeID: "a.py::x", Worker: "gw0", Start: 1, Stop: 2, Reports: result.PassReports}}}
+	if err := record.WriteFile(rec, res); err != nil {
+		t.Fatal(err)
+	}
+	type testCase struct {
+		name   string
+		args   []string
+		stderr string
+	}
+	cases := []testCase{
+		{"no record", []string{"replay"}, "takes a run record"},
+		{"neither", []string{"replay", rec}, "one of --worker and --test"},
+		{"both", []string{"replay", rec, "--worker", "gw0", "--test", "a.py::x"}, "one of --worker and --test"},
+		{"missing record", []string{"replay", rec + ".nope", "--worker", "gw0"}, "cannot read run record"},
+		{"no such worker", []string{"replay", rec, "--worker", "gw3"}, `no test ran on worker "gw3"`},
+		{"no such test", []string{"replay", rec, "--test", "a.py::y"}, "a.py::y did not run in the recorded run"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, &stdout, &stderr); code != 4 || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Fatalf("exit %d, want 4 saying %q:\n%s", code, tc.stderr, stderr.String())
+			}
+		})
+	}
+}

@@ -21,6 +21,6 @@ its workers from that collection and hands them tests as they free up.`,
 	root.SetErr(stderr)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newRunCommand(ctx, stdout, stderr), newPlanCommand(ctx, stdout, stderr), newAuditCommand(ctx, stdout, stderr), newVerifyCommand(ctx, stdout, stderr), newVersionCommand(stdout))
-	root.AddCommand(newHistoryCommand(stdout, stderr), newReportCommand(stdout))
+	root.AddCommand(newHistoryCommand(stdout, stderr), newReportCommand(stdout), newReplayCommand(ctx, stdout, stderr))
 	return root
 }

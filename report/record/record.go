@@ -28,7 +28,10 @@ type Record struct {
 	PythonVersion string  `json:"python_version"`
 	PytestVersion string  `json:"pytest_version"`
 	StartMode     string  `json:"start_mode"`
-	Stopped       string  `json:"stopped,omitempty"`
+	// Args are pytest's arguments as shoal was given them: what a replay
+	// of the run passes again.
+	Args    []string `json:"args,omitempty"`
+	Stopped string   `json:"stopped,omitempty"`
 	// Collected is when collection ended and tests could start (Unix
 	// seconds); absent in records of runs that ended before.
 	Collected float64 `json:"collected,omitempty"`
@@ -149,7 +152,7 @@ func header(run *result.Run) *Record {
 		Duration: run.Stop - run.Start, Rootdir: run.Rootdir, PythonVersion: run.PythonVersion,
 		PytestVersion: run.PytestVersion, StartMode: run.StartMode, Stopped: run.Stopped,
 		Workers: []Worker{}, Tests: []Test{}, NotRun: []string{}, CollectErrors: []CollectError{},
-		Collected: run.Collected,
+		Collected: run.Collected, Args: run.Args,
 	}
 	for _, b := range run.Barriers {
 		rec.Barriers = append(rec.Barriers, Span{Start: b.Start, Stop: b.Stop})

@@ -1,0 +1,3 @@
+"""State that tests share through the process they run in."""
+
+settings = {}
