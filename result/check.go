@@ -44,6 +44,10 @@ func (c *checker) event(e Event, last bool) error {
 		c.collected = &e
 	case TestStarted:
 		return c.testStarted(e)
+	case TestSlow:
+		if on, started := c.started[e.Test]; !started || on != e.Worker || c.finished[e.Test] != nil {
+			return fmt.Errorf("test %d told slow on %s, where it was not running", e.Test, e.Worker)
+		}
 	case TestFinished:
 		return c.testFinished(e)
 	case Barrier:

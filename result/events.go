@@ -67,6 +67,17 @@ type TestStarted struct {
 	Worker string
 }
 
+// TestSlow: a test has run for a while and runs still: once the run's
+// slow threshold has passed since TestStarted, and again at each multiple
+// of it, as nextest's SLOW lines. A run that seems stuck says what it
+// waits on.
+type TestSlow struct {
+	At     float64
+	Test   int // index in Collected.Tests
+	Worker string
+	Since  float64 // its TestStarted's At
+}
+
 // TestFinished: a test ended. Test is the test with its result: outcome
 // and reports, phase durations, worker, start and stop, and whether its
 // worker crashed under it or shoal ended it (Killed: it counts as not run).
@@ -149,6 +160,7 @@ type Finished struct {
 func (SessionStarted) event() {}
 func (Collected) event()      {}
 func (TestStarted) event()    {}
+func (TestSlow) event()       {}
 func (TestFinished) event()   {}
 func (WorkerStarted) event()  {}
 func (WorkerReplaced) event() {}

@@ -147,6 +147,7 @@ func (r *runState) noteStarts() {
 			r.emit(result.Barrier{At: at, Open: true})
 		}
 		r.emit(result.TestStarted{At: at, Test: i, Worker: w.id})
+		r.watchSlow(w, i, at)
 	}
 }
 

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"shoal/result"
 )
 
 // kinds writes a run's events as one word each, those that every run has
 // (SessionStarted, Collected, Finished) left out, tests named by index:
-// "s3@gw0" started, "f3" finished, "b+" and "b-" a barrier, "w+gw1" a
+// "s3@gw0" started, "slow3@gw0+4" still running 4 s after it started, "f3" finished, "b+" and "b-" a barrier, "w+gw1" a
 // worker started, "r gw1" replaced, "i" interrupted.
 func kinds(events []result.Event) string {
 	var out []string
@@ -18,6 +19,8 @@ func kinds(events []result.Event) string {
 		switch e := e.(type) {
 		case result.TestStarted:
 			out = append(out, fmt.Sprintf("s%d@%s", e.Test, e.Worker))
+		case result.TestSlow:
+			out = append(out, fmt.Sprintf("slow%d@%s+%.0f", e.Test, e.Worker, e.At-e.Since))
 		case result.TestFinished:
 			out = append(out, fmt.Sprintf("f%d", e.Test))
 		case result.Barrier:
@@ -65,6 +68,12 @@ func TestEvents(t *testing.T) {
 		{name: "the barrier opens once the other worker is done",
 			suite: fakeSuite{files: []fakeFile{{name: "a.py", tests: "..."}, {name: "b.py", tests: ".A"}}},
 			want:  "w+gw0 s0@gw0 w+gw1 s3@gw1 f0 s1@gw0 f1 s2@gw0 f3 f2 b+ s4@gw1 f4 b-"},
+		{name: "a test that runs long is told slow at each multiple of the threshold, until its timeout",
+			suite: fakeSuite{files: one(".H.")}, opts: Options{Workers: 1, Timeout: 10, Slow: 4 * time.Second, MaxWorkerRestart: -1},
+			want: "w+gw0 s0@gw0 f0 s1@gw0 slow1@gw0+4 slow1@gw0+8 r gw0 f1 w+gw0 s2@gw0 f2"},
+		{name: "no slow events for tests quicker than the threshold",
+			suite: fakeSuite{files: one("...")}, opts: Options{Workers: 1, Slow: time.Second},
+			want: "w+gw0 s0@gw0 f0 s1@gw0 f1 s2@gw0 f2"},
 		{name: "an interrupt, and the hanging test killed",
 			suite: fakeSuite{files: one(".H..")}, opts: Options{Workers: 1}, interrupt: interruptWhileHanging,
 			want: "w+gw0 s0@gw0 f0 s1@gw0 i f1"},

@@ -99,6 +99,9 @@ func (r *runState) dispatch(ev worker.Event) error {
 	case ev.Lingering != 0:
 		r.onLingering(ev.Lingering)
 		return nil
+	case ev.Slow != nil:
+		r.onSlow(ev.Slow)
+		return nil
 	case ev.Err != nil:
 		return r.onClosed(ev.Conn, ev.Err)
 	}

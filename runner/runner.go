@@ -46,6 +46,9 @@ type Options struct {
 	// Timeout is how many seconds one test may run where its timeout
 	// marker does not say otherwise; 0 means no limit.
 	Timeout float64
+	// Slow is how long a test runs before observers hear that it still
+	// does (TestSlow), and again at each multiple; 0 means never.
+	Slow time.Duration
 	// Abort, once closed, ends every process of the run at once (a second
 	// Ctrl-C); the run still returns what it has.
 	Abort <-chan struct{}

@@ -39,6 +39,17 @@ type Event struct {
 	// Lingering: the process of this pid had ended its session a while
 	// ago and had not exited (the caller posts these).
 	Lingering int
+	// Slow: a test may still run a while after it started (the caller
+	// posts these).
+	Slow *Slow
+}
+
+// Slow names a test that started at Since on the process of PID; Test is
+// the caller's index of it.
+type Slow struct {
+	PID   int
+	Test  int
+	Since float64
 }
 
 // Exit is how a process ended.

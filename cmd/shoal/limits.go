@@ -17,6 +17,7 @@ type limits struct {
 	session    time.Duration // 0: no limit
 	maxRestart int           // negative: the runner's default
 	grace      time.Duration
+	slow       time.Duration // 0: no SLOW lines
 }
 
 // resolveLimits reads the limits from the flags, falling back to
@@ -40,6 +41,11 @@ func resolveLimits(f runFlags, cfg *config.Config) (limits, error) {
 	}
 	if l.grace, err = parseDuration("--interrupt-grace", f.interruptGrace); err != nil {
 		return l, err
+	}
+	if f.slowTimeout != "" {
+		if l.slow, err = parseDuration("--slow-timeout", f.slowTimeout); err != nil {
+			return l, err
+		}
 	}
 	if l.grace == 0 {
 		l.grace = time.Nanosecond // the runner reads 0 as its default

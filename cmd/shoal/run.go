@@ -31,6 +31,10 @@ import (
 // written by then; tests that heed their KeyboardInterrupt stop at once.
 const defaultGrace = "5s"
 
+// defaultSlow is --slow-timeout's default, nextest's: a test that runs a
+// minute gets a line saying so, and another each minute after.
+const defaultSlow = "60s"
+
 type runFlags struct {
 	workers          string
 	python           string
@@ -42,6 +46,7 @@ type runFlags struct {
 	sessionTimeout   string
 	maxWorkerRestart string
 	interruptGrace   string
+	slowTimeout      string
 	sched            scheduleFlags
 	keepTmp          bool
 	threadPools      string
@@ -79,6 +84,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl.StringVar(&f.timeout, "timeout", "", "fail a test that runs longer than this, in seconds or as 90s, 5m (default: [tool.shoal] timeout, else none); a timeout(seconds) marker overrides it")
 	fl.StringVar(&f.sessionTimeout, "session-timeout", "", "interrupt the run when it takes longer than this, as Ctrl-C does (default: [tool.shoal] session_timeout, else none)")
 	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
+	fl.StringVar(&f.slowTimeout, "slow-timeout", defaultSlow, "a test running this long gets a SLOW line naming it, its worker and how long it ran, and one more each time as long again has passed; 0: none")
 	fl.StringVar(&f.interruptGrace, "interrupt-grace", defaultGrace, "after Ctrl-C, how long a running test that ignores its KeyboardInterrupt has before shoal ends it")
 	fl.StringVar(&f.threadPools, "thread-pools", "", `threads per worker for numerical libraries (OpenMP, OpenBLAS, MKL…): "auto" shares the CPUs out among the workers, "inherit" leaves the environment alone, or a number (default: [tool.shoal] thread_pools, else auto)`)
 	addSuiteFlags(cmd, &f)
@@ -172,6 +178,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	opts := s.options(args, env)
 	opts.Fork = opts.Fork && !f.noFork
 	opts.MaxWorkerRestart, opts.Timeout, opts.Grace, opts.Abort = limits.maxRestart, limits.test.Seconds(), limits.grace, abortOf(ctx)
+	opts.Slow = limits.slow
 	shard := nonEmpty(shardInfo(s.set, s.shardFrom))
 	info := func(run *result.Run) []string { return append(workerInfo(run), shard...) }
 	var res *provision.Run

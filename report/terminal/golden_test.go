@@ -53,6 +53,8 @@ func TestGolden(t *testing.T) {
 		{name: "crash_exitfirst", events: crashRun(with(func(o *result.Options) { o.MaxFail = 1 }))},
 		{name: "clipped_output", events: clippedRun(defaults)},
 		{name: "no_tests", events: emptyRun(defaults)},
+		{name: "slow", events: slowRun(defaults)},
+		{name: "slow_verbose", events: slowRun(with(func(o *result.Options) { o.Verbose = 1 }))},
 		{name: "lingering_worker", events: lingeringRun(defaults), notes: []string{"generated xml file: /suite/junit.xml"}},
 	}
 	for _, tc := range cases {

@@ -2,8 +2,8 @@ package terminal
 
 import (
 	"fmt"
+	"math"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"shoal/result"
@@ -79,10 +79,8 @@ func (r *Reporter) testDone(run *result.Run, t *result.Test) {
 			}
 			r.line(line)
 		}
-		r.paced()
 		return
 	}
-	defer r.paced()
 	for _, rep := range t.Reports {
 		if rep.Letter == "" {
 			continue
@@ -97,6 +95,19 @@ func (r *Reporter) testDone(run *result.Run, t *result.Test) {
 		fmt.Fprint(r.w, " "+r.percent()+"\n")
 		r.column = 0
 	}
+}
+
+// slow says a test still runs, on a line of its own, as nextest's SLOW
+// lines do: "[gw0] SLOW [> 60s] test_x.py::test_sleeps".
+func (r *Reporter) slow(run *result.Run, e result.TestSlow) {
+	if verbosity(run) < -1 || e.Test < 0 || e.Test >= len(run.Tests) {
+		return
+	}
+	if r.column > 0 {
+		r.line("")
+		r.column = 0
+	}
+	r.line(fmt.Sprintf("[%s] %s [> %.0fs] %s", e.Worker, r.paint("SLOW", "yellow"), math.Floor(e.At-e.Since), run.Tests[e.Test].NodeID))
 }
 
 func shortReason(rep result.Report) string {
@@ -122,11 +133,4 @@ func (r *Reporter) fillProgress() {
 	fill := r.width - r.column - 1
 	fmt.Fprintf(r.w, "%*s\n", fill, msg)
 	r.column = 0
-}
-
-// paced flushes at most ten times a second while tests run.
-func (r *Reporter) paced() {
-	if time.Since(r.lastFlush) > 100*time.Millisecond {
-		r.flush()
-	}
 }

@@ -234,3 +234,21 @@ func lingeringRun(o result.Options) []result.Event {
 	f.Notes = []string{"worker gw0 had not exited 5s after its tests ended: its thread 'poller' is no daemon and had not ended; shoal ended it"}
 	return []result.Event{session(o), c, ended(c, 0, "gw0", passed()...), f}
 }
+
+// slowRun: test_b runs long on gw1 and is told slow twice, while gw0's
+// tests pass; its SLOW lines stand on lines of their own.
+func slowRun(o result.Options) []result.Event {
+	c := collect([]string{"t.py"}, []*result.Test{
+		collected(0, "t.py::test_a"), collected(0, "t.py::test_b"), collected(0, "t.py::test_c"),
+	})
+	slow := func(at float64) result.TestSlow {
+		return result.TestSlow{At: at, Test: 1, Worker: "gw1", Since: t0 + 1.1}
+	}
+	return []result.Event{
+		session(o), c,
+		started(c, 0, "gw0"), started(c, 1, "gw1"), ended(c, 0, "gw0", passed()...),
+		slow(t0 + 61.2), started(c, 2, "gw0"), ended(c, 2, "gw0", passed()...),
+		slow(t0 + 121.3), ended(c, 1, "gw1", passed()...),
+		finished(result.ExitOK),
+	}
+}

@@ -6,11 +6,9 @@
 package terminal
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"shoal/result"
 )
@@ -19,15 +17,14 @@ import (
 type Reporter struct {
 	// run is what the events said so far.
 	run result.Run
-	w   *bufio.Writer
-	// lastFlush paces progress output: a write per test would cost a
-	// system call per test.
-	lastFlush time.Time
-	width     int
-	color     bool
-	total     int
-	done      int
-	column    int // characters on the current progress line
+	// w batches what is printed for a few milliseconds: a write per
+	// test would cost a system call per test.
+	w      *output
+	width  int
+	color  bool
+	total  int
+	done   int
+	column int // characters on the current progress line
 	// Extra lines shown after the collected line (worker count, start
 	// mode), from the run as collected.
 	info  func(run *result.Run) []string
@@ -43,7 +40,7 @@ func New(w io.Writer, width int, color bool, info func(run *result.Run) []string
 	if width <= 0 {
 		width = 80
 	}
-	return &Reporter{w: bufio.NewWriterSize(w, 16<<10), width: width, color: color, info: info}
+	return &Reporter{w: newOutput(w), width: width, color: color, info: info}
 }
 
 // Event follows the run: the header once it is collected, each test's
@@ -53,6 +50,8 @@ func (r *Reporter) Event(e result.Event) {
 	switch e := e.(type) {
 	case result.Collected:
 		r.collected(&r.run)
+	case result.TestSlow:
+		r.slow(&r.run, e)
 	case result.TestFinished:
 		if !e.Ended.Killed {
 			r.testDone(&r.run, e.Ended)
@@ -66,7 +65,6 @@ func verbosity(run *result.Run) int { return run.Options.Verbose }
 
 func (r *Reporter) flush() {
 	_ = r.w.Flush()
-	r.lastFlush = time.Now()
 }
 
 func plural(n int) string {
