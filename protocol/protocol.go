@@ -114,6 +114,8 @@ type Options struct {
 	// Dist is pytest-xdist's --dist as given ("" without xdist): how far
 	// a file's tests may be spread over workers.
 	Dist string `json:"dist"`
+	// TbStyle is --tb: auto, long, short, line, native or no.
+	TbStyle string `json:"tbstyle"`
 }
 
 // File is one test file of the session, in collection order. Items is set
@@ -200,6 +202,9 @@ type Report struct {
 	SkipRaw *SkipInfo `json:"skip_raw,omitempty"`
 	// PropText is str() of each value in Props, as the JUnit file writes it.
 	PropText []string `json:"prop_text,omitempty"`
+	// Head is the report's title where it is not its test's domain (a
+	// plugin's report, as pytest-subtests' "test_x (i=1)").
+	Head string `json:"head,omitempty"`
 }
 
 // SkipInfo is where a skip happened and why: [path, lineno|null, reason].

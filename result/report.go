@@ -30,6 +30,9 @@ type Report struct {
 	SkipRaw *SkipInfo
 	// PropText is str() of each value in Props, as the JUnit file writes it.
 	PropText []string
+	// Head is the report's title in FAILURES where it is not the test's
+	// domain (pytest-subtests' "test_x (i=1)").
+	Head string
 }
 
 // SkipInfo is where a skip happened and why.
@@ -74,4 +77,5 @@ type Options struct {
 	JUnitLogPassingTests       bool
 	JUnitDurationReport        string
 	Dist                       string // pytest-xdist's --dist; "" without xdist
+	TbStyle                    string // --tb
 }

@@ -20,7 +20,7 @@ func reportsOf(in []protocol.Report) []result.Report {
 			LongRepr: r.LongRepr, Term: r.Term,
 			Crash: r.Crash, CrashPath: r.CrashPath, CrashLineno: r.CrashLineno,
 			Skip: skipOf(r.Skip), WasXFail: r.WasXFail, Sections: sectionsOf(r.Sections),
-			Props: r.Props, SkipRaw: skipOf(r.SkipRaw), PropText: r.PropText,
+			Props: r.Props, SkipRaw: skipOf(r.SkipRaw), PropText: r.PropText, Head: r.Head,
 		}
 	}
 	return out

@@ -164,6 +164,12 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	}
 	choice := s.choice
 	width, color := terminalShape(stdout)
+	switch colorOption(args) {
+	case "yes":
+		color = true
+	case "no":
+		color = false
+	}
 	// pytest renders tracebacks in the workers: give them shoal's width and colour.
 	env := append(append(os.Environ(), "COLUMNS="+strconv.Itoa(width)), pools.env...)
 	if color {
@@ -356,6 +362,22 @@ func terminalShape(w io.Writer) (int, bool) {
 		width = 80
 	}
 	return width, color
+}
+
+// colorOption is pytest's --color in args (the last one given), or "".
+func colorOption(args []string) string {
+	value := ""
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--color="); ok {
+			value = v
+		} else if a == "--color" && i+1 < len(args) {
+			value = args[i+1]
+		}
+	}
+	return value
 }
 
 func workerInfo(run *result.Run) []string {

@@ -25,9 +25,16 @@ def neutralise_xdist(config):
         config.option.dist = "no"
 
 
-def check_dist(config):
-    """Refuse a --dist shoal cannot honour, before anything runs (exit 4).
-    "no" is xdist's default, refused only where the command line says it."""
+def check_options(config):
+    """Refuse what shoal cannot honour, before anything runs (exit 4): a
+    --dist other than xdist's load modes ("no" is xdist's default, refused
+    only where the command line says it), and --pdb, whose prompt no
+    worker could show."""
+    if getattr(config.option, "usepdb", False):
+        raise pytest.UsageError(
+            "--pdb cannot reach a test on shoal's workers, which have no terminal. "
+            "Debug the failing test with plain pytest --pdb"
+        )
     dist = _DIST.get(id(config), "no")
     if dist == "each":
         raise pytest.UsageError(
@@ -56,6 +63,7 @@ def options_for_go(config):
         "junit_logging": config.getini("junit_logging"),
         "junit_log_passing_tests": config.getini("junit_log_passing_tests"),
         "junit_duration_report": config.getini("junit_duration_report"),
+        "tbstyle": getattr(opt, "tbstyle", "auto"),
         "dist": _DIST.get(id(config), "") if _DIST.get(id(config)) in DIST_MODES else "",
     }
 

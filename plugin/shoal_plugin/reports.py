@@ -53,6 +53,9 @@ def encode(config, rep, spill=None):
     full = rep.outcome != "passed" or rep.sections or hasattr(rep, "wasxfail") or rep.user_properties
     if not full:
         return out
+    head = getattr(rep, "head_line", None)
+    if head and rep.location and head != rep.location[2]:
+        out["head"] = head  # a plugin's report titles itself (pytest-subtests: "test_x (i=1)")
     if rep.longrepr is not None:
         out["longrepr"] = rep.longreprtext
         if rep.outcome == "failed":

@@ -32,7 +32,7 @@ _state = {"config": None, "chan": None, "options": None, "collect_reports": [], 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
     configure.neutralise_xdist(config)
-    configure.check_dist(config)
+    configure.check_options(config)
 
 
 @pytest.hookimpl(tryfirst=True)

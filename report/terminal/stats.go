@@ -28,7 +28,7 @@ func (r *Reporter) shortSummary(run *result.Run, chars string) {
 			for _, t := range run.Tests {
 				for _, rep := range t.Reports {
 					if rep.Category == "xfailed" {
-						line := r.paint("XFAIL", "yellow") + " " + t.NodeID
+						line := r.paint("XFAIL", "yellow") + " " + cwdRelative(run, t.NodeID)
 						if rep.WasXFail != nil && *rep.WasXFail != "" {
 							line += " - " + *rep.WasXFail
 						}
@@ -44,7 +44,7 @@ func (r *Reporter) shortSummary(run *result.Run, chars string) {
 						if rep.WasXFail != nil {
 							reason = *rep.WasXFail
 						}
-						lines = append(lines, r.paint("XPASS", "yellow")+" "+t.NodeID+" "+reason)
+						lines = append(lines, r.paint("XPASS", "yellow")+" "+cwdRelative(run, t.NodeID)+" "+reason)
 					}
 				}
 			}
@@ -63,7 +63,7 @@ func (r *Reporter) collectErrorLines(run *result.Run) []string {
 	var lines []string
 	for _, e := range run.CollectErrors {
 		if e.Outcome == "failed" {
-			lines = append(lines, r.withCrash("ERROR", "red", e.NodeID, e.Crash))
+			lines = append(lines, r.withCrash("ERROR", "red", cwdRelative(run, e.NodeID), e.Crash))
 		}
 	}
 	return lines
@@ -76,11 +76,13 @@ func (r *Reporter) simple(run *result.Run, category string) []string {
 			if rep.Category != category {
 				continue
 			}
-			word := strings.ToUpper(category)
-			if category == "passed" {
-				word = "PASSED"
+			// The word pytest_report_teststatus gave (a plugin's, as
+			// pytest-subtests' SUBFAIL), as pytest's short summary shows it.
+			word := rep.Word
+			if word == "" || strings.ContainsAny(word, " \n") {
+				word = strings.ToUpper(category)
 			}
-			lines = append(lines, r.withCrash(word, colorFor(category), t.NodeID, rep.Crash))
+			lines = append(lines, r.withCrash(word, colorFor(category), cwdRelative(run, t.NodeID), rep.Crash))
 		}
 	}
 	return lines

@@ -17,8 +17,8 @@ func (r *Reporter) summary(run *result.Run) {
 		fmt.Fprintln(r.w)
 		r.column = 0
 	}
-	if r.done > 0 {
-		r.line("")
+	if r.done > 0 && verbosity(run) >= 0 {
+		r.line("") // pytest's blank line after the progress, which -q leaves out
 	}
 	chars := run.Options.ReportChars
 	if !run.Options.NoSummary {
@@ -78,6 +78,9 @@ func (r *Reporter) unfinished(run *result.Run) {
 }
 
 func (r *Reporter) errors(run *result.Run) {
+	if run.Options.TbStyle == "no" {
+		return
+	}
 	var blocks [][2]string // title, body
 	for _, e := range run.CollectErrors {
 		if e.Outcome == "failed" {
@@ -109,11 +112,49 @@ func headLine(t *result.Test) string {
 	return t.NodeID
 }
 
+// failures prints pytest's FAILURES section; --tb=line makes it one line
+// per failure (where it happened and why), --tb=no leaves it out.
 func (r *Reporter) failures(run *result.Run) {
-	r.outcomeSection(run, "failed", "FAILURES", "red bold", false)
+	switch run.Options.TbStyle {
+	case "no":
+	case "line":
+		r.crashLines(run)
+	default:
+		r.outcomeSection(run, "failed", "FAILURES", "red bold", false)
+	}
+}
+
+// crashLines is --tb=line's FAILURES: "path:line: message" per failed
+// report, as pytest's _getcrashline gives it.
+func (r *Reporter) crashLines(run *result.Run) {
+	first := true
+	for _, t := range run.Tests {
+		for _, rep := range t.Reports {
+			if rep.Category != "failed" {
+				continue
+			}
+			if first {
+				r.sep("=", "FAILURES", "")
+				first = false
+			}
+			r.line(crashLine(rep))
+		}
+	}
+}
+
+func crashLine(rep result.Report) string {
+	if rep.Crash != nil && rep.CrashPath != "" {
+		msg, _, _ := strings.Cut(*rep.Crash, "\n")
+		return fmt.Sprintf("%s:%d: %s", rep.CrashPath, rep.CrashLineno, msg)
+	}
+	runes := []rune(rep.LongRepr)
+	return string(runes[:min(len(runes), 50)])
 }
 
 func (r *Reporter) passes(run *result.Run) {
+	if run.Options.TbStyle == "no" {
+		return
+	}
 	r.outcomeSection(run, "passed", "PASSES", "green bold", true)
 }
 
@@ -133,7 +174,11 @@ func (r *Reporter) outcomeSection(run *result.Run, category, title, style string
 				first = false
 			}
 			if !onlyWithOutput || len(rep.Sections) > 0 {
-				r.sep("_", headLine(t), style)
+				head := headLine(t)
+				if rep.Head != "" {
+					head = rep.Head
+				}
+				r.sep("_", head, style)
 				r.block(withSections(rep, run.Options.ShowCapture))
 			}
 			for _, td := range t.Reports {
