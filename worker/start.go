@@ -215,3 +215,16 @@ func envList(env map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Foreground is `python -m pytest -p shoal_plugin ARGS` in the inline mode
+// (shoal run -n 0): pytest runs the suite itself, in shoal's process group
+// and with its terminal, so that Ctrl-C, --pdb and breakpoint() reach it as
+// they reach plain pytest. It ends with shoal, however shoal ends.
+func (c Config) Foreground(stdin io.Reader, stdout, stderr io.Writer, extraEnv ...string) *exec.Cmd {
+	cmd := exec.Command(c.Python, append([]string{"-m", "pytest", "-p", plugin.Module}, c.Args...)...)
+	cmd.Dir = c.Dir
+	cmd.Env = append(append(withPythonPath(c.Env, c.PluginDir), "SHOAL_MODE=inline"), extraEnv...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	return cmd
+}

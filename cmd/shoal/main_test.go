@@ -41,7 +41,7 @@ func TestCommandLineUsageErrors(t *testing.T) {
 	}{
 		{"unknown root flag", []string{"--bogus"}, []string{"unknown flag: --bogus", "hint:", "--help"}},
 		{"unknown command", []string{"bogus"}, []string{"unknown command", "hint:", "--help"}},
-		{"zero workers", []string{"run", "-n", "0"}, []string{`invalid number of workers "0"`, "hint:"}},
+		{"zero workers to plan (run takes it: one process)", []string{"plan", "-n", "0"}, []string{`invalid number of workers "0"`, "hint:"}},
 		{"workers not a number", []string{"run", "-n", "abc"}, []string{`invalid number of workers "abc"`, "hint:"}},
 		{"negative workers", []string{"run", "--workers=-2"}, []string{`invalid number of workers "-2"`, "hint:"}},
 		{"flag without value", []string{"run", "-n"}, []string{"flag needs an argument", "hint:"}},

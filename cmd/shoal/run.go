@@ -149,6 +149,9 @@ func (s *suite) options(args []string, env []string) runner.Options {
 }
 
 func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string, stdout, stderr io.Writer) error {
+	if why := inlineWhy(f.workers, args); why != "" {
+		return runInline(ctx, f, why, args, stdout, stderr)
+	}
 	s, err := prepare(f, stderr)
 	if err != nil {
 		return err

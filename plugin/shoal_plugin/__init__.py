@@ -7,6 +7,8 @@ The mode comes from SHOAL_MODE:
 - ``session``: collect once, send the inventory, then fork the workers from this
   process (zygote.py; or let Go spawn them) and wait for them.
 - ``worker``: a spawned worker; collects, then runs what Go sends.
+- ``inline``: ``shoal run -n 0``: pytest runs the suite itself, in the
+  foreground (inline.py).
 
 Forked or spawned, a process becomes a worker in start.py and runs the worker
 loop of loop.py.
@@ -25,6 +27,8 @@ if MODE == "session":
     from shoal_plugin.session import *  # noqa: F401,F403  (hook implementations)
 elif MODE == "worker":
     from shoal_plugin.worker import *  # noqa: F401,F403  (hook implementations)
+elif MODE == "inline":
+    from shoal_plugin.inline import *  # noqa: F401,F403  (hook implementations)
 
 if MODE and (os.environ.get("SHOAL_TRACE") or os.environ.get("SHOAL_TRACE_PAIRS")):
     from shoal_plugin.trace import *  # noqa: F401,F403  (hook implementations)
