@@ -22,7 +22,7 @@ func TestReplay(t *testing.T) {
 	dir := copySuite(t, "polluted")
 	rec := filepath.Join(t.TempDir(), "run.json")
 	sh := runShoal(t, dir, shoalCall{flags: []string{"-n", "1", "--no-history", "--report-json", rec}})
-	const victim, polluter = "test_c_victim.py::test_victim", "test_b_pollute.py::test_polluter"
+	const victim, polluter = "test_b_pollute.py::test_victim", "test_b_pollute.py::test_polluter"
 	recorded := readRecord(t, rec)
 	if sh.code != 1 || recorded == nil || recorded.outcomes(t)[victim] != "failed" {
 		t.Fatalf("want the victim to fail after its polluter:\n%s", sh.output)

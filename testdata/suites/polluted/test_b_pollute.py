@@ -1,4 +1,6 @@
-"""One test leaves the shared settings changed; the others only read them."""
+"""One test leaves the shared settings changed; a later test of the same
+file assumes them untouched and fails after it. Tests of a file run in
+order on one worker, so the failure comes whatever the schedule."""
 
 import state
 
@@ -13,3 +15,7 @@ def test_polluter():
 
 def test_after():
     assert True
+
+
+def test_victim():
+    assert "mode" not in state.settings, "settings left changed by an earlier test"
