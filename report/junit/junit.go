@@ -3,6 +3,7 @@
 package junit
 
 import (
+	"bufio"
 	"io"
 	"math"
 	"strconv"
@@ -68,11 +69,10 @@ func Write(w io.Writer, run *result.Run, hostname string, now time.Time) error {
 		stop = unixSeconds(now)
 	}
 	root := s.element(stop-start, isoTimestamp(start, now.Location()), hostname)
-	var b strings.Builder
+	b := bufio.NewWriterSize(w, 64<<10)
 	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>`)
-	root.write(&b)
-	_, err := io.WriteString(w, b.String())
-	return err
+	root.write(b)
+	return b.Flush()
 }
 
 // suite gathers testcases and counts as pytest's LogXML does.

@@ -181,44 +181,43 @@ func (c *testcase) addOutput(r *result.Report) {
 	if (!cfg.logPassing && r.Outcome == "passed") || cfg.logging == "no" {
 		return
 	}
-	content := ""
+	var content []piece
 	if cfg.logging == "log" || cfg.logging == "all" {
 		content = framed(" Captured Log ", captured(r, "Captured log", "\n"))
 	}
 	if cfg.logging == "system-out" || cfg.logging == "out-err" || cfg.logging == "all" {
-		content += framed(" Captured Out ", captured(r, "Captured stdout", ""))
-		c.append(&element{tag: "system-out", text: binXMLEscape(content)})
-		content = ""
+		content = append(content, framed(" Captured Out ", captured(r, "Captured stdout", ""))...)
+		c.append(&element{tag: "system-out", output: content})
+		content = nil
 	}
 	if cfg.logging == "system-err" || cfg.logging == "out-err" || cfg.logging == "all" {
-		content += framed(" Captured Err ", captured(r, "Captured stderr", ""))
-		c.append(&element{tag: "system-err", text: binXMLEscape(content)})
-		content = ""
+		content = append(content, framed(" Captured Err ", captured(r, "Captured stderr", ""))...)
+		c.append(&element{tag: "system-err", output: content})
+		content = nil
 	}
-	if content != "" {
-		c.append(&element{tag: "system-out", text: binXMLEscape(content)})
+	if content != nil {
+		c.append(&element{tag: "system-out", output: content})
 	}
 }
 
 // captured is TestReport.capstdout, capstderr or caplog: the sections whose
-// name starts with prefix, joined.
-func captured(r *result.Report, prefix, sep string) string {
-	var parts []string
+// name starts with prefix, joined by sep.
+func captured(r *result.Report, prefix, sep string) []piece {
+	var parts []piece
 	for _, s := range r.Sections {
 		if strings.HasPrefix(s.Name, prefix) {
-			text, err := s.Whole()
-			if err != nil {
-				text += "\n[shoal could not read the rest of this output: " + err.Error() + "]\n"
+			if len(parts) > 0 && sep != "" {
+				parts = append(parts, piece{text: sep})
 			}
-			parts = append(parts, text)
+			parts = append(parts, piece{section: s})
 		}
 	}
-	return strings.Join(parts, sep)
+	return parts
 }
 
 // framed is _prepare_content: header.center(80, "-"), the content, "".
-func framed(header, content string) string {
-	return center(header, 80, "-") + "\n" + content + "\n"
+func framed(header string, content []piece) []piece {
+	return append(append([]piece{{text: center(header, 80, "-") + "\n"}}, content...), piece{text: "\n"})
 }
 
 // center is Python's str.center, which puts the odd pad on the left only

@@ -1,6 +1,7 @@
 package junit
 
 import (
+	"bufio"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -9,25 +10,29 @@ import (
 // element is one XML element, serialised the way Python's ElementTree does it
 // (attributes in insertion order, no pretty printing, `<tag />` when empty).
 type element struct {
-	tag      string
-	attrs    []attr
-	text     string
+	tag   string
+	attrs []attr
+	text  string
+	// output, where text is "", is captured output, escaped as it is
+	// written (see output.go).
+	output   []piece
 	children []*element
 }
 
 type attr struct{ name, value string }
 
-func (e *element) write(b *strings.Builder) {
+func (e *element) write(b *bufio.Writer) {
 	b.WriteString("<" + e.tag)
 	for _, a := range e.attrs {
 		b.WriteString(" " + a.name + `="` + escapeAttr(a.value) + `"`)
 	}
-	if e.text == "" && len(e.children) == 0 {
+	if e.text == "" && len(e.output) == 0 && len(e.children) == 0 {
 		b.WriteString(" />")
 		return
 	}
 	b.WriteString(">")
 	b.WriteString(escapeText(e.text))
+	writeOutput(b, e.output)
 	for _, c := range e.children {
 		c.write(b)
 	}
