@@ -10,7 +10,10 @@ SIGINT, SIGTERM, SIGHUP or SIGKILL 3 s in, and measures:
   and the processes of the run still there when shoal has exited;
 - for SIGKILL: seconds from the signal until no process of the run is left.
 
-    python3 bench/stops.py --shoal bin/shoal --out OUT [--python PY] [--rounds 5]
+    python3 bench/stops.py --shoal bin/shoal --out OUT [--python PY] [--rounds 5] [--delay 3]
+
+On a busy host, 3 s may come before the suite is collected; the record
+(OUT/SIGNAL.N.json) says how many tests had run.
 """
 
 import argparse
@@ -65,7 +68,7 @@ def one(a, d, sig, r):
             "--", "-p", "no:cacheprovider", "--junitxml", files + ".xml"]
     p = subprocess.Popen(argv, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(3)
+    time.sleep(a.delay)
     sent = time.monotonic()
     p.send_signal(sig)
     code = p.wait()
@@ -89,6 +92,7 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3")
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--delay", type=float, default=3, help="seconds from start to signal (default 3)")
     a = ap.parse_args()
     a.out = os.path.abspath(a.out)
     d = os.path.join(a.out, "suite")
@@ -102,7 +106,7 @@ def main():
     for r in range(a.rounds):
         for s in sigs:
             results[s].append(one(a, d, s, r))
-    print("| signal 3 s in | runs | exit codes | s to exit (median, max) | JUnit, record written | s until none of the run is left (median, max) |")
+    print(f"| signal {a.delay:g} s in | runs | exit codes | s to exit (median, max) | JUnit, record written | s until none of the run is left (median, max) |")
     print("|---|---|---|---|---|---|")
     for s, runs in results.items():
         codes = ",".join(sorted({str(x["code"]) for x in runs}))
