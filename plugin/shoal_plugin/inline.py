@@ -10,7 +10,7 @@ pytest-xdist's ``-n`` from addopts switched off.
 
 import pytest
 
-from shoal_plugin import configure, fixtures, marks, timeout
+from shoal_plugin import configure, fixtures, logs, marks, timeout
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -22,3 +22,4 @@ def pytest_configure(config):
     fixtures.register(config)
     marks.register(config)
     timeout.register_marker(config)
+    logs.install()

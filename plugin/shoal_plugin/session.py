@@ -13,7 +13,7 @@ import threading
 import pluggy
 import pytest
 
-from shoal_plugin import channel, collect, configure, fixtures, marks, reports, start, timeout, zygote
+from shoal_plugin import channel, collect, configure, fixtures, logs, marks, reports, start, timeout, zygote
 
 __all__ = [
     "pytest_cmdline_main",
@@ -44,6 +44,7 @@ def pytest_configure(config):
     fixtures.register(config)
     marks.register(config)
     timeout.register_marker(config)
+    logs.install()
 
 
 def _header(config):

@@ -6,7 +6,7 @@ it found the same files, then collects and runs what shoal sends.
 
 import pytest
 
-from shoal_plugin import collect, configure, fixtures, marks, start, timeout
+from shoal_plugin import collect, configure, fixtures, logs, marks, start, timeout
 
 __all__ = [
     "pytest_cmdline_main",
@@ -30,6 +30,7 @@ def pytest_configure(config):
     fixtures.register(config)
     marks.register(config)
     timeout.register_marker(config)
+    logs.install()
     start.take_identity(start.spec_from_env())
 
 
