@@ -116,6 +116,8 @@ type Options struct {
 	Dist string `json:"dist"`
 	// TbStyle is --tb: auto, long, short, line, native or no.
 	TbStyle string `json:"tbstyle"`
+	// Stepwise is --sw or --sw-skip: MaxFail then says where it stops.
+	Stepwise bool `json:"stepwise"`
 }
 
 // File is one test file of the session, in collection order. Items is set
@@ -405,6 +407,21 @@ type Command struct {
 	Items   []int        `json:"items,omitempty"`
 	Files   []int        `json:"files,omitempty"`
 	Workers []WorkerSpec `json:"workers,omitempty"`
+	// Results go with "exit": the run's outcomes, for pytest's cache.
+	Results *Results `json:"results,omitempty"`
+}
+
+// Results are what pytest's cache plugins learn of a run (lastfailed,
+// nodeids, stepwise); the session gives them to those plugins as reports.
+type Results struct {
+	// Reports are [nodeid, when, outcome] of the failed and skipped
+	// reports and the passed calls, in the order the tests finished.
+	Reports [][3]string `json:"reports"`
+	// Collected are every collected and selected test's node ids.
+	Collected []string `json:"collected"`
+	// CollectFailed are the files that did not collect; Files those that did.
+	CollectFailed []string `json:"collect_failed"`
+	Files         []string `json:"files"`
 }
 
 // WorkerSpec tells the zygote what a forked worker is called and where it writes.

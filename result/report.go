@@ -78,4 +78,5 @@ type Options struct {
 	JUnitDurationReport        string
 	Dist                       string // pytest-xdist's --dist; "" without xdist
 	TbStyle                    string // --tb
+	Stepwise                   bool   // --sw or --sw-skip; MaxFail says where it stops
 }

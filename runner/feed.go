@@ -82,7 +82,7 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 		}
 	}
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf && !r.stopping {
-		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
+		r.stopAtMaxFail()
 		return nil
 	}
 	if failed && r.run.Options.MaxFail > 0 && !r.stopping {
@@ -93,6 +93,16 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 
 // stop ends the run early: nothing new starts, running tests finish.
 // interrupted runs exit 2; a run stopped by --maxfail exits as its tests say.
+// stopAtMaxFail stops the run once --maxfail failures are in; --sw stops
+// it there too, as pytest's stepwise plugin does: interrupted, exit code 2.
+func (r *runState) stopAtMaxFail() {
+	if r.run.Options.Stepwise {
+		r.stop("Interrupted: Test failed, continuing from this test next run.", true)
+		return
+	}
+	r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
+}
+
 func (r *runState) stop(reason string, interrupted bool) {
 	if r.stopping {
 		return

@@ -3,6 +3,7 @@ package runner
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"shoal/protocol"
@@ -14,7 +15,7 @@ import (
 func (r *runState) finish() (*result.Run, error) {
 	r.awaitStatuses(2 * time.Second)
 	if r.session != nil && r.sessionUp {
-		r.session.Send(protocol.Command{T: "exit"})
+		r.session.Send(protocol.Command{T: "exit", Results: cacheResults(r.run)})
 		r.waitSession(10 * time.Second)
 	}
 	r.reportCrashes()
@@ -108,4 +109,38 @@ func (r *runState) passthrough(e *worker.Exit) error {
 		code = result.ExitInternalError
 	}
 	return &Passthrough{Stdout: out, Stderr: errOut, Code: code}
+}
+
+// cacheResults are the run's outcomes as pytest's cache plugins take them
+// in the session.
+func cacheResults(run *result.Run) *protocol.Results {
+	res := &protocol.Results{}
+	failed := map[string]bool{}
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			res.CollectFailed = append(res.CollectFailed, e.NodeID)
+			failed[e.NodeID] = true
+		}
+	}
+	for _, f := range run.Files {
+		if !failed[f] {
+			res.Files = append(res.Files, f)
+		}
+	}
+	var ran []*result.Test
+	for _, t := range run.Tests {
+		res.Collected = append(res.Collected, t.NodeID)
+		if len(t.Reports) > 0 {
+			ran = append(ran, t)
+		}
+	}
+	sort.SliceStable(ran, func(a, b int) bool { return ran[a].Stop < ran[b].Stop })
+	for _, t := range ran {
+		for _, rep := range t.Reports {
+			if rep.Outcome != "passed" || rep.When == "call" {
+				res.Reports = append(res.Reports, [3]string{t.NodeID, rep.When, rep.Outcome})
+			}
+		}
+	}
+	return res
 }

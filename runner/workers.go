@@ -120,7 +120,7 @@ func (r *runState) crashed(w *workerState) {
 	r.crashReported(w, i)
 	r.failures++
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
-		r.stop(fmt.Sprintf("stopping after %d failures", r.failures), false)
+		r.stopAtMaxFail()
 	}
 	if r.stopping || r.sched.Left() == 0 {
 		return

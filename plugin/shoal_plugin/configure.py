@@ -51,7 +51,7 @@ def options_for_go(config):
     return {
         "verbose": opt.verbose,
         "reportchars": _report_chars(config),
-        "maxfail": opt.maxfail,
+        "maxfail": _maxfail(opt),
         "xmlpath": getattr(opt, "xmlpath", None),
         "continue_on_collection_errors": opt.continue_on_collection_errors,
         "showcapture": getattr(opt, "showcapture", "all"),
@@ -64,8 +64,18 @@ def options_for_go(config):
         "junit_log_passing_tests": config.getini("junit_log_passing_tests"),
         "junit_duration_report": config.getini("junit_duration_report"),
         "tbstyle": getattr(opt, "tbstyle", "auto"),
+        "stepwise": bool(getattr(opt, "stepwise", False) or getattr(opt, "stepwise_skip", False)),
         "dist": _DIST.get(id(config), "") if _DIST.get(id(config)) in DIST_MODES else "",
     }
+
+
+def _maxfail(opt):
+    """--maxfail, or where --sw stops: at the first failure (the second with
+    --sw-skip), as pytest's stepwise plugin does."""
+    if getattr(opt, "stepwise", False) or getattr(opt, "stepwise_skip", False):
+        stop = 2 if getattr(opt, "stepwise_skip", False) else 1
+        return min(opt.maxfail, stop) if opt.maxfail else stop
+    return opt.maxfail
 
 
 def _report_chars(config):
@@ -85,7 +95,7 @@ def take_over_reporting(config):
 
 def drop_cache_writers(config):
     # A worker sees only part of the run; its idea of "last failed" is wrong.
-    for name in ("lfplugin", "stepwiseplugin"):
+    for name in ("lfplugin", "stepwiseplugin", "nfplugin"):
         plugin = config.pluginmanager.get_plugin(name)
         if plugin is not None:
             config.pluginmanager.unregister(plugin, name)

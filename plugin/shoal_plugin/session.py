@@ -13,7 +13,7 @@ import threading
 import pluggy
 import pytest
 
-from shoal_plugin import channel, collect, configure, fixtures, logs, marks, reports, start, timeout, zygote
+from shoal_plugin import cache, channel, collect, configure, fixtures, logs, marks, reports, start, timeout, zygote
 
 __all__ = [
     "pytest_cmdline_main",
@@ -132,9 +132,9 @@ def pytest_runtestloop(session):
     chan = _state["chan"]
     if chan is None:
         return None
-    configure.drop_cache_writers(session.config)
     spec = zygote.serve(chan)
-    if spec is None:
+    if spec is None or spec.get("t") == "exit":
+        cache.record(session.config, (spec or {}).get("results") or {})
         return True
     _state["chan"] = None  # the zygote's, closed in this child
     start.forked(session, _state["inventory"], spec)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from shoal_plugin import capture, channel, loop
+from shoal_plugin import capture, channel, configure, loop
 
 
 def spec_from_env():
@@ -66,6 +66,7 @@ def spawned(session, inventory):
 def forked(session, inventory, spec):
     """Run a child the fork server made, from the session's pytest_runtestloop."""
     config = session.config
+    configure.drop_cache_writers(config)  # the session writes the run's cache
     os.setpgid(0, 0)  # its own process group: shoal can end it with the tests' children
     capman = config.pluginmanager.getplugin("capturemanager")
     if capman is not None:

@@ -9,7 +9,8 @@ than one thread cannot fork safely.
 Commands from shoal:
   {"t": "fork", "workers": [spec, ...]}  fork one child per spec; each child
                                          leaves serve() with its spec
-  {"t": "exit"}                          stop serving
+  {"t": "exit", "results"}               stop serving; results are the run's
+                                         outcomes for pytest's cache (cache.py)
 Messages to shoal: "forked" (worker, pid) and "exited" (worker, pid, status).
 
 A child dies with the server, as the server dies with shoal
@@ -26,8 +27,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def serve(chan):
-    """Serve shoal's commands until told to exit, then return None. In a
-    forked child, return its worker spec; the child has closed chan."""
+    """Serve shoal's commands until told to exit, then return the exit
+    command (None if shoal went away). In a forked child, return its worker
+    spec; the child has closed chan."""
     children = {}
     prctl = None
     while True:
@@ -35,7 +37,8 @@ def serve(chan):
         if ready or chan.has_line():
             msg = chan.recv()
             if msg is None or msg.get("t") == "exit":
-                break
+                _reap(chan, children)
+                return msg
             if msg.get("t") == "fork":
                 # Workers then never scan (and so never copy) what they inherit.
                 if hasattr(gc, "freeze"):
