@@ -1,7 +1,6 @@
 package junit
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/user"
@@ -61,14 +60,20 @@ func WriteFile(path string, run *result.Run) error {
 	if err != nil {
 		hostname = ""
 	}
-	var buf bytes.Buffer
-	if err := Write(&buf, run, hostname, time.Now()); err != nil {
-		return fmt.Errorf("cannot write junit xml %s: %w", path, err)
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return fmt.Errorf("cannot create the directory for junit xml %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o666); err != nil {
+	// Straight to the file, as pytest writes it: captured output goes
+	// through a piece at a time (see writeOutput), never whole in memory.
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cannot write junit xml %s: %w", path, err)
+	}
+	err = Write(out, run, hostname, time.Now())
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("cannot write junit xml %s: %w", path, err)
 	}
 	return nil

@@ -51,7 +51,7 @@ func TestGolden(t *testing.T) {
 		{name: "halted", events: haltedRun(defaults)},
 		{name: "halted_verbose", events: haltedRun(with(func(o *result.Options) { o.Verbose = 1 }))},
 		{name: "crash_exitfirst", events: crashRun(with(func(o *result.Options) { o.MaxFail = 1 }))},
-		{name: "clipped_output", events: clippedRun(defaults)},
+		{name: "long_output", events: longOutputRun(defaults)},
 		{name: "no_tests", events: emptyRun(defaults)},
 		{name: "slow", events: slowRun(defaults)},
 		{name: "slow_verbose", events: slowRun(with(func(o *result.Options) { o.Verbose = 1 }))},

@@ -204,11 +204,11 @@ func crashRun(o result.Options) []result.Event {
 	}
 }
 
-// clippedRun: a failing test printed 100,000 lines; the terminal shows
-// their start and end.
-func clippedRun(o result.Options) []result.Event {
+// longOutputRun: a failing test printed 2,000 lines; the terminal shows
+// them all, as pytest does.
+func longOutputRun(o result.Options) []result.Event {
 	var b strings.Builder
-	for i := 0; i < 100_000; i++ {
+	for i := 0; i < 2_000; i++ {
 		fmt.Fprintf(&b, "line %06d\n", i)
 	}
 	c := collect([]string{"t.py"}, []*result.Test{collected(0, "t.py::test_talks")})

@@ -81,17 +81,20 @@ func (r *Reporter) errors(run *result.Run) {
 	if run.Options.TbStyle == "no" {
 		return
 	}
-	var blocks [][2]string // title, body
+	type errorBlock struct {
+		title string
+		rep   result.Report // a collection error's longrepr, or a test's report
+	}
+	var blocks []errorBlock
 	for _, e := range run.CollectErrors {
 		if e.Outcome == "failed" {
-			blocks = append(blocks, [2]string{"ERROR collecting " + e.NodeID, terminalText(e.Term, e.LongRepr)})
+			blocks = append(blocks, errorBlock{"ERROR collecting " + e.NodeID, result.Report{Term: e.Term, LongRepr: e.LongRepr}})
 		}
 	}
-	showCapture := run.Options.ShowCapture
 	for _, t := range run.Tests {
 		for _, rep := range t.Reports {
 			if rep.Category == "error" {
-				blocks = append(blocks, [2]string{fmt.Sprintf("ERROR at %s of %s", rep.When, headLine(t)), withSections(rep, showCapture)})
+				blocks = append(blocks, errorBlock{fmt.Sprintf("ERROR at %s of %s", rep.When, headLine(t)), rep})
 			}
 		}
 	}
@@ -100,8 +103,8 @@ func (r *Reporter) errors(run *result.Run) {
 	}
 	r.sep("=", "ERRORS", "")
 	for _, b := range blocks {
-		r.sep("_", b[0], "red bold")
-		r.block(b[1])
+		r.sep("_", b.title, "red bold")
+		r.report(b.rep, run.Options.ShowCapture)
 	}
 }
 
@@ -179,7 +182,7 @@ func (r *Reporter) outcomeSection(run *result.Run, category, title, style string
 					head = rep.Head
 				}
 				r.sep("_", head, style)
-				r.block(withSections(rep, run.Options.ShowCapture))
+				r.report(rep, run.Options.ShowCapture)
 			}
 			for _, td := range t.Reports {
 				if td.When == "teardown" && td.Category == "" {
@@ -198,27 +201,23 @@ func (r *Reporter) sections(rep result.Report, showCapture, only string) {
 		if showCapture != "all" && !strings.Contains(s.Name, showCapture) {
 			continue
 		}
-		r.sep("-", s.Name, "")
-		r.line(strings.TrimSuffix(clip(s), "\n"))
+		r.captured(s)
 	}
 }
 
-// withSections is a report's longrepr followed by its captured output, as
+// report prints a report's longrepr followed by its captured output, as
 // pytest's _outrep_summary prints them.
-func withSections(rep result.Report, showCapture string) string {
-	var b strings.Builder
-	b.WriteString(terminalText(rep.Term, rep.LongRepr))
+func (r *Reporter) report(rep result.Report, showCapture string) {
+	r.block(terminalText(rep.Term, rep.LongRepr))
 	if showCapture == "no" {
-		return b.String()
+		return
 	}
 	for _, s := range rep.Sections {
 		if showCapture != "all" && !strings.Contains(s.Name, showCapture) {
 			continue
 		}
-		b.WriteString("\n\x00" + s.Name + "\x00\n")
-		b.WriteString(strings.TrimSuffix(clip(s), "\n"))
+		r.captured(s)
 	}
-	return b.String()
 }
 
 // terminalText prefers pytest's own terminal rendering, which keeps the
@@ -230,13 +229,9 @@ func terminalText(term, plain string) string {
 	return plain
 }
 
-// block prints text whose section titles are marked by NULs (see withSections).
+// block prints text line by line.
 func (r *Reporter) block(text string) {
 	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, "\x00") && strings.HasSuffix(line, "\x00") && len(line) > 1 {
-			r.sep("-", strings.Trim(line, "\x00"), "")
-			continue
-		}
 		r.line(line)
 	}
 }

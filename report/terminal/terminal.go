@@ -1,8 +1,8 @@
 // Package terminal prints a run the way pytest's terminal reporter does, from
 // the run's events: the header, progress with percentages (progress.go), the
 // ERRORS, FAILURES and warnings sections (summary.go), the short test summary
-// and the closing stats line (stats.go), long captured output cut
-// (clip.go).
+// and the closing stats line (stats.go), captured output whole, read from
+// its file as it is printed where it has one (captured.go).
 package terminal
 
 import (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -92,38 +91,35 @@ func TestClosingLine(t *testing.T) {
 	}
 }
 
-// TestClip: output past clipLimit keeps its ends and says what was cut,
-// whether it came in the result or in a file of its own.
-func TestClip(t *testing.T) {
+// TestCaptured: captured output shows whole under its title, as pytest
+// shows it, whether it came in the result or in a file of its own.
+func TestCaptured(t *testing.T) {
 	var b strings.Builder
 	for i := 0; b.Len() < 5<<20; i++ {
 		fmt.Fprintf(&b, "line %07d\n", i)
 	}
-	big := b.String()
-	note := regexp.MustCompile(`\n\[\.\.\. shoal cut 5\.0 MiB, [0-9]+ lines, here \.\.\.\]\nline `)
-	for _, inFile := range []bool{false, true} {
-		small := strings.Repeat("a line\n", 100)
-		if got := clip(section(t, small, inFile)); got != small {
-			t.Errorf("small output changed (in a file: %v)", inFile)
+	for _, text := range []string{"", "one line\n", "no newline at the end", b.String(), strings.Repeat("x", 1<<20)} {
+		want := text
+		if !strings.HasSuffix(want, "\n") {
+			want += "\n"
 		}
-		got := clip(section(t, big, inFile))
-		if len(got) > clipHead+clipTail+200 {
-			t.Errorf("clipped to %d bytes", len(got))
-		}
-		if !strings.HasPrefix(got, "line 0000000\n") || !strings.HasSuffix(got, big[len(big)-13:]) {
-			t.Errorf("clipped output lost its start or its end")
-		}
-		if !note.MatchString(got) {
-			t.Errorf("no note between whole lines:\n%s", got[clipHead-100:clipHead+200])
-		}
-		oneLine := strings.Repeat("x", 1<<20)
-		if got := clip(section(t, oneLine, inFile)); !strings.Contains(got, "x\n[... shoal cut 984.0 KiB here ...]\nx") || len(got) > clipHead+clipTail+200 {
-			t.Errorf("one long line: %d bytes, %q", len(got), got[clipHead-10:clipHead+60])
+		for _, inFile := range []bool{false, true} {
+			var buf bytes.Buffer
+			r := New(&buf, 80, false, nil)
+			r.captured(section(t, text, inFile))
+			r.w.Flush()
+			title, body, _ := strings.Cut(buf.String(), "\n")
+			if !strings.Contains(title, " Captured stdout call ") || body != want {
+				t.Errorf("%d bytes (in a file: %v) printed as %d bytes under %q", len(text), inFile, len(body), title)
+			}
 		}
 	}
-	gone := result.Section{Name: "Captured stdout call", File: filepath.Join(t.TempDir(), "gone")}
-	if got := clip(gone); !strings.HasPrefix(got, "[shoal could not read the rest of this output: ") {
-		t.Errorf("a section whose file is gone shows %q", got)
+	var buf bytes.Buffer
+	r := New(&buf, 80, false, nil)
+	r.captured(result.Section{Name: "Captured stdout call", File: filepath.Join(t.TempDir(), "gone")})
+	r.w.Flush()
+	if !strings.Contains(buf.String(), "\n[shoal could not read the rest of this output: ") {
+		t.Errorf("a section whose file is gone shows %q", buf.String())
 	}
 }
 
