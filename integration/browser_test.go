@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // findChromium is the headless browser the HTML report is opened in:
@@ -159,6 +160,36 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	if strings.Contains(readFile(t, page), "http") {
 		t.Errorf("the page refers to something on a network")
+	}
+	checkFindAndClick(t, b, sh.record)
+}
+
+// checkFindAndClick finds a failed test with the page's search box, which
+// zooms to its bar and shows its failure, then clicks the middle of its
+// worker's lane, where the bar now is, and sees the test shown again.
+func checkFindAndClick(t *testing.T, b *browser, rec *record) {
+	t.Helper()
+	var failed recordTest
+	for _, rt := range rec.Tests {
+		if rt.Outcome == "failed" {
+			failed = rt
+			break
+		}
+	}
+	detail := func() string { return evaluate[string](t, b, `document.getElementById("detail").textContent`) }
+	if err := chromedp.Do(b.ctx, chromedp.SendKeys(chromedp.CSS("#find"), failed.NodeID+kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	if d := detail(); !strings.Contains(d, failed.NodeID) || !strings.Contains(d, "fails on purpose") {
+		t.Errorf("finding %s shows %q", failed.NodeID, d)
+	}
+	evaluate[bool](t, b, `(document.getElementById("detail").replaceChildren(), true)`)
+	at := evaluate[[]float64](t, b, `(() => { const r = document.querySelector('.lane[data-worker="`+failed.Worker+`"] canvas').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
+	if err := chromedp.Do(b.ctx, chromedp.MouseClickXY(at[0], at[1])); err != nil {
+		t.Fatal(err)
+	}
+	if d := detail(); !strings.Contains(d, failed.NodeID) {
+		t.Errorf("a click on %s's bar shows %q", failed.NodeID, d)
 	}
 }
 

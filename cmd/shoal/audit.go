@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -87,26 +86,13 @@ func auditSuite(ctx context.Context, f auditFlags, args []string, stdout, stderr
 	if f.confirm < 0 {
 		return usageError(fmt.Sprintf("invalid --confirm %d", f.confirm), "give a number of pairs ≥ 0")
 	}
-	s, err := prepare(f.runFlags, stderr)
+	p, done, err := prepareRuns(ctx, f.runFlags, 0, stderr)
 	if err != nil {
 		return err
 	}
-	defer s.history.close()
-	limits, err := resolveLimits(f.runFlags, s.cfg)
-	if err != nil {
-		return err
-	}
-	// The workers' numerical thread pools are shared out as shoal run shares them.
-	pools, err := resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv)
-	if err != nil {
-		return err
-	}
-	res, err := startProvision(ctx, s.cfg, s.workers, s.dir, append(os.Environ(), markersEnv(s.cfg)...), stderr)
-	if err != nil {
-		return err
-	}
-	defer closeProvision(res, false, stderr)
-	a := &auditRun{suite: s, flags: f, args: args, res: res, limits: limits, env: pools.env, marker: markerName(s), stdout: stdout, stderr: stderr}
+	defer done()
+	s := p.suite
+	a := &auditRun{suite: s, flags: f, args: args, res: p.res, limits: p.limits, env: p.pools.env, marker: markerName(s), stdout: stdout, stderr: stderr}
 	run, prints, err := a.trace(ctx)
 	if err != nil {
 		return err

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"shoal/config"
@@ -105,4 +107,39 @@ func serviceLogNotes(res *provision.Run) []string {
 		}
 	}
 	return out
+}
+
+// prepared is a suite made ready for commands that start runs of their
+// own (audit, verify, replay): its limits, the workers' thread pools and
+// their resources. done closes what it opened.
+type prepared struct {
+	*suite
+	limits limits
+	pools  threadPools
+	res    *provision.Run
+}
+
+// prepareRuns prepares the suite and the resources of at least atLeast
+// workers (more than the suite's own when a command's runs use more).
+func prepareRuns(ctx context.Context, f runFlags, atLeast int, stderr io.Writer) (p *prepared, done func(), err error) {
+	s, err := prepare(f, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	p = &prepared{suite: s}
+	fail := func(err error) (*prepared, func(), error) {
+		s.history.close()
+		return nil, nil, err
+	}
+	if p.limits, err = resolveLimits(f, s.cfg); err != nil {
+		return fail(err)
+	}
+	// The workers' numerical thread pools are shared out as shoal run shares them.
+	if p.pools, err = resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv); err != nil {
+		return fail(err)
+	}
+	if p.res, err = startProvision(ctx, s.cfg, max(s.workers, atLeast), s.dir, append(os.Environ(), markersEnv(s.cfg)...), stderr); err != nil {
+		return fail(err)
+	}
+	return p, func() { closeProvision(p.res, false, stderr); s.history.close() }, nil
 }

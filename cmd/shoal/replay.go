@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -100,26 +98,13 @@ func replayRun(ctx context.Context, f replayFlags, path string, pytest []string,
 		return usageError("cannot replay worker "+worker, "workers are named gw0, gw1, …")
 	}
 	f.workers = strconv.Itoa(max(index+1, len(rec.Workers)))
-	s, err := prepare(f.runFlags, stderr)
+	p, done, err := prepareRuns(ctx, f.runFlags, 0, stderr)
 	if err != nil {
 		return err
 	}
-	defer s.history.close()
-	limits, err := resolveLimits(f.runFlags, s.cfg)
-	if err != nil {
-		return err
-	}
-	pools, err := resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv)
-	if err != nil {
-		return err
-	}
-	res, err := startProvision(ctx, s.cfg, s.workers, s.dir, append(os.Environ(), markersEnv(s.cfg)...), stderr)
-	if err != nil {
-		return err
-	}
-	defer closeProvision(res, false, stderr)
+	defer done()
 	r := &replaying{rec: rec, worker: index,
-		vr: &verifyRunner{suite: s, flags: verifyFlags{runFlags: f.runFlags}, args: pytest, res: res, limits: limits, env: pools.env}}
+		vr: &verifyRunner{suite: p.suite, flags: verifyFlags{runFlags: f.runFlags}, args: pytest, res: p.res, limits: p.limits, env: p.pools.env}}
 	if f.test == "" {
 		return r.sequence(ctx, before, stdout)
 	}

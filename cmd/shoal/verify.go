@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -90,26 +88,14 @@ func verifySuite(ctx context.Context, f verifyFlags, args []string, stdout, stde
 	if f.budget < 0 {
 		return usageError("invalid --budget "+f.budget.String(), "give a duration such as 10m, or 0 for no limit")
 	}
-	s, err := prepare(f.runFlags, stderr)
-	if err != nil {
-		return err
-	}
-	defer s.history.close()
-	limits, err := resolveLimits(f.runFlags, s.cfg)
-	if err != nil {
-		return err
-	}
-	pools, err := resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv)
-	if err != nil {
-		return err
-	}
 	// Targeted runs use up to verify.MaxLists workers at once.
-	res, err := startProvision(ctx, s.cfg, max(s.workers, verify.MaxLists), s.dir, append(os.Environ(), markersEnv(s.cfg)...), stderr)
+	p, done, err := prepareRuns(ctx, f.runFlags, verify.MaxLists, stderr)
 	if err != nil {
 		return err
 	}
-	defer closeProvision(res, false, stderr)
-	vr := &verifyRunner{suite: s, flags: f, args: args, res: res, limits: limits, env: pools.env}
+	defer done()
+	s := p.suite
+	vr := &verifyRunner{suite: s, flags: f, args: args, res: p.res, limits: p.limits, env: p.pools.env}
 	names, err := vr.collect(ctx, stdout, stderr)
 	if err != nil {
 		return err

@@ -225,6 +225,20 @@
   for (const [key, spans] of Object.entries(run.locks)) {
     addLane("key " + key, { class: "lane lock", "data-lock": key }, spans, spanLane("#b07a3a"));
   }
+  // Find: the first test whose node id holds the text; zoom so that it
+  // fills the middle of the view, and show it.
+  function find(text) {
+    const t = text && run.tests.find((t) => nodeid(t).includes(text));
+    if (!t) return;
+    const span = Math.max(t[T.dur] * 3, 1);
+    const a = Math.max(0, t[T.start] + t[T.dur] / 2 - span / 2);
+    view = [a, Math.min(end, a + span)];
+    draw();
+    showDetail(t);
+  }
+  document.getElementById("find").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") find(e.target.value);
+  });
   document.getElementById("zoom-in").onclick = () => zoom(0.5, (view[0] + view[1]) / 2);
   document.getElementById("zoom-out").onclick = () => zoom(2, (view[0] + view[1]) / 2);
   document.getElementById("zoom-reset").onclick = () => { view = [0, end]; draw(); };
