@@ -42,9 +42,8 @@ func TestReportText(t *testing.T) {
 	}
 }
 
-// TestColorAndPdb: --color=yes and --color=no are obeyed whatever the
-// terminal; --pdb is refused with one line, as no worker has a terminal.
-func TestColorAndPdb(t *testing.T) {
+// TestColor: --color=yes and --color=no are obeyed whatever the terminal.
+func TestColor(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	dir := copySuite(t, "report_text")
@@ -55,10 +54,6 @@ func TestColorAndPdb(t *testing.T) {
 	}
 	if strings.Contains(no.stdout, "\x1b[") {
 		t.Errorf("--color no printed colour:\n%s", no.output)
-	}
-	pdb := runShoal(t, dir, shoalCall{mode: startModes[0], flags: []string{"--pdb"}})
-	if want := "--pdb cannot reach a test on shoal's workers"; pdb.code != 4 || !strings.Contains(pdb.stdout+pdb.stderr, want) {
-		t.Errorf("--pdb: exit %d, want 4 saying %q:\n%s", pdb.code, want, pdb.output)
 	}
 }
 
