@@ -170,14 +170,16 @@ type liveShoal struct {
 // TestBrokenPipe: shoal's output goes to a pipe whose reader goes away
 // while test_hang runs, as with shoal run … | head. The next write raises
 // SIGPIPE, which ends the run as SIGTERM does: exit 2, the record and the
-// JUnit file written, no process left.
+// JUnit file written, no process left. The write comes from the SLOW
+// line --slow-timeout 1 prints while test_hang runs: the other tests of its
+// file may all wait behind it on its worker, printing nothing.
 func TestBrokenPipe(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			sh := prepareInterruptible(t, mode, "--interrupt-grace", "1")
+			sh := prepareInterruptible(t, mode, "--interrupt-grace", "1", "--slow-timeout", "1")
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -289,6 +291,10 @@ func checkInterrupted(t *testing.T, res shoalRun, sh *liveShoal, reason string) 
 		t.Errorf("the record says it stopped for %q, want %q", res.record.Stopped, reason)
 	}
 	checkPartialRecord(t, res.record, res.output)
+	// Where the KeyboardInterrupt found test_hang, as pytest says it.
+	if !strings.Contains(res.stdout, "/"+interruptFile+":13: KeyboardInterrupt\n(to show a full traceback on KeyboardInterrupt use --full-trace)\n") {
+		t.Errorf("the summary does not say where test_hang was stopped:\n%s", res.stdout)
+	}
 	if !strings.Contains(res.stdout, "KILLED "+hangingTest+" - still running on gw") {
 		t.Errorf("the summary does not name the test shoal ended:\n%s", res.stdout)
 	}

@@ -177,6 +177,9 @@ class Loop:
         return signal.signal(signal.SIGINT, self._on_sigint)
 
     def _on_sigint(self, signum, frame):
+        # Hidden, so that pytest says the test's line was where the
+        # KeyboardInterrupt came, as under its own handler.
+        __tracebackhide__ = True
         self.sigint = True
         raise KeyboardInterrupt
 

@@ -172,6 +172,7 @@ func haltedRun(o result.Options) []result.Event {
 	})
 	killed := *c.Tests[1]
 	killed.Worker, killed.Killed = "gw1", true
+	killed.Interrupt = "/suite/t.py:7: KeyboardInterrupt"
 	f := finished(result.ExitInterrupted, 1, 2, 3)
 	f.Stopped, f.Interrupted, f.Halted, f.Killed = "KeyboardInterrupt", true, true, []int{1}
 	return []result.Event{

@@ -40,10 +40,32 @@ func (r *Reporter) summary(run *result.Run) {
 		r.sep("!", run.Stopped, "red")
 	}
 	if run.Halted {
+		r.interruptedAt(run)
 		r.unfinished(run)
 	}
 	r.stats(run)
 	r.flush()
+}
+
+// interruptedAt prints where KeyboardInterrupt found the tests it
+// stopped, as pytest prints it after its "KeyboardInterrupt" line: the
+// line ("path:line: KeyboardInterrupt"), or with --full-trace the whole
+// traceback.
+func (r *Reporter) interruptedAt(run *result.Run) {
+	hint := false
+	for _, t := range run.Tests {
+		switch {
+		case t.Ran() || t.Interrupt == "":
+		case t.InterruptTrace != "":
+			r.block(strings.TrimSuffix(t.InterruptTrace, "\n"))
+		default:
+			r.line(t.Interrupt)
+			hint = true
+		}
+	}
+	if hint {
+		r.line(r.paint("(to show a full traceback on KeyboardInterrupt use --full-trace)", "yellow"))
+	}
 }
 
 // unfinished says, after a halted run, which tests shoal ended while they
