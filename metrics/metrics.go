@@ -26,7 +26,7 @@ type Summary struct {
 	Speedup float64  `json:"speedup"`
 	Workers []Worker `json:"workers"`
 	// IdleTail runs from the first worker to finish its last test to the
-	// last one to finish.
+	// last one to finish (of the workers that ran tests).
 	IdleTail     float64      `json:"idle_tail"`
 	CriticalPath CriticalPath `json:"critical_path"`
 	// Bottlenecks are ranked by the seconds they cost, largest first.
@@ -167,9 +167,16 @@ func (r *run) workerShares(wall float64) []Worker {
 }
 
 // tail is the idle tail and the critical path: the worker that finished
-// last, behind start-up.
-func (r *run) tail(ws []Worker) (float64, CriticalPath) {
-	if len(ws) == 0 || len(r.rec.Tests) == 0 {
+// last, behind start-up. Workers that ran nothing show as idle in their
+// utilisation, not in the tail, which is about how the work ended.
+func (r *run) tail(all []Worker) (float64, CriticalPath) {
+	var ws []Worker
+	for _, w := range all {
+		if w.Tests > 0 {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
 		return 0, CriticalPath{Tests: []string{}}
 	}
 	first, last := ws[0], ws[0]

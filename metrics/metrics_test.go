@@ -97,6 +97,16 @@ func TestCompute(t *testing.T) {
 		busy: map[string]float64{"gw0": 4, "gw1": 3.5}, util: map[string]float64{"gw0": 1, "gw1": 0.875},
 		path: "gw0", kinds: []string{KindStartup}, seconds: []float64{1}, advice: []string{"before the first test"},
 	}, {
+		name: "a worker that ran nothing is idle, not the tail",
+		rec: rec(5, ws("gw0", "gw1", "gw2"),
+			tt{id: "a.py::w", worker: "gw0", start: 1, stop: 2}, tt{id: "a.py::x", worker: "gw0", start: 2, stop: 3},
+			tt{id: "a.py::y", worker: "gw0", start: 3, stop: 4}, tt{id: "a.py::z", worker: "gw0", start: 4, stop: 5},
+			tt{id: "b.py::w", worker: "gw1", start: 1, stop: 2}, tt{id: "b.py::x", worker: "gw1", start: 2, stop: 3},
+			tt{id: "b.py::y", worker: "gw1", start: 3, stop: 4}, tt{id: "b.py::z", worker: "gw1", start: 4, stop: 4.5}),
+		wall: 5, serial: 8.5, startup: 1, tail: 0.5,
+		busy: map[string]float64{"gw2": 0}, util: map[string]float64{"gw2": 0},
+		path: "gw0", kinds: []string{KindStartup}, seconds: []float64{1},
+	}, {
 		name: "a long test and exclusive tests, without and with the audit",
 		rec: rec(10, ws("gw0", "gw1"),
 			tt{id: "long.py::t", worker: "gw0", start: 0.5, stop: 8.5},
