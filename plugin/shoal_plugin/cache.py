@@ -30,7 +30,11 @@ def record(config, results):
         _collectreport(plugins, CollectReport(nodeid, "passed", None, []))
     for nodeid in results.get("collect_failed") or []:
         _collectreport(plugins, CollectReport(nodeid, "failed", None, []))
+    stepwise = config.pluginmanager.get_plugin("stepwiseplugin")
+    lastfailed = getattr(config.pluginmanager.get_plugin("lfplugin"), "lastfailed", {})
     for nodeid, when, outcome in results.get("reports") or []:
+        if outcome == "passed" and stepwise is None and nodeid not in lastfailed:
+            continue  # nothing to clear: most of a large run's reports
         report = pytest.TestReport(nodeid, (nodeid, None, nodeid), {}, outcome, None, when)
         for plugin in plugins:
             plugin.pytest_runtest_logreport(report=report)
