@@ -46,6 +46,9 @@ func runInline(ctx context.Context, f runFlags, why string, args []string, stdou
 	if why != "-n 0" {
 		fmt.Fprintf(stderr, "shoal: %s needs the terminal: running the suite in one process in the foreground, as -n 0 does\n", why)
 	}
+	if f.reportJSON != "" || f.html != "" || f.trace != "" {
+		fmt.Fprintln(stderr, "shoal: in one process pytest runs the tests itself: no run record, HTML page or trace is written")
+	}
 	f.workers = "1"
 	s, err := prepare(f, stderr)
 	if err != nil {
