@@ -332,15 +332,21 @@ func TestAuditMarkerName(t *testing.T) {
 	}
 }
 
-// TestAuditUsage: usage errors exit 4 with a hint.
+// TestAuditUsage: usage errors exit 4 with a hint. An option neither
+// shoal's nor pytest's is pytest's to refuse, as under pytest -n: exit 4
+// naming it.
 func TestAuditUsage(t *testing.T) {
 	requirePython(t)
 	dir := copySuite(t, "outcomes")
 	s := &auditSuite{dir: dir, env: []string{"SHOAL_CACHE_DIR=" + t.TempDir()}}
-	for _, args := range [][]string{{"audit", "--confirm", "-1"}, {"audit", "--", "--collect-only"}, {"audit", "--no-such-flag"}} {
+	for _, args := range [][]string{{"audit", "--confirm", "-1"}, {"audit", "--", "--collect-only"}} {
 		out := s.shoal(t, args...)
 		if out.code != 4 || !strings.Contains(out.stderr, "hint:") {
 			t.Errorf("shoal %s: exit %d, want 4 with a hint:\n%s", strings.Join(args, " "), out.code, out)
 		}
+	}
+	out := s.shoal(t, "audit", "--no-such-flag")
+	if out.code != 4 || !strings.Contains(out.stderr, "--no-such-flag") {
+		t.Errorf("shoal audit --no-such-flag: exit %d, want 4 naming the option:\n%s", out.code, out)
 	}
 }

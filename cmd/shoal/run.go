@@ -209,6 +209,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		}
 	}
 	term := terminal.New(stdout, width, color, info)
+	term.Section("where the time went", timeSpent)
 	var consumers fanout
 	if res != nil {
 		opts.WorkerProvisions = res.Describe
@@ -255,9 +256,6 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	}
 	if err := files.Err(); err != nil {
 		return &exitError{code: result.ExitInternalError, msg: err.Error()}
-	}
-	if run.Options.Verbose > 0 && len(run.Tests) > 0 {
-		metrics.WriteText(stdout, metrics.Compute(record.Build(run), metrics.Options{}))
 	}
 	if run.ExitCode != result.ExitOK {
 		return &exitError{code: run.ExitCode}
@@ -424,4 +422,15 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// timeSpent is what shoal report says of the run, which -v shows in the
+// summary.
+func timeSpent(run *result.Run) string {
+	if run.Options.Verbose <= 0 || len(run.Tests) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	metrics.WriteText(&b, metrics.Compute(record.Build(run), metrics.Options{}))
+	return b.String()
 }

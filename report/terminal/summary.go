@@ -30,6 +30,12 @@ func (r *Reporter) summary(run *result.Run) {
 		if strings.Contains(chars, "P") {
 			r.passes(run)
 		}
+		for _, sec := range r.extra {
+			if text := strings.TrimRight(sec.text(run), "\n"); text != "" {
+				r.sep("=", sec.title, "")
+				r.block(text)
+			}
+		}
 		// What the run says before what the command added.
 		for _, n := range append(slices.Clip(run.Notes), r.notes...) {
 			r.sep("-", n, "")

@@ -29,6 +29,21 @@ type Reporter struct {
 	// mode), from the run as collected.
 	info  func(run *result.Run) []string
 	notes []string
+	extra []extraSection
+}
+
+// extraSection is a part of the summary that the command adds: its title and
+// what it says about the finished run ("" leaves it out).
+type extraSection struct {
+	title string
+	text  func(run *result.Run) string
+}
+
+// Section adds a part to the summary, under its title, where pytest's
+// plugins print theirs: after the warnings, before the short test summary
+// and the stats line, which stays the last.
+func (r *Reporter) Section(title string, text func(run *result.Run) string) {
+	r.extra = append(r.extra, extraSection{title, text})
 }
 
 // Note adds a line that the summary shows where pytest's plugins show
