@@ -110,13 +110,18 @@ func (s *auditSuite) audit(t *testing.T, args ...string) (auditReport, output) {
 }
 
 func readTruth(t *testing.T) map[string]truthEntry {
+	return readSuiteTruth[truthEntry](t, "audit")
+}
+
+// readSuiteTruth reads the tests of a suite's truth.json.
+func readSuiteTruth[T any](t *testing.T, suite string) map[string]T {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "suites", "audit", "truth.json"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "suites", suite, "truth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var truth struct {
-		Tests map[string]truthEntry `json:"tests"`
+		Tests map[string]T `json:"tests"`
 	}
 	if err := json.Unmarshal(data, &truth); err != nil {
 		t.Fatal(err)

@@ -5,11 +5,11 @@ package integration_test
 import (
 	"encoding/json"
 	"fmt"
+	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -19,8 +19,6 @@ import (
 // and two pairs that collide on a fixed port and a fixed file, among
 // stable tests; truth.json says what shoal verify must find. Every run
 // here gets a shared directory and a port of its own.
-
-var verifyPort atomic.Int64
 
 type verifyTruth struct {
 	Class         string   `json:"class"`
@@ -51,11 +49,14 @@ type verifyReport struct {
 	} `json:"summary"`
 }
 
-// verifySuite copies the suite and gives it a directory and a port of its own.
+// verifySuite copies the suite and gives it a directory and a port of its
+// own: a random one, below the ports shoal's workers and the system's
+// outgoing connections take, so that other runs on the host hold it by
+// chance only.
 func verifySuite(t *testing.T) (dir string, env []string) {
 	t.Helper()
 	dir = copySuite(t, "verify")
-	port := 17600 + int(verifyPort.Add(1)%50)
+	port := 12000 + mathrand.IntN(5000)
 	return dir, baseEnv("VERIFY_SUITE_DIR="+t.TempDir(), fmt.Sprintf("VERIFY_SUITE_PORT=%d", port), "TMPDIR="+privateTmp(t))
 }
 
@@ -87,7 +88,7 @@ func verify(t *testing.T, dir string, env, flags, args []string) (verifyReport, 
 func TestVerifyPlantedSuite(t *testing.T) {
 	requirePython(t)
 	dir, env := verifySuite(t)
-	truth := readVerifyTruth(t)
+	truth := readSuiteTruth[verifyTruth](t, "verify")
 	rep, out := verify(t, dir, env, []string{"-n", "2", "--seed", "1", "--no-history"}, nil)
 	if out.code != 1 {
 		t.Fatalf("exit code %d, want 1 (tests are not stable):\n%s", out.code, out)
@@ -146,21 +147,6 @@ func checkReproduces(t *testing.T, dir string, env []string, v verifyVerdict) {
 	if got.code != wantCode || !strings.Contains(got.stdout, v.NodeID) && wantCode == 1 {
 		t.Errorf("%s: %s exited %d, want %d:\n%s", v.NodeID, v.Reproduce, got.code, wantCode, got)
 	}
-}
-
-func readVerifyTruth(t *testing.T) map[string]verifyTruth {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "suites", "verify", "truth.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth struct {
-		Tests map[string]verifyTruth `json:"tests"`
-	}
-	if err := json.Unmarshal(data, &truth); err != nil {
-		t.Fatal(err)
-	}
-	return truth.Tests
 }
 
 // TestVerifyStableTests: the stable part of the suite verifies stable,

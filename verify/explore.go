@@ -28,12 +28,17 @@ type explored struct {
 
 // explore makes the shuffled runs. They come in pairs: a run in a fresh
 // shuffle, then the same lists reversed, so that two tests that share a
-// worker run in both orders. After the first run, each worker starts with
-// its longest tests (and the reversed run ends with them): tests that hold
-// a port, a file or a table for a while are the ones that collide, and
-// this way they meet each other.
+// worker run in both orders. The first pair puts every test on one list:
+// any two tests then run in both orders in one process. The others spread
+// the tests over the workers, each worker starting with its longest tests
+// (the reversed run ending with them); and the longest of all, those most
+// likely to hold a port, a file or a table for a while, meet in pairs on
+// the first two workers, starting together, a round of a tournament per
+// run, so that each two of them run at the same time.
 func (v *verifier) explore(ctx context.Context) error {
 	var lists [][]int
+	var meets [][2]int
+	var long []int
 	var seed int64
 	for k := 0; k < v.opt.Runs; k++ {
 		if v.spent() {
@@ -44,9 +49,20 @@ func (v *verifier) explore(ctx context.Context) error {
 			lists = reverse(lists)
 		} else {
 			seed = v.opt.Seed + int64(k/2)
-			lists = Arrange(v.opt.Workers, seed, v.durations())
+			dur := v.durations()
+			lists = Arrange(v.workersFor(k), seed, dur)
+			if long == nil && len(lists) >= 2 {
+				// Chosen once: a tournament among the same tests.
+				long = longest(dur, v.opt.Seed)
+			}
 		}
-		got, err := v.run(ctx, Batch{Lists: lists})
+		meets = nil
+		if long != nil {
+			// A round of the tournament per run, the reversed run too.
+			meets = roundRobin(long, k-2)
+			lists = meetFirst(lists, long, meets, reversed)
+		}
+		got, err := v.run(ctx, Batch{Lists: lists, Meets: meets})
 		if err != nil {
 			return err
 		}
@@ -115,14 +131,21 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// durations are the longest each test took in the shuffled runs so far.
+// durations are the shortest each test took in the shuffled runs so far
+// where it passed (a failure takes longer to report), else where it failed.
 func (v *verifier) durations() []float64 {
 	dur := make([]float64, len(v.names))
+	passed := make([]bool, len(v.names))
 	for _, r := range v.explored {
 		for i, g := range r.got {
-			if g.Ran {
-				dur[i] = max(dur[i], g.Stop-g.Start)
+			if !g.Ran || passed[i] && g.Failed {
+				continue
 			}
+			d := g.Stop - g.Start
+			if dur[i] == 0 || d < dur[i] || !g.Failed && !passed[i] {
+				dur[i] = d
+			}
+			passed[i] = passed[i] || !g.Failed
 		}
 	}
 	return dur
@@ -232,4 +255,94 @@ func overlapping(i int, got []Ran) ([]int, []float64) {
 		}
 	}
 	return out, secs
+}
+
+// workersFor is how many lists shuffled run k has: the first two put every
+// test on one list, so that any two tests run in both orders in one
+// process; the others spread them over the workers, so they overlap.
+func (v *verifier) workersFor(k int) int {
+	if k < 2 && v.opt.Runs > 2 {
+		return 1
+	}
+	return v.opt.Workers
+}
+
+// maxMeeting caps the tests that meet in shuffled runs: a default
+// verification has rounds for every two of about this many.
+const maxMeeting = 8
+
+// longest are the longest tests, at most maxMeeting of them, that took at
+// least a quarter as long as the longest, in an order drawn from seed.
+// Durations on a busy host vary: the bound is loose.
+func longest(dur []float64, seed int64) []int {
+	most := slices.Max(append([]float64{0}, dur...))
+	var out []int
+	for i, d := range dur {
+		if d > 0 && d >= most/4 {
+			out = append(out, i)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b int) int { return cmp.Compare(dur[b], dur[a]) })
+	out = out[:min(len(out), maxMeeting)]
+	slices.Sort(out)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x70))
+	rng.Shuffle(len(out), func(a, b int) { out[a], out[b] = out[b], out[a] })
+	return out
+}
+
+// roundRobin is round r of a tournament among ids (the circle method):
+// over len(ids)-1 rounds (len(ids) when odd) each two of them meet once.
+func roundRobin(ids []int, r int) [][2]int {
+	ring := slices.Clone(ids)
+	if len(ring)%2 == 1 {
+		ring = append(ring, -1)
+	}
+	n := len(ring)
+	if n < 2 {
+		return nil
+	}
+	// ring[0] stays; the others turn by r.
+	rest := ring[1:]
+	r = (r%len(rest) + len(rest)) % len(rest)
+	rest = append(slices.Clone(rest[len(rest)-r:]), rest[:len(rest)-r]...)
+	ring = append([]int{ring[0]}, rest...)
+	var pairs [][2]int
+	for i := 0; i < n/2; i++ {
+		a, b := ring[i], ring[n-1-i]
+		if a >= 0 && b >= 0 {
+			pairs = append(pairs, [2]int{a, b})
+		}
+	}
+	return pairs
+}
+
+// meetFirst moves the tests of long out of their lists; the pairs of meets
+// start the first two lists (end them, when last), the i-th pair at the
+// same place on each, and the long tests left out of a pair follow them
+// on the first list.
+func meetFirst(lists [][]int, long []int, meets [][2]int, last bool) [][]int {
+	out := make([][]int, len(lists))
+	for w, l := range lists {
+		for _, i := range l {
+			if !slices.Contains(long, i) {
+				out[w] = append(out[w], i)
+			}
+		}
+	}
+	var a, b, rest []int
+	for _, m := range meets {
+		a, b = append(a, m[0]), append(b, m[1])
+	}
+	for _, i := range long {
+		if !slices.Contains(a, i) && !slices.Contains(b, i) {
+			rest = append(rest, i)
+		}
+	}
+	a = append(a, rest...)
+	if last {
+		out[0], out[1] = append(out[0], a...), append(out[1], b...)
+	} else {
+		out[0], out[1] = append(a, out[0]...), append(b, out[1]...)
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // MaxLists caps the processes (workers) of one targeted run.
@@ -93,11 +94,37 @@ type probe struct {
 	pair  *[2]int // run at the same time on two workers
 }
 
-func (p probe) tests() []int {
-	if p.pair != nil {
-		return p.pair[:]
+// describe says what a targeted run does, for the log.
+func describe(probes []probe) string {
+	var alone, after, pairs int
+	for _, p := range probes {
+		switch {
+		case p.pair != nil:
+			pairs++
+		case len(p.seq) == 1:
+			alone++
+		default:
+			after++
+		}
 	}
-	return p.seq
+	var parts []string
+	if alone > 0 {
+		parts = append(parts, fmt.Sprintf("%d test%s alone", alone, plural(alone)))
+	}
+	if after > 0 {
+		parts = append(parts, fmt.Sprintf("%d after part of %s sequence", after, pick(after == 1, "its", "their")))
+	}
+	if pairs > 0 {
+		parts = append(parts, fmt.Sprintf("%d pair%s at the same time", pairs, plural(pairs)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func pick(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
 }
 
 // probe runs targeted batches until every failing test is done or the
@@ -115,6 +142,7 @@ func (v *verifier) probe(ctx context.Context) error {
 		if len(probes) == 0 {
 			return nil
 		}
+		fmt.Fprintf(v.opt.Log, "shoal verify: run %d: %s\n", v.runs+1, describe(probes))
 		got, err := v.run(ctx, b)
 		if err != nil {
 			return err
@@ -130,7 +158,8 @@ func (v *verifier) probe(ctx context.Context) error {
 }
 
 // pack gathers the next probe of every test still at work into one batch:
-// sequences run apart, as many as share no test; else one pair.
+// sequences run apart, as many as share no test; else pairs, one after
+// another, as many as share no test.
 func (v *verifier) pack() (Batch, []probe) {
 	var pairs, seqs []probe
 	used := map[int]bool{}
@@ -158,11 +187,22 @@ func (v *verifier) pack() (Batch, []probe) {
 		}
 		return b, seqs
 	}
-	if len(pairs) > 0 {
-		p := pairs[0]
-		return Batch{Lists: [][]int{{p.pair[0]}, {p.pair[1]}}, Meet: p.pair}, pairs[:1]
+	if len(pairs) == 0 {
+		return Batch{}, nil
 	}
-	return Batch{}, nil
+	b := Batch{Lists: make([][]int, 2)}
+	var taken []probe
+	for _, p := range pairs {
+		if used[p.pair[0]] || used[p.pair[1]] {
+			continue
+		}
+		used[p.pair[0]], used[p.pair[1]] = true, true
+		b.Lists[0] = append(b.Lists[0], p.pair[0])
+		b.Lists[1] = append(b.Lists[1], p.pair[1])
+		b.Meets = append(b.Meets, *p.pair)
+		taken = append(taken, p)
+	}
+	return b, taken
 }
 
 // next is test t's next targeted run, moving it on to its next stage when

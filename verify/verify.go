@@ -28,9 +28,13 @@ type Batch struct {
 	// Apart: no two tests run at the same time, though each list keeps
 	// its own process (targeted runs that must not collide).
 	Apart bool
-	// Meet, when set, is a pair of tests on two lists that start together,
-	// each waiting for the other.
-	Meet *[2]int
+	// Meets are pairs of tests on two lists that start together, each
+	// waiting (a few seconds at most) for the other; pairs come in the
+	// same order on both lists. In a targeted run the batch has two
+	// lists, and the k-th pair is the k-th test of each: a pair starts
+	// once the pair before it is over on both lists, so only the two
+	// tests of a pair ever run at the same time.
+	Meets [][2]int
 }
 
 // Ran is what one test did in a batch.
@@ -50,7 +54,7 @@ type Runner interface {
 // Options say how hard to look. Zero values take the defaults in brackets.
 type Options struct {
 	Workers  int           // lists in a shuffled run [2]
-	Runs     int           // shuffled runs [10]; every second one replays the one before it reversed
+	Runs     int           // shuffled runs [8]; every second one replays the one before it reversed
 	Alone    int           // times a failing test runs alone [3]
 	Together int           // times a suspected pair runs at the same time [2]
 	Budget   time.Duration // stop looking after this long; 0: no limit
@@ -65,7 +69,7 @@ func (o *Options) Defaults() {
 		o.Workers = 2
 	}
 	if o.Runs < 1 {
-		o.Runs = 10
+		o.Runs = 8
 	}
 	if o.Alone < 1 {
 		o.Alone = 3

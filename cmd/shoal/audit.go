@@ -13,7 +13,6 @@ import (
 
 	"shoal/audit"
 	"shoal/footprint"
-	"shoal/provision"
 	"shoal/result"
 	"shoal/rewrite"
 	"shoal/runner"
@@ -68,12 +67,8 @@ prints the diff. Exit code 0 when the audit ran, whatever the tests did;
 
 // auditRun is one audit: the traced run, then the pairs run together.
 type auditRun struct {
-	suite  *suite
+	*repeated
 	flags  auditFlags
-	args   []string
-	res    *provision.Run
-	limits limits
-	env    []string // for every pytest process, on top of shoal's own
 	marker string
 	stdout io.Writer
 	stderr io.Writer
@@ -91,8 +86,7 @@ func auditSuite(ctx context.Context, f auditFlags, args []string, stdout, stderr
 		return err
 	}
 	defer done()
-	s := p.suite
-	a := &auditRun{suite: s, flags: f, args: args, res: p.res, limits: p.limits, env: p.pools.env, marker: markerName(s), stdout: stdout, stderr: stderr}
+	a := &auditRun{repeated: p.repeated(args, f.noFork), flags: f, marker: markerName(p.suite), stdout: stdout, stderr: stderr}
 	run, prints, err := a.trace(ctx)
 	if err != nil {
 		return err
@@ -111,16 +105,7 @@ func markerName(s *suite) string {
 // options are the runner's options for one of the audit's runs, with the
 // run's resources and extra environment.
 func (a *auditRun) options(dir string, extra ...string) (runner.Options, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return runner.Options{}, &exitError{code: result.ExitInternalError, msg: err.Error()}
-	}
-	opts := a.suite.options(a.args, append(os.Environ(), a.env...))
-	opts.Fork = opts.Fork && !a.flags.noFork
-	opts.Timeout, opts.MaxWorkerRestart, opts.Grace = a.limits.test.Seconds(), a.limits.maxRestart, a.limits.grace
-	opts.RunDir, opts.WorkerEnv = dir, a.res.Env
-	opts.Env = append(opts.Env, "SHOAL_RUN_BASETEMP="+filepath.Join(dir, "basetemp"), "SHOAL_TRACE_PRIVATE="+a.res.Dir)
-	opts.Env = append(opts.Env, extra...)
-	return opts, nil
+	return a.repeated.options(dir, append([]string{"SHOAL_TRACE_PRIVATE=" + a.res.Dir}, extra...)...)
 }
 
 // trace runs the suite with the tracer on and reads what each test touched.

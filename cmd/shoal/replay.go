@@ -104,7 +104,7 @@ func replayRun(ctx context.Context, f replayFlags, path string, pytest []string,
 	}
 	defer done()
 	r := &replaying{rec: rec, worker: index,
-		vr: &verifyRunner{suite: p.suite, flags: verifyFlags{runFlags: f.runFlags}, args: pytest, res: p.res, limits: p.limits, env: p.pools.env}}
+		vr: &verifyRunner{repeated: p.repeated(pytest, f.noFork)}}
 	if f.test == "" {
 		return r.sequence(ctx, before, stdout)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"shoal/history"
-	"shoal/provision"
 	"shoal/result"
 	"shoal/runner"
 	"shoal/verify"
@@ -62,7 +61,7 @@ does not collect or verification was interrupted, 4 on usage errors.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.json, "json", "", "write every test's class and evidence as JSON to this file")
-	fl.IntVar(&f.runs, "runs", 10, "shuffled runs of the whole suite; every second one replays the one before it reversed")
+	fl.IntVar(&f.runs, "runs", 8, "shuffled runs of the whole suite; every second one replays the one before it reversed")
 	fl.IntVar(&f.alone, "alone", 3, "times a test that failed runs alone in a fresh worker")
 	fl.IntVar(&f.together, "together", 2, "times a test runs at the same time as each suspected partner")
 	fl.DurationVar(&f.budget, "budget", 10*time.Minute, "stop looking after this long and say what is still unexplained; 0: no limit")
@@ -95,7 +94,7 @@ func verifySuite(ctx context.Context, f verifyFlags, args []string, stdout, stde
 	}
 	defer done()
 	s := p.suite
-	vr := &verifyRunner{suite: s, flags: f, args: args, res: p.res, limits: p.limits, env: p.pools.env}
+	vr := &verifyRunner{repeated: p.repeated(args, f.noFork)}
 	names, err := vr.collect(ctx, stdout, stderr)
 	if err != nil {
 		return err
@@ -195,13 +194,9 @@ func shellWords(words []string) string {
 // verifyRunner runs verification's batches on the real runner, with the
 // run's resources.
 type verifyRunner struct {
-	suite   *suite
-	flags   verifyFlags
-	args    []string
-	res     *provision.Run
-	limits  limits
-	env     []string
+	*repeated
 	names   []string
+	marks   []*result.Marks // per test, what its markers ask; nil for most
 	rootdir string
 	n       int // batches run
 }
@@ -230,8 +225,9 @@ func (vr *verifyRunner) collect(ctx context.Context, stdout, stderr io.Writer) (
 	}
 	vr.rootdir = run.Rootdir
 	vr.names = make([]string, len(run.Tests))
+	vr.marks = make([]*result.Marks, len(run.Tests))
 	for i, t := range run.Tests {
-		vr.names[i] = t.NodeID
+		vr.names[i], vr.marks[i] = t.NodeID, t.Marks
 	}
 	return vr.names, nil
 }

@@ -24,29 +24,14 @@ func (vr *verifyRunner) dir(name string) string {
 	return filepath.Join(vr.res.Dir, name)
 }
 
-// options are the runner's options for one of verification's runs, with
-// the run's resources and extra environment.
-func (vr *verifyRunner) options(dir string, extra ...string) (runner.Options, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return runner.Options{}, &exitError{code: result.ExitInternalError, msg: err.Error()}
-	}
-	opts := vr.suite.options(vr.args, append(os.Environ(), vr.env...))
-	opts.Fork = opts.Fork && !vr.flags.noFork
-	opts.Timeout, opts.MaxWorkerRestart, opts.Grace = vr.limits.test.Seconds(), vr.limits.maxRestart, vr.limits.grace
-	opts.RunDir, opts.WorkerEnv = dir, vr.res.Env
-	opts.Env = append(opts.Env, "SHOAL_RUN_BASETEMP="+filepath.Join(dir, "basetemp"))
-	opts.Env = append(opts.Env, extra...)
-	return opts, nil
-}
-
 // Run runs one batch: its lists on as many workers, in order.
 func (vr *verifyRunner) Run(ctx context.Context, b verify.Batch) ([]verify.Ran, error) {
 	vr.n++
 	dir := vr.dir(fmt.Sprintf("verify-%d", vr.n))
 	defer os.RemoveAll(dir)
 	var extra []string
-	if b.Meet != nil {
-		file, err := vr.meetFile(dir, *b.Meet)
+	if meets := vr.mayMeet(b.Meets); meets != nil {
+		file, err := vr.meetFile(dir, meets)
 		if err != nil {
 			return nil, err
 		}
@@ -68,16 +53,42 @@ func (vr *verifyRunner) Run(ctx context.Context, b verify.Batch) ([]verify.Ran, 
 	return vr.outcomes(run), nil
 }
 
-// meetFile writes the pair that starts together where the plugin reads it.
-func (vr *verifyRunner) meetFile(dir string, pair [2]int) (string, error) {
+// mayMeet are the pairs whose markers let them run at the same time: a
+// test that runs alone, or two that hold one key, would only wait for
+// each other in vain.
+func (vr *verifyRunner) mayMeet(pairs [][2]int) [][2]int {
+	var out [][2]int
+	mark := func(i int) *result.Marks {
+		if i < len(vr.marks) {
+			return vr.marks[i]
+		}
+		return nil
+	}
+	for _, p := range pairs {
+		a, b := mark(p[0]), mark(p[1])
+		apart := a != nil && a.Exclusive || b != nil && b.Exclusive ||
+			a != nil && b != nil && slices.ContainsFunc(a.Locks, func(k string) bool { return slices.Contains(b.Locks, k) })
+		if !apart {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// meetFile writes the pairs that start together where the plugin reads
+// them (SHOAL_TRACE_PAIRS, as shoal audit's pairs).
+func (vr *verifyRunner) meetFile(dir string, pairs [][2]int) (string, error) {
 	meet := filepath.Join(dir, "meet")
 	if err := os.MkdirAll(meet, 0o755); err != nil {
 		return "", &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	data, _ := json.Marshal(map[string][2]string{
-		vr.names[pair[0]]: {"p", meet},
-		vr.names[pair[1]]: {"p", meet},
-	})
+	entries := map[string][2]string{}
+	for k, p := range pairs {
+		name := fmt.Sprintf("p%d", k)
+		entries[vr.names[p[0]]] = [2]string{name, meet}
+		entries[vr.names[p[1]]] = [2]string{name, meet}
+	}
+	data, _ := json.Marshal(entries)
 	file := filepath.Join(dir, "pairs.json")
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		return "", &exitError{code: result.ExitInternalError, msg: err.Error()}
@@ -110,10 +121,10 @@ func (vr *verifyRunner) outcomes(run *result.Run) []verify.Ran {
 }
 
 // listPlanner keeps the batch's tests and gives each worker its list.
-// Markers still hold, but in runs apart or in pairs nothing overlaps
-// anyway, so tests that run alone lose that there; in shuffled runs they
-// all move to one list, after its own tests, since lists that each wait
-// for the others to be quiet would wait for ever. Heavy tests' slots are
+// Markers still hold, but in runs apart nothing overlaps anyway, so tests
+// that run alone lose that there; elsewhere they all move to one list,
+// after its own tests, since lists that each wait for the others to be
+// quiet would wait for ever. Heavy tests' slots are
 // not kept: a verification run is about order, not load.
 func listPlanner(b verify.Batch, names []string, limits map[string]int) runner.Planner {
 	at := map[string][2]int{}
@@ -139,7 +150,7 @@ func listPlanner(b verify.Batch, names []string, limits map[string]int) runner.P
 			}
 			st := &tests[i]
 			st.Slots = 0
-			if b.Apart || b.Meet != nil {
+			if b.Apart {
 				st.Exclusive = false
 			}
 			if b.Apart {
