@@ -98,7 +98,13 @@ func (s *auditSuite) audit(t *testing.T, args ...string) (auditReport, output) {
 	if out.code != 0 {
 		t.Fatalf("shoal audit exited %d:\n%s", out.code, out)
 	}
-	var rep auditReport
+	return readReport[auditReport](t, path, out), out
+}
+
+// readReport reads the JSON report a command wrote to path.
+func readReport[T any](t *testing.T, path string, out output) T {
+	t.Helper()
+	var rep T
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no report: %v\n%s", err, out)
@@ -106,7 +112,7 @@ func (s *auditSuite) audit(t *testing.T, args ...string) (auditReport, output) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatalf("cannot read the report: %v", err)
 	}
-	return rep, out
+	return rep
 }
 
 func readTruth(t *testing.T) map[string]truthEntry {

@@ -3,10 +3,8 @@
 package integration_test
 
 import (
-	"encoding/json"
 	"fmt"
 	mathrand "math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -70,15 +68,7 @@ func verify(t *testing.T, dir string, env, flags, args []string) (verifyReport, 
 	if out.hung {
 		t.Fatalf("shoal verify did not finish:\n%s", out)
 	}
-	var rep verifyReport
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no report: %v\n%s", err, out)
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatalf("cannot read the report: %v", err)
-	}
-	return rep, out
+	return readReport[verifyReport](t, path, out), out
 }
 
 // TestVerifyPlantedSuite verifies the suite with the default settings and
