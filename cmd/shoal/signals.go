@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"shoal/result"
 )
 
@@ -60,6 +62,12 @@ func handleSignals(ctx context.Context, stderr io.Writer) (_ context.Context, st
 		for {
 			select {
 			case sig := <-sigs:
+				if sig == syscall.SIGPIPE && !outputLost(1, 2) {
+					// A write to a worker's connection after the worker
+					// died, or to a service's pipe: that write fails with
+					// EPIPE, and the run handles it where it wrote.
+					continue
+				}
 				s.got(sig)
 			case <-done:
 				return
@@ -106,4 +114,23 @@ func (s *signalState) got(sig os.Signal) {
 		fmt.Fprintf(s.stderr, "\nshoal: %s a third time: exiting\n", name)
 		s.exit(result.ExitInterrupted)
 	}
+}
+
+// outputLost tells whether any of the descriptors fds, shoal's standard
+// output and error, lost its reader: the only SIGPIPE that stops a run.
+// Where it cannot tell, it says so, and the run stops as before.
+func outputLost(fds ...int) bool {
+	polls := make([]unix.PollFd, len(fds))
+	for i, fd := range fds {
+		polls[i] = unix.PollFd{Fd: int32(fd), Events: unix.POLLOUT}
+	}
+	if _, err := unix.Poll(polls, 0); err != nil {
+		return true
+	}
+	for _, p := range polls {
+		if p.Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+			return true
+		}
+	}
+	return false
 }

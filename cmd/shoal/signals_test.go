@@ -63,3 +63,26 @@ func TestStopSignals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
 	}
 }
+
+// TestOutputLost: a pipe whose reader closed is lost output; one still
+// read, and a file, are not (a SIGPIPE then came from a worker's
+// connection, which must not stop the run).
+func TestOutputLost(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if outputLost(int(w.Fd()), int(f.Fd())) {
+		t.Errorf("a pipe still read and a file count as lost")
+	}
+	r.Close()
+	if !outputLost(int(f.Fd()), int(w.Fd())) {
+		t.Errorf("a pipe whose reader closed does not count as lost")
+	}
+}
