@@ -4,6 +4,7 @@ package integration_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,7 +20,12 @@ import (
 // data.
 func TestCoverage(t *testing.T) {
 	requirePython(t)
-	requireModule(t, "pytest_cov", "python3-pytest-cov")
+	if err := exec.Command(python, "-c", "import pytest_cov").Run(); err != nil {
+		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
+			t.Fatalf("pytest-cov does not import (scripts/deps.sh installs python3-pytest-cov): %v", err)
+		}
+		t.Skip("no pytest-cov")
+	}
 	requireXdist(t)
 	t.Parallel()
 	tests := []struct {

@@ -3,6 +3,7 @@
 package integration_test
 
 import (
+	"os"
 	"os/exec"
 	"testing"
 )
@@ -78,7 +79,12 @@ func TestThreads(t *testing.T) {
 // reruns count as under pytest (the reruns suite).
 func TestRerunFailures(t *testing.T) {
 	requirePython(t)
-	requireModule(t, "pytest_rerunfailures", "python3-pytest-rerunfailures")
+	if err := exec.Command(python, "-c", "import pytest_rerunfailures").Run(); err != nil {
+		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
+			t.Fatalf("pytest-rerunfailures does not import (scripts/deps.sh installs python3-pytest-rerunfailures): %v", err)
+		}
+		t.Skip("no pytest-rerunfailures")
+	}
 	t.Parallel()
 	c := expectedCase{Name: "flaky", ExitCode: 1, Summary: "1 failed, 2 passed, 3 rerun", Outcomes: map[string]string{
 		"test_flaky.py::test_passes_on_third_attempt": "passed",
