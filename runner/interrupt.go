@@ -87,10 +87,8 @@ func (r *runState) onInterrupted(w *workerState, m *protocol.Message) {
 		w.stopClock()
 		r.testEnded(i, t)
 	}
-	if !r.run.Halted && r.run.Interrupt == nil {
-		// Not shoal's SIGINT, which halts the run first, nor the one it
-		// then sends the other workers: the test's own, which the run
-		// shows.
+	if !r.run.Halted {
+		// Not shoal's SIGINT, which halts the run first: the test's own.
 		r.interrupt("KeyboardInterrupt")
 		if m.Title != "" {
 			r.testInterrupt(m)
