@@ -189,7 +189,12 @@ func (r *runState) collected() {
 		r.stop(err.Error(), true)
 		return
 	}
-	errorsSeen := run.CollectionErrors()
+	errorsSeen := 0
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			errorsSeen++
+		}
+	}
 	r.emit(r.collectedEvent())
 	r.tell(protocol.Command{T: "collected", Count: len(run.Tests)})
 	if errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors {

@@ -86,7 +86,12 @@ func (r *runState) killAll() {
 }
 
 func exitCode(run *result.Run) int {
-	failed := run.CollectionErrors() > 0
+	failed := false
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			failed = true
+		}
+	}
 	for _, t := range run.Tests {
 		switch t.Outcome() {
 		case result.Failed, result.Error:
