@@ -11,25 +11,17 @@ import (
 	"shoal/worker"
 )
 
-// finish lets the fork server end its own way, and says how the run went:
-// with the controller's exit status where it ran to its end, as pytest's
-// own (a pytest_sessionfinish may change it), else as the run found it.
+// finish lets the session end its own way, and says how the run went.
 func (r *runState) finish() (*result.Run, error) {
 	r.awaitStatuses(2 * time.Second)
-	if r.forking && r.session != nil && r.sessionUp {
-		r.session.Send(protocol.Command{T: "exit"})
+	if r.session != nil && r.sessionUp {
+		r.session.Send(protocol.Command{T: "exit", Results: cacheResults(r.run)})
 		r.waitSession(10 * time.Second)
 	}
 	r.reportCrashes()
 	r.noteStarts()
 	r.run.Stop = r.now()
 	r.run.ExitCode = exitCode(r.run)
-	if c := r.ctl; c != nil && c.exited && c.code >= 0 && !r.killed && (c.finished || !c.finishSent) {
-		// It ran its session to the end, or ended it early on its own.
-		r.run.ExitCode = c.code
-	}
-	r.run.SessionOutput = r.sessionOutput()
-	r.flushEarly()
 	r.emit(r.finishedEvent())
 	return r.run, nil
 }
@@ -99,12 +91,6 @@ func exitCode(run *result.Run) int {
 		}
 	}
 	switch {
-	case len(run.InternalErrors) > 0:
-		return result.ExitInternalError
-	case run.UsageError != "":
-		return result.ExitUsageError
-	case run.Interrupt != nil && run.Interrupt.ReturnCode != nil:
-		return *run.Interrupt.ReturnCode
 	case run.Interrupted:
 		return result.ExitInterrupted
 	case failed:
@@ -126,7 +112,7 @@ func (r *runState) passthrough(e *worker.Exit) error {
 }
 
 // cacheResults are the run's outcomes as pytest's cache plugins take them
-// in the controller.
+// in the session.
 func cacheResults(run *result.Run) *protocol.Results {
 	res := &protocol.Results{}
 	failed := map[string]bool{}

@@ -1,1 +1,0 @@
-"""A small package that the tests cover in part."""
