@@ -33,6 +33,30 @@ func TestFormatTrimmed(t *testing.T) {
 	}
 }
 
+// On CI pytest neither trims the crash message to the width nor drops the
+// lines after its first; the reporter does as it does there and elsewhere.
+func TestCrashLineOnCI(t *testing.T) {
+	crash := "a message far longer than the forty columns of this terminal\nsecond line"
+	type testCase struct {
+		ci   string // "" unset
+		want string
+	}
+	cases := []testCase{
+		{"", "FAILED t.py::test_a - a message far l..."},
+		{"true", "FAILED t.py::test_a - " + crash},
+	}
+	for _, tc := range cases {
+		notOnCI(t)
+		if tc.ci != "" {
+			t.Setenv("CI", tc.ci)
+		}
+		r := New(&bytes.Buffer{}, 40, false, nil)
+		if got := r.withCrash("FAILED", "red", "t.py::test_a", &crash); got != tc.want {
+			t.Errorf("CI=%q: got %q, want %q", tc.ci, got, tc.want)
+		}
+	}
+}
+
 func TestFormatDuration(t *testing.T) {
 	cases := map[float64]string{0.034: "0.03s", 59.994: "59.99s", 109.49: "109.49s (0:01:49)", 3725: "3725.00s (1:02:05)"}
 	for in, want := range cases {
