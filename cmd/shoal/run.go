@@ -161,7 +161,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	if err != nil {
 		return err
 	}
-	pools, err := resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv)
+	pools, err := resolveThreadPools(f.threadPools, s.cfg, cpuShare("/sys", runtime.NumCPU(), os.Getenv), s.workers, os.Getenv)
 	if err != nil {
 		return err
 	}

@@ -25,9 +25,10 @@ type threadPools struct {
 // resolveThreadPools reads --thread-pools, else [tool.shoal] thread_pools,
 // else "auto". Each library sizes its pool to every CPU of the machine, so
 // N workers would start N pools as large: "auto" gives each worker its
-// share of the CPUs instead, as joblib does for its workers. A variable the
-// user set keeps the user's value. The session process gets them too: its
-// forked workers inherit pools made before the fork.
+// share of cpus (cpuShare: the physical cores) instead, the share
+// scikit-learn's conftest computes for each pytest-xdist worker. A variable
+// the user set keeps the user's value. The session process gets them too:
+// its forked workers inherit pools made before the fork.
 func resolveThreadPools(flag string, cfg *config.Config, cpus, workers int, getenv func(string) string) (threadPools, error) {
 	v := flag
 	if v == "" {
