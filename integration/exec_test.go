@@ -41,7 +41,7 @@ type startMode struct {
 }
 
 var startModes = []startMode{
-	{name: "fork", header: "forked after collection"},
+	{name: "fork", header: "forked"},
 	{name: "spawn", flags: []string{"--no-fork"}, header: "spawned (forking is off)"},
 }
 
@@ -118,6 +118,9 @@ func execute(t *testing.T, dir string, env []string, timeout, grace time.Duratio
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, &stdout, &stderr
+	// A group of its own: a test that signals its process group (the
+	// exitcodes suite) must not reach the test binary.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = grace
 	err := cmd.Run()

@@ -4,7 +4,9 @@ package integration_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,5 +96,45 @@ func checkModuleSetups(t *testing.T, rec *record, logDir string) {
 		if len(diffs) > 0 {
 			t.Errorf("worker %s:\n%s", w.ID, strings.Join(diffs, "\n"))
 		}
+	}
+}
+
+// TestExitFirstStartsNothingAfter: with -x no test starts after the first
+// failure, on any worker. In the stop_at_once suite a test fails, then
+// tears down for 2 s before its report can reach shoal, while the other
+// worker has hundreds of short tests left: none of them may start after
+// the failure (leeway for pytest to make the failure's report, on a busy
+// host; without the check in every worker some 170 start in those 2 s).
+func TestExitFirstStartsNothingAfter(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	const leeway = 0.5
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			failedAt := filepath.Join(t.TempDir(), "failed_at")
+			sh := runShoal(t, copySuite(t, "stop_at_once"), shoalCall{mode: mode,
+				env: baseEnv("SHOAL_IT_FAILED_AT=" + failedAt), args: []string{"-x"}})
+			if sh.code != 1 || sh.record == nil {
+				t.Fatalf("shoal exited %d, want 1:\n%s", sh.code, sh.output)
+			}
+			data, err := os.ReadFile(failedAt)
+			if err != nil {
+				t.Fatalf("test_fails did not run: %v\n%s", err, sh.output)
+			}
+			at, err := strconv.ParseFloat(strings.TrimSpace(string(data)), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var late []string
+			for _, rt := range sh.record.Tests {
+				if rt.Outcome != "" && rt.NodeID != "test_fails.py::test_fails" && rt.Start > at+leeway {
+					late = append(late, fmt.Sprintf("%s %.3fs after", rt.NodeID, rt.Start-at))
+				}
+			}
+			if len(late) > 0 {
+				t.Errorf("%d tests started after the first failure: %s\n%s", len(late), strings.Join(late, ", "), sh.output)
+			}
+		})
 	}
 }

@@ -3,50 +3,70 @@
 package integration_test
 
 import (
+	"os/exec"
 	"testing"
 )
 
-// TestThreads: a session process that runs a Python thread after collection
-// cannot fork safely, so shoal must spawn its workers, say why in its header,
-// and still give plain pytest's results. The threads suite starts a sleeping
-// daemon thread at import where SHOAL_IT_THREAD says (see its conftest.py and
-// test_threaded.py); without it TestSuites sees shoal fork on the same tests.
+// TestThreads: shoal forks its workers from a process that has imported
+// pytest and its plugins and nothing of the suite, and only where no
+// thread runs there that a fork would leave half-done. A thread that a
+// conftest or a test module starts runs in each worker, after the fork:
+// shoal still forks. A plugin that starts a Python thread as it is
+// imported, or an OpenMP loop that leaves GNU OpenMP's threads waiting,
+// makes shoal spawn and say why; OpenBLAS's threads, which stop before a
+// fork and start again after it, do not. Results stay pytest's either way.
+// The threads suite starts its threads where SHOAL_IT_THREAD says (see its
+// conftest.py, test_threaded.py and thread_plugin.py).
 func TestThreads(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
-	spawned := startMode{name: "spawn", header: "spawned (cannot fork: the session runs 2 Python threads after collection)"}
 	forked := startModes[0]
-	// Node ids in the arguments make the session collect eagerly, importing
-	// the test modules itself; these select what the plain case runs.
+	// Node ids in the arguments make every worker collect everything,
+	// importing the test modules; these select what the plain case runs.
 	nodeIDs := []string{
 		"test_plain.py", "test_threaded.py::test_sees_its_thread",
 		"test_threaded.py::test_fails", "test_threaded.py::test_skipped",
 	}
+	plugin := []string{"-p", "thread_plugin"}
 	tests := []struct {
 		name   string
 		thread string   // SHOAL_IT_THREAD
 		args   []string // instead of the plain case's
+		env    []string
 		mode   startMode
+		// needs is a module the case needs; it skips without it.
+		needs string
 	}{
-		// The session's walk imports conftest.py.
-		{"conftest thread", "conftest", nil, spawned},
-		{"module thread, eager collection", "module", nodeIDs, spawned},
-		// Collecting lazily, the session never imports the test module: the
-		// thread starts in each worker, after the fork.
-		{"module thread, lazy collection", "module", nil, forked},
+		{name: "conftest thread", thread: "conftest", mode: forked},
+		{name: "module thread, eager collection", thread: "module", args: nodeIDs, mode: forked},
+		{name: "module thread, lazy collection", thread: "module", mode: forked},
+		{name: "plugin thread", thread: "plugin", args: plugin, mode: startMode{name: "spawn",
+			header: "spawned (cannot fork: the fork server runs 2 Python threads)"}},
+		{name: "OpenBLAS threads", thread: "openblas", args: plugin, env: []string{"OPENBLAS_NUM_THREADS=2"}, needs: "numpy",
+			mode: startMode{name: "fork", header: "forked (1 OpenBLAS thread in the fork server, restarted after the fork)"}},
+		{name: "GNU OpenMP threads", thread: "openmp", args: plugin, env: []string{"OMP_NUM_THREADS=2", "OPENBLAS_NUM_THREADS=1"},
+			needs: "sklearn", mode: startMode{name: "spawn",
+				header: "spawned (cannot fork: the fork server runs 1 native thread and GNU OpenMP (libgomp) is loaded: its threads do not survive a fork)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.needs != "" {
+				if err := exec.Command(python, "-c", "import "+tc.needs).Run(); err != nil {
+					t.Skipf("%s does not import: %v", tc.needs, err)
+				}
+			}
 			c := findCase(t, "threads", "plain")
 			if tc.args != nil {
 				c.Args = tc.args
 			}
-			env := baseEnv("SHOAL_IT_THREAD=" + tc.thread)
+			env := baseEnv(append([]string{"SHOAL_IT_THREAD=" + tc.thread}, tc.env...)...)
 			py := runPytestEnv(t, copySuite(t, "threads"), env, c.Args...)
 			checkPytest(t, c, py)
-			// The flags before "--" carry no mode: shoal decides.
-			sh := runShoal(t, copySuite(t, "threads"), shoalCall{mode: tc.mode, env: env, args: c.Args})
+			// -v: the header says why it forked where threads run; the
+			// flags before "--" carry no mode: shoal decides.
+			sh := runShoal(t, copySuite(t, "threads"), shoalCall{mode: tc.mode, env: env, args: c.Args,
+				flags: []string{"-v", "--thread-pools", "inherit"}})
 			checkShoal(t, c, tc.mode, py, sh)
 		})
 	}

@@ -26,7 +26,8 @@ const MaxLine = 256 << 20
 type Message struct {
 	T string `json:"t"`
 
-	// hello
+	// hello: Role is "server" (the fork server), "controller" (once
+	// pytest printed its header) or "worker".
 	Role          string   `json:"role,omitempty"`
 	Protocol      int      `json:"protocol,omitempty"`
 	PID           int      `json:"pid,omitempty"`
@@ -47,11 +48,31 @@ type Message struct {
 	Items      []Item          `json:"items,omitempty"`
 	Deselected int             `json:"deselected,omitempty"`
 	Errors     []CollectReport `json:"errors,omitempty"`
-	// PythonThreads counts threading's threads: forking is unsafe while one
-	// besides the main thread runs (native threads are not counted).
-	PythonThreads int    `json:"python_threads,omitempty"`
-	CanFork       bool   `json:"can_fork,omitempty"`
-	Basetemp      string `json:"basetemp,omitempty"`
+	// Warnings are those the worker's walk of the suite recorded.
+	Warnings []Message `json:"warnings,omitempty"`
+
+	// hello from the server: whether it can fork safely, and what it found
+	// (why not, or the threads it runs that survive a fork).
+	CanFork  bool   `json:"can_fork,omitempty"`
+	ForkNote string `json:"fork_note,omitempty"`
+	// hello from the controller: its basetemp, and whether its plugins follow
+	// the tests' reports (then the workers send them along, as Fwd).
+	Basetemp string `json:"basetemp,omitempty"`
+	Forward  bool   `json:"forward,omitempty"`
+
+	// workerinput (from the controller): config.workerinput for Worker, as
+	// its plugins' pytest_configure_node left it.
+	WorkerInput json.RawMessage `json:"workerinput,omitempty"`
+	// ready (from a worker): what it says of itself (xdist's workerinfo).
+	Info json.RawMessage `json:"info,omitempty"`
+	// finished (from a worker): its config.workeroutput.
+	WorkerOutput json.RawMessage `json:"workeroutput,omitempty"`
+	// finished (from the controller): where in its output file the parts of
+	// the summary shoal prints go ("summary", "short", "stats").
+	Points map[string]int64 `json:"points,omitempty"`
+	// internal_error (from a worker): pytest's INTERNALERROR text;
+	// usage_error: the usage error that ends pytest (a missing path).
+	ErrorText string `json:"text,omitempty"`
 
 	// done: the test at position P of file F
 	F       int      `json:"f"`
@@ -62,15 +83,21 @@ type Message struct {
 	Reports []Report `json:"reports,omitempty"`
 	// OK replaces Reports for a plain pass: the three phase durations.
 	OK []float64 `json:"ok,omitempty"`
+	// Fwd is the test's reports for the controller's hooks, passed on as they are.
+	Fwd json.RawMessage `json:"fwd,omitempty"`
 
 	// bye: tests it was sent but did not run, as file, position pairs
 	Unrun []int `json:"unrun,omitempty"`
 
-	// interrupted: a KeyboardInterrupt stopped the worker, in test F, P
-	// (NodeID; from Start until Stop) or between tests (no NodeID). Text
-	// says where it was, as pytest's "path:line: KeyboardInterrupt"; Trace
-	// is the whole traceback.
-	Trace string `json:"trace,omitempty"`
+	// interrupted: a KeyboardInterrupt or pytest.exit stopped the worker,
+	// in test F, P (NodeID; from Start until Stop) or between tests (no
+	// NodeID). Title is pytest's line over it ("KeyboardInterrupt",
+	// "_pytest.outcomes.Exit: bye"); Text says where it was, as pytest's
+	// "path:line: KeyboardInterrupt"; Trace is the whole traceback;
+	// ReturnCode is pytest.exit's.
+	Title      string `json:"title,omitempty"`
+	Trace      string `json:"trace,omitempty"`
+	ReturnCode *int   `json:"returncode,omitempty"`
 
 	// ended: pytest is done with the worker; Threads are the names of the
 	// threads that are no daemons and still run, which Python waits for
@@ -407,7 +434,43 @@ type Command struct {
 	Items   []int        `json:"items,omitempty"`
 	Files   []int        `json:"files,omitempty"`
 	Workers []WorkerSpec `json:"workers,omitempty"`
-	// Results go with "exit": the run's outcomes, for pytest's cache.
+	// become: the server takes this role itself.
+	Spec *WorkerSpec `json:"spec,omitempty"`
+
+	// To a worker, workerinput: its config.workerinput (null: there is no
+	// controller), its basetemp, and whether to send its reports along
+	// for the controller's hooks.
+	WorkerInput json.RawMessage `json:"workerinput,omitempty"`
+	Basetemp    string          `json:"basetemp,omitempty"`
+	Forward     bool            `json:"forward,omitempty"`
+
+	// To the controller: about Worker, its workerinfo (nodeready), its
+	// workeroutput and what brought it down (nodedown), one test's
+	// reports (test).
+	Worker       string          `json:"worker,omitempty"`
+	Info         json.RawMessage `json:"info,omitempty"`
+	WorkerOutput json.RawMessage `json:"workeroutput,omitempty"`
+	Error        *string         `json:"error,omitempty"`
+	Fwd          json.RawMessage `json:"fwd,omitempty"`
+	// collected: how many tests the workers collected.
+	Count int `json:"count,omitempty"`
+	// finish: the run is over, with this exit status and reason; Failed
+	// and Collected are pytest's session counters, Interrupt a worker's
+	// interrupted message that ended it.
+	Status    int             `json:"status,omitempty"`
+	Reason    string          `json:"reason,omitempty"`
+	Failed    int             `json:"failed,omitempty"`
+	Collected int             `json:"collected,omitempty"`
+	Interrupt json.RawMessage `json:"interrupt,omitempty"`
+	// UsageError ends the controller's session as pytest's usage errors do.
+	UsageError string `json:"usage_error,omitempty"`
+	// gate: the file where the run's failures add up, a byte each, and
+	// --maxfail: a worker starts no test once they reach it.
+	Failures string `json:"failures,omitempty"`
+	MaxFail  int    `json:"maxfail,omitempty"`
+
+	// Results go with "finish" to the controller: the run's outcomes, for
+	// pytest's cache.
 	Results *Results `json:"results,omitempty"`
 }
 
@@ -424,8 +487,11 @@ type Results struct {
 	Files         []string `json:"files"`
 }
 
-// WorkerSpec tells the zygote what a forked worker is called and where it writes.
+// WorkerSpec tells a process started or forked for the run what it is
+// called, what role it plays and where it writes.
 type WorkerSpec struct {
+	// Role is "worker" or "controller".
+	Role     string `json:"role,omitempty"`
 	ID       string `json:"id"`
 	Count    int    `json:"count"`
 	UID      string `json:"uid"`
@@ -440,6 +506,8 @@ type WorkerSpec struct {
 	// Env is what the worker sets in its environment before its first
 	// test: its own TMPDIR, ports, database.
 	Env map[string]string `json:"env,omitempty"`
+	// Output is where the session writes what it prints once the run is over.
+	Output string `json:"output,omitempty"`
 }
 
 // Encode writes one command as a line.

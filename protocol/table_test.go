@@ -91,7 +91,7 @@ func TestPluginMessages(t *testing.T) {
 			if err := strict.Decode(new(Message)); err != nil {
 				t.Errorf("a field Message lacks: %v", err)
 			}
-			if m.T == "hello" && m.Role == "session" && m.Protocol != Version {
+			if m.T == "hello" && (m.Role == "controller" || m.Role == "server") && m.Protocol != Version {
 				t.Errorf("protocol version %d, want %d", m.Protocol, Version)
 			}
 			again, err := json.Marshal(m)

@@ -9,8 +9,9 @@ package result
 // finishes is a new *Test, not the collected one filled in.
 type Event interface{ event() }
 
-// SessionStarted: pytest's session process is up and has described itself.
-// It comes first, unless the run was interrupted before. A run that pytest
+// SessionStarted: pytest's session is up and has described itself: the
+// controller configured and started its session. It comes first, unless
+// the run was interrupted before. A run that pytest
 // ends before shoal has anything to run (its own --help, a usage error, a
 // broken conftest.py) ends without Finished.
 type SessionStarted struct {
@@ -23,6 +24,9 @@ type SessionStarted struct {
 	Options       Options
 	// Args are pytest's arguments as shoal was given them.
 	Args []string
+	// HeaderShown: the session (pytest-xdist's controller) printed pytest's
+	// header itself, with what its plugins add to it.
+	HeaderShown bool
 }
 
 // Collected: the suite is collected and planned, and tests start after it.
@@ -155,6 +159,16 @@ type Finished struct {
 	// Notes are lines for the summary on what shoal did that pytest would
 	// not have had to: ending a worker that did not exit.
 	Notes []string
+	// Interrupt: a test's KeyboardInterrupt or pytest.exit ended the run.
+	Interrupt *Interrupt
+	// InternalErrors are pytest's INTERNALERROR texts from workers.
+	InternalErrors []string
+	// UsageError is the usage error a worker found as it collected.
+	UsageError string
+	// SessionOutput is what the session printed from the end of the run
+	// on (its terminal summary, pytest_unconfigure); nil where there was
+	// no session.
+	SessionOutput *SessionOutput
 }
 
 func (SessionStarted) event() {}

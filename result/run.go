@@ -43,11 +43,55 @@ type Run struct {
 	// Halted says the run was cut short from outside its tests: a signal,
 	// the session timeout, too many crashed workers. Its summary then says
 	// what did not run.
-	Halted   bool
-	ExitCode int
+	Halted bool
+	// Interrupt is set when a test interrupted the run (KeyboardInterrupt,
+	// pytest.exit): the session shows it as pytest does.
+	Interrupt *Interrupt
+	// InternalErrors are pytest's INTERNALERROR texts from workers.
+	InternalErrors []string
+	// UsageError is the usage error a worker found as it collected.
+	UsageError string
+	// HeaderShown: the session printed pytest's header itself.
+	HeaderShown bool
+	// SessionOutput is what the session printed once the run was over;
+	// nil where there was no session.
+	SessionOutput *SessionOutput
+	ExitCode      int
 	// Notes are lines for the summary on what shoal did that pytest would
 	// not have had to: ending a worker that did not exit.
 	Notes []string
+}
+
+// Interrupt is a test's KeyboardInterrupt or pytest.exit.
+type Interrupt struct {
+	// Message is pytest's line for it ("KeyboardInterrupt", "_pytest.outcomes.Exit: bye").
+	Message string
+	// ReturnCode is pytest.exit's returncode; nil for an interrupt (exit 2).
+	ReturnCode *int
+}
+
+// SessionOutput is what the session (the controller) printed from the end
+// of the run on. pytest's terminal reporter prints its own parts of the
+// summary (errors, failures, warnings and passes at "summary"; the short
+// test summary at "short"; the closing stats line at "stats"); shoal prints
+// those itself at the offsets of Text that Points gives. A missing point is
+// a part pytest did not print.
+type SessionOutput struct {
+	Text     string
+	Points   map[string]int64
+	Finished bool // the session reached its end and said where the points are
+}
+
+// SummaryPoints are the session's points, in the order pytest prints them.
+var SummaryPoints = []string{"summary", "short", "stats"}
+
+// Point is the offset of a point in Text; false where the session did not reach it.
+func (o *SessionOutput) Point(name string) (int, bool) {
+	p, ok := o.Points[name]
+	if !ok {
+		return 0, false
+	}
+	return int(min(max(p, 0), int64(len(o.Text)))), true
 }
 
 // Apply adds one event to the run. Events come in the order the runner
@@ -58,6 +102,7 @@ func (run *Run) Apply(e Event) {
 		run.Header, run.Rootdir, run.InvocationDir = e.Header, e.Rootdir, e.InvocationDir
 		run.PythonVersion, run.PytestVersion, run.Options = e.PythonVersion, e.PytestVersion, e.Options
 		run.Args = e.Args
+		run.HeaderShown = e.HeaderShown
 	case Collected:
 		run.Collected = e.At
 		run.Files, run.CollectErrors, run.Deselected = e.Files, e.CollectErrors, e.Deselected
@@ -87,6 +132,8 @@ func (run *Run) Apply(e Event) {
 		run.Start, run.Stop, run.ExitCode = e.Start, e.At, e.ExitCode
 		run.Stopped, run.Interrupted, run.Halted = e.Stopped, e.Interrupted, e.Halted
 		run.Warnings, run.Notes = e.Warnings, e.Notes
+		run.Interrupt, run.InternalErrors, run.UsageError = e.Interrupt, e.InternalErrors, e.UsageError
+		run.SessionOutput = e.SessionOutput
 	}
 }
 

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"shoal/plan"
 	"shoal/protocol"
@@ -10,13 +11,15 @@ import (
 	"shoal/worker"
 )
 
-func (r *runState) onFiles(m *protocol.Message) error {
+// onFiles takes the suite's files from the first worker that walked it.
+func (r *runState) onFiles(m *protocol.Message) {
 	run := r.run
 	r.fileDigest = m.Digest
-	r.basetemp = m.Basetemp
 	run.CollectErrors = collectReportsOf(m.Errors)
 	run.Deselected = m.Deselected
-	total := 0
+	for _, wm := range m.Warnings {
+		run.Warnings = append(run.Warnings, warningOf(&wm))
+	}
 	r.files = make([]fileState, len(m.Files))
 	for i, f := range m.Files {
 		r.files[i] = fileState{nodeid: f.NodeID, owner: -1}
@@ -26,30 +29,28 @@ func (r *runState) onFiles(m *protocol.Message) error {
 		}
 		r.files[i].items = f.Items
 		r.files[i].collected = true
-		total += len(f.Items)
 	}
 	r.collectLeft = len(r.collectQ)
 	if r.opts.CollectOnly {
 		r.numberTests()
 		r.stopping, r.collectedOnly = true, true
-		return nil
+		return
 	}
-	return r.startWorkers(m, total)
+	if r.collectLeft == 0 {
+		r.collected()
+	}
 }
 
-// startWorkers starts as many workers as the suite can use, once the
-// session has listed its files (and their total tests, unless m.Lazy).
-func (r *runState) startWorkers(m *protocol.Message, total int) error {
+// startWorkers starts the controller and the workers once the session
+// process (the fork server) said hello: forked from it where that is
+// safe, else spawned, the session process becoming the controller itself.
+// A run that only collects has one worker, the session process.
+func (r *runState) startWorkers(m *protocol.Message) error {
 	run := r.run
-	// A lazy walk does not know how many tests there are: start every
-	// worker, an idle one takes half of a busy one's file.
-	n := min(r.opts.Workers, len(r.files))
-	if m.Lazy && n > 0 {
-		n = r.opts.Workers
-	} else {
-		n = min(n, total)
+	n := r.opts.Workers
+	if r.opts.CollectOnly {
+		n = 1
 	}
-	r.chooseStart(m)
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("gw%d", i)
 		w := &workerState{id: id, index: i, files: worker.FilesIn(r.dir, id)}
@@ -57,20 +58,27 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 		r.order = append(r.order, w)
 		run.Workers = append(run.Workers, &result.Worker{ID: id, Log: w.files.Log})
 	}
-	if r.collectLeft == 0 {
-		r.collected()
-	}
-	if n == 0 || r.stopping {
+	if r.opts.CollectOnly {
+		w := r.order[0]
+		spec := r.spec(w, "")
+		w.pid = r.sessionPID
+		r.byPID[w.pid] = w
+		r.session.Send(protocol.Command{T: "become", Spec: &spec})
 		return nil
 	}
+	r.chooseStart(m)
+	ctl := protocol.WorkerSpec{Role: "controller", Count: n, UID: r.uid, Output: filepath.Join(r.dir, "session.end")}
+	r.ctl = &controllerState{output: ctl.Output}
 	var specs []protocol.WorkerSpec
 	for _, w := range r.order {
-		specs = append(specs, r.spec(w, r.basetemp))
+		specs = append(specs, r.spec(w, ""))
 	}
 	if r.forking {
-		r.session.Send(protocol.Command{T: "fork", Workers: specs})
+		r.session.Send(protocol.Command{T: "fork", Workers: append([]protocol.WorkerSpec{ctl}, specs...)})
 		return nil
 	}
+	r.ctl.pid = r.sessionPID
+	r.session.Send(protocol.Command{T: "become", Spec: &ctl})
 	for i, w := range r.order {
 		if err := r.spawn(w, specs[i]); err != nil {
 			// Those started stop as after an interrupt; the others never run.
@@ -81,31 +89,31 @@ func (r *runState) startWorkers(m *protocol.Message, total int) error {
 			return nil
 		}
 	}
-	// The session stays until the end although spawned workers walk the
-	// suite themselves: it holds pytest's lock on the basetemp their
-	// popen-gwN directories live in.
 	return nil
 }
 
-// chooseStart decides whether the session forks the workers, and says why
-// not where it cannot.
+// chooseStart decides whether the session process forks the controller
+// and the workers, and says why it does not where it cannot.
 func (r *runState) chooseStart(m *protocol.Message) {
 	r.forking = r.opts.Fork && m.CanFork
 	r.run.StartMode = "spawn"
 	if r.forking {
 		r.run.StartMode = "fork"
 	}
-	if !r.opts.Fork {
+	switch {
+	case !r.opts.Fork:
 		r.run.StartNote = "forking is off"
-	} else if !m.CanFork {
-		r.run.StartNote = fmt.Sprintf("cannot fork: the session runs %d Python threads after collection", m.PythonThreads)
+	case !m.CanFork:
+		r.run.StartNote = "cannot fork: " + m.ForkNote
+	default:
+		r.run.StartNote = m.ForkNote
 	}
 }
 
 // feedCollect asks a worker to collect the next files, two at a time, so
 // that importing test modules runs on every worker at once.
 func (r *runState) feedCollect(w *workerState) {
-	if w.conn == nil || w.ended {
+	if w.conn == nil || w.ended || !w.walked {
 		return
 	}
 	var files []int
@@ -188,6 +196,7 @@ func (r *runState) collected() {
 		}
 	}
 	r.emit(r.collectedEvent())
+	r.tell(protocol.Command{T: "collected", Count: len(run.Tests)})
 	if errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors {
 		r.stop(fmt.Sprintf("Interrupted: %d error%s during collection", errorsSeen, plural(errorsSeen)), true)
 		return

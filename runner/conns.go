@@ -31,21 +31,19 @@ func (r *runState) someoneWaits() bool {
 }
 
 func (r *runState) onHello(c *worker.Conn, m *protocol.Message) error {
-	if m.Role == "session" {
+	switch m.Role {
+	case "server":
 		if m.Protocol != protocol.Version {
 			return fmt.Errorf("internal error: plugin speaks protocol %d, shoal %d", m.Protocol, protocol.Version)
 		}
 		r.session = c
-		r.run.Header = m.Header
-		r.run.Rootdir = m.Rootdir
-		r.run.InvocationDir = m.InvocationDir
-		r.run.PythonVersion = m.PythonVersion
-		r.run.PytestVersion = m.PytestVersion
-		if m.Options != nil {
-			r.run.Options = optionsOf(*m.Options)
+		r.run.PythonVersion, r.run.PytestVersion = m.PythonVersion, m.PytestVersion
+		if r.opts.CollectOnly {
+			r.sessionStarted() // no controller: the session process collects
 		}
-		r.sessionStarted()
-		return nil
+		return r.startWorkers(m)
+	case "controller":
+		return r.onControllerHello(c, m)
 	}
 	w := r.workers[m.Worker]
 	if w == nil {
@@ -56,19 +54,31 @@ func (r *runState) onHello(c *worker.Conn, m *protocol.Message) error {
 	if w.pid == 0 {
 		w.pid = m.PID
 	}
-	if m.Digest != "" && m.Digest != r.fileDigest {
-		return fmt.Errorf("worker %s found other test files than the session: "+
-			"the suite's collection is not deterministic; "+
-			"hint: make collection stable, or let shoal fork its workers (remove threads started at import)", w.id)
+	r.sendWorkerInput(w)
+	return nil
+}
+
+// onWalked: a worker walked the suite and lists the files it found. The
+// first list is the run's; every other worker must have found the same.
+func (r *runState) onWalked(w *workerState, m *protocol.Message) error {
+	if w == nil {
+		return fmt.Errorf("internal error: a list of files from no worker")
 	}
-	if r.run.Options.MaxFail > 0 {
-		c.Send(protocol.Command{T: "gate"})
+	if r.files == nil {
+		r.firstWalker = w.index
+		r.onFiles(m)
+	} else if m.Digest != r.fileDigest {
+		return fmt.Errorf("worker %s found other test files than worker %s: "+
+			"the suite's collection is not deterministic; "+
+			"hint: make collection stable (no random or time-dependent test paths)", w.id, r.order[r.firstWalker].id)
+	}
+	w.walked = true
+	if mf := r.run.Options.MaxFail; mf > 0 {
+		w.conn.Send(protocol.Command{T: "gate", Failures: r.failureFile(), MaxFail: mf})
 	}
 	if r.sched == nil {
 		r.feedCollect(w)
-		return nil
 	}
-	r.feedAll()
 	return nil
 }
 
@@ -78,9 +88,19 @@ func (r *runState) onClosed(c *worker.Conn, err error) error {
 		if c == r.session {
 			r.sessionUp = false
 		}
+		if r.ctl != nil && c == r.ctl.conn {
+			r.ctl.closed = true
+		}
 		return nil
 	}
 	w.ended = true
+	if w.quit || w.said {
+		// What it was sent and did not report did not run: pytest ended
+		// its session early, or it had said goodbye (anything sent after
+		// that crossed it on the way).
+		w.outstanding, w.collecting = nil, nil
+		w.stopClock()
+	}
 	if len(w.collecting) > 0 {
 		if r.stopping {
 			w.collecting = nil // nothing more runs: what it collected no longer matters
@@ -91,16 +111,26 @@ func (r *runState) onClosed(c *worker.Conn, err error) error {
 	if len(w.outstanding) > 0 {
 		r.crashed(w)
 	}
+	if !w.walked && !w.interrupted && !w.quit && !w.aborted && !w.said && !r.stopping && !r.killed {
+		// It ended as it started (a conftest that ended its process, a
+		// crash on import): start another, as pytest-xdist does.
+		r.restart(w)
+	}
 	if !errors.Is(err, io.EOF) && !w.said {
 		// A broken stream is a crash too; the reason shows in the crash report.
 		w.status = err.Error()
 	}
+	r.nodeDown(w)
 	return nil
 }
 
-// onForked: the session forked a worker; its exit comes from the session
-// too, as "exited".
+// onForked: the session forked a worker or the controller; its exit comes
+// from the session too, as "exited".
 func (r *runState) onForked(m *protocol.Message) {
+	if m.Worker == "" && r.ctl != nil {
+		r.ctl.pid = m.PID
+		return
+	}
 	if w := r.workers[m.Worker]; w != nil {
 		w.pid = m.PID
 		r.byPID[m.PID] = w
@@ -120,7 +150,7 @@ func (r *runState) onBye(w *workerState, m *protocol.Message) {
 	for k := 0; k+1 < len(m.Unrun); k += 2 {
 		w.forget(r.testIndex(m.Unrun[k], m.Unrun[k+1]))
 	}
-	if len(m.Unrun) > 0 && !r.stopping {
+	if len(m.Unrun) > 0 && !r.stopping && !r.maxFailReached() {
 		r.stop(fmt.Sprintf("Interrupted: worker %s stopped early", w.id), true)
 	}
 }

@@ -68,8 +68,19 @@ func (r *runState) sessionStarted() {
 	r.emit(result.SessionStarted{
 		At: r.now(), Header: run.Header, Rootdir: run.Rootdir, InvocationDir: run.InvocationDir,
 		PythonVersion: run.PythonVersion, PytestVersion: run.PytestVersion, Options: run.Options,
-		Args: r.opts.Args,
+		Args: r.opts.Args, HeaderShown: run.HeaderShown,
 	})
+	r.sessionSaid = true
+	r.flushEarly()
+}
+
+// flushEarly tells the workers' starts held back until the session
+// started, or until the run ends where it never did.
+func (r *runState) flushEarly() {
+	for _, e := range r.early {
+		r.emit(e)
+	}
+	r.early = nil
 }
 
 func (r *runState) collectedEvent() result.Collected {
@@ -90,7 +101,14 @@ func (r *runState) workerStarted(w *workerState, forked bool) {
 	if r.opts.WorkerProvisions != nil {
 		p = r.opts.WorkerProvisions(w.id)
 	}
-	r.emit(result.WorkerStarted{At: r.now(), Worker: w.id, PID: w.pid, Forked: forked, Provisions: p})
+	e := result.WorkerStarted{At: r.now(), Worker: w.id, PID: w.pid, Forked: forked, Provisions: p}
+	if !r.sessionSaid {
+		// The workers start with the controller; the session comes
+		// first once it has configured and said hello.
+		r.early = append(r.early, e)
+		return
+	}
+	r.emit(e)
 }
 
 func (r *runState) interrupted(reason string) {
@@ -102,6 +120,8 @@ func (r *runState) finishedEvent() result.Finished {
 	f := result.Finished{
 		At: run.Stop, Start: run.Start, ExitCode: run.ExitCode, Stopped: run.Stopped,
 		Interrupted: run.Interrupted, Halted: run.Halted, Warnings: run.Warnings, Notes: run.Notes,
+		Interrupt: run.Interrupt, InternalErrors: run.InternalErrors, UsageError: run.UsageError,
+		SessionOutput: run.SessionOutput,
 	}
 	for i, t := range run.Tests {
 		if !t.Ran() {

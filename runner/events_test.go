@@ -67,7 +67,7 @@ func TestEvents(t *testing.T) {
 			want: "w+gw0 s0@gw0 f0 s1@gw0 i f1"},
 		{name: "the barrier opens once the other worker is done",
 			suite: fakeSuite{files: []fakeFile{{name: "a.py", tests: "..."}, {name: "b.py", tests: ".A"}}},
-			want:  "w+gw0 s0@gw0 w+gw1 s3@gw1 f0 s1@gw0 f1 s2@gw0 f3 f2 b+ s4@gw1 f4 b-"},
+			want:  "w+gw0 w+gw1 s0@gw0 s3@gw1 f0 s1@gw0 f1 s2@gw0 f3 f2 b+ s4@gw1 f4 b-"},
 		{name: "a test that runs long is told slow at each multiple of the threshold, until its timeout",
 			suite: fakeSuite{files: one(".H.")}, opts: Options{Workers: 1, Timeout: 10, Slow: 4 * time.Second, MaxWorkerRestart: -1},
 			want: "w+gw0 s0@gw0 f0 s1@gw0 slow1@gw0+4 slow1@gw0+8 r gw0 f1 w+gw0 s2@gw0 f2"},

@@ -62,6 +62,13 @@ type fakeSuite struct {
 	maxfail int
 	// usage: the session prints this and exits 4 before saying hello.
 	usage string
+	// forward: the controller's plugins follow the tests' reports.
+	forward bool
+	// sessionExit, when not 0, is the controller's exit status whatever
+	// it is told (a pytest_sessionfinish that sets session.exitstatus).
+	sessionExit int
+	// sessionDies: the controller exits with status 3 right after hello.
+	sessionDies bool
 }
 
 // world is the fake plugin's processes and the simulated clock.
@@ -75,6 +82,8 @@ type world struct {
 	lastPID int
 	procs   map[int]*fakeProc
 	session *fakeProc
+	// controller is the controller process, forked or the session process.
+	controller *fakeProc
 	// interrupt, when set, is called once when the world would otherwise
 	// move its clock on; it says whether it interrupted the run.
 	interrupt func(w *world) bool
@@ -84,13 +93,18 @@ type world struct {
 
 // fakeProc is one fake pytest process: the session or a worker.
 type fakeProc struct {
-	w      *world
-	pid    int
-	id     string // "" for the session
-	conn   *worker.Conn
-	spec   protocol.WorkerSpec
-	forked bool
-	dead   bool
+	w   *world
+	pid int
+	id  string // "" for the session process and the controller
+	// role is "server", "controller" or "worker".
+	role string
+	// heard lists what the controller was told, in order, and heardFrom
+	// the worker each was about.
+	heard, heardFrom []string
+	conn             *worker.Conn
+	spec             protocol.WorkerSpec
+	forked           bool
+	dead             bool
 	// held: a child holds its connection open; its end comes only when
 	// shoal stops reading (Conn.Finish).
 	held bool
@@ -187,6 +201,7 @@ func (w *world) seconds() float64 { return unixSeconds(w.now) }
 
 func (w *world) StartSession(stdout, stderr string, env ...string) (int, error) {
 	p := w.newProc("")
+	p.role = "server"
 	w.session = p
 	if w.suite.usage != "" {
 		if err := os.WriteFile(stderr, []byte(w.suite.usage), 0o644); err != nil {
@@ -195,18 +210,47 @@ func (w *world) StartSession(stdout, stderr string, env ...string) (int, error) 
 		p.exit(protocol.ExitStatus{Code: intp(4)})
 		return p.pid, nil
 	}
-	opts := protocol.Options{MaxFail: w.suite.maxfail}
-	p.say(protocol.Message{T: "hello", Role: "session", Protocol: protocol.Version, Options: &opts})
-	files := protocol.Message{T: "files", Lazy: w.suite.lazy, CanFork: !w.suite.noFork, Digest: "d"}
-	for f := range w.suite.files {
-		pf := protocol.File{NodeID: w.suite.files[f].name}
-		if !w.suite.lazy {
-			pf.Items = w.items(f)
-		}
-		files.Files = append(files.Files, pf)
-	}
-	p.say(files)
+	p.say(protocol.Message{T: "hello", Role: "server", Protocol: protocol.Version, CanFork: !w.suite.noFork})
 	return p.pid, nil
+}
+
+// becomeController: p is the controller; it configures the workers' nodes.
+func (p *fakeProc) becomeController(spec protocol.WorkerSpec) {
+	p.role, p.spec = "controller", spec
+	p.w.controller = p
+	opts := protocol.Options{MaxFail: p.w.suite.maxfail}
+	p.say(protocol.Message{T: "hello", Role: "controller", Protocol: protocol.Version, PID: p.pid, Options: &opts,
+		Forward: p.w.suite.forward})
+	if p.w.suite.sessionDies {
+		p.die(protocol.ExitStatus{Code: intp(3)})
+		return
+	}
+	for i := 0; i < spec.Count; i++ {
+		p.say(protocol.Message{T: "workerinput", Worker: fmt.Sprintf("gw%d", i), WorkerInput: json.RawMessage(`{}`)})
+	}
+}
+
+// controllerCommand: what the controller does with shoal's news; at the
+// end it finishes its session and exits with the status it was given.
+func (p *fakeProc) controllerCommand(cmd protocol.Command) {
+	switch cmd.T {
+	case "nodeready", "nodedown", "collected", "test":
+		p.heard = append(p.heard, cmd.T)
+		p.heardFrom = append(p.heardFrom, cmd.Worker)
+	case "configure_node":
+		p.say(protocol.Message{T: "workerinput", Worker: cmd.Worker, WorkerInput: json.RawMessage(`{}`)})
+	case "finish":
+		p.heard = append(p.heard, cmd.T)
+		p.heardFrom = append(p.heardFrom, "")
+		status := cmd.Status
+		if p.w.suite.sessionExit != 0 {
+			status = p.w.suite.sessionExit
+		}
+		p.say(protocol.Message{T: "finished", Points: map[string]int64{"summary": 0, "short": 0, "stats": 0}})
+		p.die(protocol.ExitStatus{Code: intp(status)})
+	default:
+		p.w.t.Fatalf("the controller got %q", cmd.T)
+	}
 }
 
 func (w *world) StartWorker(spec protocol.WorkerSpec) (int, error) {
@@ -268,13 +312,28 @@ func (w *world) newProc(id string) *fakeProc {
 
 func (w *world) newWorker(spec protocol.WorkerSpec, forked bool) *fakeProc {
 	p := w.newProc(spec.ID)
-	p.spec, p.forked = spec, forked
+	p.role, p.spec, p.forked = "worker", spec, forked
 	w.started++
 	if forked {
 		w.session.say(protocol.Message{T: "forked", Worker: spec.ID, PID: p.pid})
 	}
-	p.say(protocol.Message{T: "hello", Role: "worker", Worker: spec.ID, PID: p.pid, Digest: "d"})
+	p.say(protocol.Message{T: "hello", Role: "worker", Worker: spec.ID, PID: p.pid})
 	return p
+}
+
+// walk: the worker has its workerinput; it starts its session and lists
+// the suite's files.
+func (p *fakeProc) walk() {
+	p.say(protocol.Message{T: "ready"})
+	files := protocol.Message{T: "files", Lazy: p.w.suite.lazy, Digest: "d"}
+	for f := range p.w.suite.files {
+		pf := protocol.File{NodeID: p.w.suite.files[f].name}
+		if !p.w.suite.lazy {
+			pf.Items = p.w.items(f)
+		}
+		files.Files = append(files.Files, pf)
+	}
+	p.say(files)
 }
 
 // commandWriter reads the commands the run sends a fake process.
@@ -331,11 +390,17 @@ func (p *fakeProc) exit(status protocol.ExitStatus) {
 }
 
 func (p *fakeProc) command(cmd protocol.Command) {
-	if p.id == "" {
+	switch p.role {
+	case "server":
 		p.sessionCommand(cmd)
+		return
+	case "controller":
+		p.controllerCommand(cmd)
 		return
 	}
 	switch cmd.T {
+	case "workerinput":
+		p.walk()
 	case "collect":
 		for _, f := range cmd.Files {
 			if p.w.suite.files[f].crashOnImport {
@@ -366,8 +431,22 @@ func (p *fakeProc) sessionCommand(cmd protocol.Command) {
 	switch cmd.T {
 	case "fork":
 		for _, spec := range cmd.Workers {
+			if spec.Role == "controller" {
+				c := p.w.newProc("")
+				c.forked = true
+				p.say(protocol.Message{T: "forked", PID: c.pid})
+				c.becomeController(spec)
+				continue
+			}
 			p.w.newWorker(spec, true)
 		}
+	case "become":
+		if cmd.Spec.Role == "controller" {
+			p.becomeController(*cmd.Spec)
+			return
+		}
+		p.role, p.spec = "worker", *cmd.Spec
+		p.say(protocol.Message{T: "hello", Role: "worker", Worker: cmd.Spec.ID, PID: p.pid})
 	case "exit":
 		p.die(protocol.ExitStatus{Code: intp(0)})
 	default:
@@ -444,7 +523,7 @@ func (p *fakeProc) run(ref [2]int) {
 // KeyboardInterrupt: it says which test it stopped, if one ran, names
 // what it did not run, and ends its session (exit code 2).
 func (p *fakeProc) keyboardInterrupt() {
-	m := protocol.Message{T: "interrupted", Text: "t.py:3: KeyboardInterrupt"}
+	m := protocol.Message{T: "interrupted", Title: "KeyboardInterrupt", Text: "t.py:3: KeyboardInterrupt"}
 	if ref := p.running; ref != nil {
 		m.F, m.P, m.NodeID = ref[0], ref[1], fmt.Sprintf("%s::t%d", p.w.suite.files[ref[0]].name, ref[1])
 		m.Start, m.Stop = p.runningSince, p.w.seconds()
@@ -458,6 +537,7 @@ func (p *fakeProc) keyboardInterrupt() {
 	}
 	p.queue = nil
 	p.say(protocol.Message{T: "bye", Unrun: unrun})
+	p.say(protocol.Message{T: "finished", WorkerOutput: json.RawMessage(`{"exitstatus": 2}`)})
 	p.die(protocol.ExitStatus{Code: intp(2)})
 }
 
@@ -469,6 +549,9 @@ func (p *fakeProc) ranFile(k int) string {
 // finish reports test ref as the plugin does.
 func (p *fakeProc) finish(ref [2]int, start, stop float64, failed bool) {
 	m := protocol.Message{T: "done", F: ref[0], P: ref[1], Start: start, Stop: stop}
+	if p.w.suite.forward {
+		m.Fwd = json.RawMessage(`{"nodeid": "x"}`)
+	}
 	if !failed {
 		m.OK = []float64{0, 0, 0}
 		p.say(m)
@@ -499,6 +582,7 @@ func (p *fakeProc) bye() {
 	}
 	p.queue = nil
 	p.say(protocol.Message{T: "bye", Unrun: unrun})
+	p.say(protocol.Message{T: "finished", WorkerOutput: json.RawMessage(`{"exitstatus": 0}`)})
 	if p.lingers {
 		p.say(protocol.Message{T: "ended", Threads: []string{"left-running"}})
 		return

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"shoal/protocol"
 	"shoal/result"
@@ -26,13 +28,18 @@ func (r *runState) feed(w *workerState) bool {
 	if w.conn == nil || w.ended || w.aborted || r.sched == nil && !r.stopping {
 		return false
 	}
+	if r.stopping && !w.inputSent {
+		r.sendWorkerInput(w) // which ends it before it configures
+		return false
+	}
 	if r.stopping {
-		// Even after "stop": a gated worker waits for word after a failure.
+		// Even after "stop": a gated worker waits for word after a
+		// failure; one still walking the suite reads it once it has.
 		w.conn.Send(protocol.Command{T: "abort"})
 		w.aborted = true
 		return false
 	}
-	if w.stopSent {
+	if !w.walked || w.stopSent || !r.allWalked() {
 		return false
 	}
 	items, final := r.sched.Next(w.index, r.now())
@@ -50,6 +57,18 @@ func (r *runState) feed(w *workerState) bool {
 		w.stopSent = true
 	}
 	return len(items) > 0 || final
+}
+
+// allWalked: every worker has walked the suite (or ended). Tests go out
+// only then, as pytest-xdist's do once every worker has collected: the
+// first worker ready would otherwise take the whole plan.
+func (r *runState) allWalked() bool {
+	for _, w := range r.order {
+		if !w.walked && !w.ended {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *workerState) forget(i int) {
@@ -89,6 +108,31 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 		w.conn.Send(protocol.Command{T: "go"}) // the gate: it waits after a failure
 	}
 	return nil
+}
+
+// failureFile is where the run's failures add up, a byte each, for
+// --maxfail: every worker appends its failures and looks before it starts a
+// test, so none starts once they reach it, whichever worker failed.
+func (r *runState) failureFile() string { return filepath.Join(r.dir, "failures") }
+
+// countFailure adds a failure the run saw itself (a crash) to the file.
+func (r *runState) countFailure() {
+	if r.run.Options.MaxFail <= 0 {
+		return
+	}
+	f, err := os.OpenFile(r.failureFile(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err == nil {
+		_, _ = f.Write([]byte("F"))
+		_ = f.Close()
+	}
+}
+
+// maxFailReached: the failures in the file reached --maxfail, though the
+// report of the last may still be on its way.
+func (r *runState) maxFailReached() bool {
+	mf := r.run.Options.MaxFail
+	st, err := os.Stat(r.failureFile())
+	return mf > 0 && err == nil && st.Size() >= int64(mf)
 }
 
 // stop ends the run early: nothing new starts, running tests finish.

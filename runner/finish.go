@@ -11,17 +11,25 @@ import (
 	"shoal/worker"
 )
 
-// finish lets the session end its own way, and says how the run went.
+// finish lets the fork server end its own way, and says how the run went:
+// with the controller's exit status where it ran to its end, as pytest's
+// own (a pytest_sessionfinish may change it), else as the run found it.
 func (r *runState) finish() (*result.Run, error) {
 	r.awaitStatuses(2 * time.Second)
-	if r.session != nil && r.sessionUp {
-		r.session.Send(protocol.Command{T: "exit", Results: cacheResults(r.run)})
+	if r.forking && r.session != nil && r.sessionUp {
+		r.session.Send(protocol.Command{T: "exit"})
 		r.waitSession(10 * time.Second)
 	}
 	r.reportCrashes()
 	r.noteStarts()
 	r.run.Stop = r.now()
 	r.run.ExitCode = exitCode(r.run)
+	if c := r.ctl; c != nil && c.exited && c.code >= 0 && !r.killed && (c.finished || !c.finishSent) {
+		// It ran its session to the end, or ended it early on its own.
+		r.run.ExitCode = c.code
+	}
+	r.run.SessionOutput = r.sessionOutput()
+	r.flushEarly()
 	r.emit(r.finishedEvent())
 	return r.run, nil
 }
@@ -91,6 +99,12 @@ func exitCode(run *result.Run) int {
 		}
 	}
 	switch {
+	case len(run.InternalErrors) > 0:
+		return result.ExitInternalError
+	case run.UsageError != "":
+		return result.ExitUsageError
+	case run.Interrupt != nil && run.Interrupt.ReturnCode != nil:
+		return *run.Interrupt.ReturnCode
 	case run.Interrupted:
 		return result.ExitInterrupted
 	case failed:
@@ -112,7 +126,7 @@ func (r *runState) passthrough(e *worker.Exit) error {
 }
 
 // cacheResults are the run's outcomes as pytest's cache plugins take them
-// in the session.
+// in the controller.
 func cacheResults(run *result.Run) *protocol.Results {
 	res := &protocol.Results{}
 	failed := map[string]bool{}

@@ -70,7 +70,11 @@ func (r *runState) onInterrupted(w *workerState, m *protocol.Message) {
 		r.testEnded(i, t)
 	}
 	if !r.run.Halted {
+		// Not shoal's SIGINT, which halts the run first: the test's own.
 		r.interrupt("KeyboardInterrupt")
+		if m.Title != "" {
+			r.testInterrupt(m)
+		}
 	}
 }
 

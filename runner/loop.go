@@ -31,8 +31,14 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 	interrupted := ctx.Done()
 	abort := r.opts.Abort
 	for {
-		if r.finished() {
+		if r.collectedOnly {
 			return r.finish()
+		}
+		if r.workersDone() {
+			r.finishController()
+			if r.controllerDone() {
+				return r.finish()
+			}
 		}
 		r.idle()
 		select {
@@ -51,24 +57,6 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 			}
 		}
 	}
-}
-
-// finished: every worker has ended and nothing is left to hand out.
-func (r *runState) finished() bool {
-	if r.collectedOnly {
-		return true
-	}
-	if r.sched == nil {
-		if r.files == nil || !r.stopping {
-			return false
-		}
-	}
-	for _, w := range r.order {
-		if !w.ended || len(w.outstanding) > 0 {
-			return false
-		}
-	}
-	return r.stopping || r.sched.Left() == 0
 }
 
 func (r *runState) handle(ev worker.Event) error {
@@ -115,19 +103,23 @@ func (r *runState) dispatch(ev worker.Event) error {
 }
 
 func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
-	w := r.byConn[c] // nil for the session
+	w := r.byConn[c] // nil for the session process and the controller
 	switch m.T {
 	case "hello":
 		return r.onHello(c, m)
 	case "files":
-		return r.onFiles(m)
+		return r.onWalked(w, m)
 	case "collected_file":
 		return r.onCollectedFile(w, m)
 	case "forked":
 		r.onForked(m)
 	case "exited":
-		if w := r.byPID[m.PID]; w != nil {
-			r.workerExited(w, worker.StatusText(m.Status))
+		return r.onExited(m.PID, worker.StatusText(m.Status), exitStatusCode(m.Status))
+	case "workerinput":
+		r.onWorkerInput(m)
+	case "ready":
+		if w != nil {
+			r.tell(protocol.Command{T: "nodeready", Worker: w.id, Info: m.Info})
 		}
 	case "done":
 		if !w.gave(r.testIndex(m.F, m.P)) {
@@ -136,24 +128,37 @@ func (r *runState) onMessage(c *worker.Conn, m *protocol.Message) error {
 		}
 		r.lateForTimeout(w, m)
 		r.strayFailure(w, m)
-		return r.onDone(w, m)
+		if err := r.onDone(w, m); err != nil {
+			return err
+		}
+		r.forward(w, m.Fwd)
 	case "timer":
 		r.onTimer(w, m)
 	case "warning":
-		r.run.Warnings = append(r.run.Warnings, result.Warning{
-			NodeID: m.NodeID, When: m.When, Message: m.Text, Category: m.Category,
-			Filename: m.Filename, Lineno: m.Lineno,
-		})
+		r.run.Warnings = append(r.run.Warnings, warningOf(m))
 	case "interrupted":
 		r.onInterrupted(w, m)
 	case "ended":
 		r.onEnded(w, m)
 	case "bye":
 		r.onBye(w, m)
+	case "finished":
+		r.onFinished(c, w, m)
+	case "internal_error":
+		r.onInternalError(w, m)
+	case "usage_error":
+		r.onUsageError(w, m)
 	default:
 		r.onStray(c, fmt.Sprintf("a message of a kind shoal does not know: %q", m.T))
 	}
 	return nil
+}
+
+func warningOf(m *protocol.Message) result.Warning {
+	return result.Warning{
+		NodeID: m.NodeID, When: m.When, Message: m.Text, Category: m.Category,
+		Filename: m.Filename, Lineno: m.Lineno,
+	}
 }
 
 // idle is called before the run waits for its next event. A simulated

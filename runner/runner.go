@@ -11,7 +11,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -64,6 +66,9 @@ type Options struct {
 	// WorkerProvisions, when set, describes what worker id has of its
 	// own, for its WorkerStarted event.
 	WorkerProvisions func(id string) *result.Provisions
+	// Stdout and Stderr are where the controller prints what pytest's
+	// session prints (its header, its hooks' output); nil discards it.
+	Stdout, Stderr io.Writer
 }
 
 // Planner makes the scheduler's input once the suite is collected. owners
@@ -110,10 +115,15 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 		guard, _ = worker.StartWatchdog(opts.Watchdog)
 		defer guard.Close()
 	}
-	r.procs = worker.NewLauncher(worker.Config{
+	launcher, err := worker.NewLauncher(worker.Config{
 		Python: opts.Python, PluginDir: opts.PluginDir, Args: opts.Args, Dir: opts.Dir, Env: opts.Env,
-		Socket: socket, Timeout: opts.Timeout, Watchdog: guard,
+		Socket: socket, Timeout: opts.Timeout, Watchdog: guard, Stdout: opts.Stdout, Stderr: opts.Stderr,
 	}, r.events, r.done)
+	if err != nil {
+		return nil, err
+	}
+	defer launcher.Close()
+	r.procs = launcher
 	return r.execute(ctx)
 }
 
@@ -146,8 +156,9 @@ func newRun(opts Options, obs Observer, dir string, clk clock) *runState {
 // that plays the plugin's part. Either tells the run what its processes do
 // as events on the run's channel: lines read, connections closed, exits.
 type processes interface {
-	// StartSession starts the session process, its output going to the
-	// files stdout and stderr.
+	// StartSession starts the session process (the fork server), its
+	// output going to the files stdout and stderr; the controller it
+	// becomes or forks writes to the run's Stdout and Stderr.
 	StartSession(stdout, stderr string, env ...string) (pid int, err error)
 	// StartWorker spawns a worker.
 	StartWorker(spec protocol.WorkerSpec) (pid int, err error)
@@ -195,20 +206,30 @@ type runState struct {
 	pace  *worker.Pace
 	run   *result.Run
 	sched *schedule.Scheduler
-	// Collection: the session lists the files; workers collect them.
+	// ctl is the controller; nil while none was started, and in a run
+	// that only collects.
+	ctl *controllerState
+	// interruptMsg is the worker's message of the test that interrupted the
+	// run, for the controller.
+	interruptMsg json.RawMessage
+	// Collection: the first worker to walk the suite lists the files;
+	// workers collect them.
 	files       []fileState
 	fileDigest  string
 	basetemp    string
+	firstWalker int   // the worker whose list of files the run took
 	collectQ    []int // files nobody was asked to collect yet
 	collectLeft int   // files not collected yet
-	session     *worker.Conn
-	sessionPID  int
-	workers     map[string]*workerState
-	byPID       map[int]*workerState // every worker process started, replaced ones too
-	byConn      map[*worker.Conn]*workerState
-	order       []*workerState
-	forking     bool
-	pgids       []int
+	// session is the session process: the fork server, or the
+	// controller or collector it became.
+	session    *worker.Conn
+	sessionPID int
+	workers    map[string]*workerState
+	byPID      map[int]*workerState // every worker process started, replaced ones too
+	byConn     map[*worker.Conn]*workerState
+	order      []*workerState
+	forking    bool
+	pgids      []int
 	// failures counts failed reports, for --maxfail.
 	failures  int
 	stopping  bool
@@ -222,14 +243,31 @@ type runState struct {
 	killed bool
 	// barrier: exclusive tests run (see result.Barrier).
 	barrier bool
+	// sessionSaid: observers were told the session started; early holds
+	// the workers' starts until then (see workerStarted).
+	sessionSaid bool
+	early       []result.Event
 }
 
 type workerState struct {
-	id          string
-	index       int
-	pid         int
-	conn        *worker.Conn
-	files       worker.Files
+	id    string
+	index int
+	pid   int
+	conn  *worker.Conn
+	files worker.Files
+	// workerinput is its config.workerinput, from the controller;
+	// inputSent: the worker has it.
+	workerinput json.RawMessage
+	inputSent   bool
+	// walked: it walked the suite and can collect and run tests.
+	walked bool
+	// workeroutput is its config.workeroutput, once its session finished.
+	workeroutput json.RawMessage
+	downSaid     bool // the controller heard it is down
+	// quit: pytest ended its session early (an internal error, a usage
+	// error as it collected): what it was sent and did not report did
+	// not run.
+	quit        bool
 	collecting  []int // files it was asked to collect and has not described yet
 	outstanding []int // sent, not yet done, in the order the worker runs them
 	stopSent    bool

@@ -15,7 +15,7 @@ func (r *runState) spec(w *workerState, basetemp string) protocol.WorkerSpec {
 	if basetemp != "" {
 		bt = filepath.Join(basetemp, "popen-"+w.id)
 	}
-	spec := protocol.WorkerSpec{ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt,
+	spec := protocol.WorkerSpec{Role: "worker", ID: w.id, Count: len(r.order), UID: r.uid, Basetemp: bt,
 		Log: w.files.Log, Stacks: w.files.Stacks, Captured: w.files.Captured}
 	if r.opts.WorkerEnv != nil {
 		spec.Env = r.opts.WorkerEnv(w.index)
@@ -37,21 +37,40 @@ func (r *runState) spawn(w *workerState, spec protocol.WorkerSpec) error {
 }
 
 func (r *runState) onExit(e *worker.Exit) error {
-	if e.PID == r.sessionPID {
-		r.sessionUp = false
-		if r.run.Halted && (r.session == nil || r.files == nil) {
-			// Interrupted before the suite was known: a run of nothing.
-			r.files = []fileState{}
-			return nil
+	if e.PID != r.sessionPID {
+		if w := r.byPID[e.PID]; w != nil {
+			r.workerExited(w, e.Status)
 		}
-		if r.session == nil || r.files == nil {
-			return r.passthrough(e)
-		}
-		r.forksLost()
 		return nil
 	}
+	r.sessionUp = false
+	if r.ctl != nil && r.ctl.pid == e.PID {
+		// It had become the controller.
+		return r.controllerEnded(e.Code)
+	}
 	if w := r.byPID[e.PID]; w != nil {
+		// It had become the one worker of a run that only collects.
 		r.workerExited(w, e.Status)
+		if r.files == nil && !r.run.Halted {
+			return r.passthrough(e)
+		}
+		return nil
+	}
+	if r.session == nil && !r.run.Halted {
+		// pytest ended before shoal had anything to run: --help, a usage error.
+		return r.passthrough(e)
+	}
+	r.forksLost()
+	return nil
+}
+
+// onExited: a process the session process forked has ended.
+func (r *runState) onExited(pid int, status string, code int) error {
+	if r.ctl != nil && pid == r.ctl.pid {
+		return r.controllerEnded(code)
+	}
+	if w := r.byPID[pid]; w != nil {
+		r.workerExited(w, status)
 	}
 	return nil
 }
@@ -115,10 +134,12 @@ func (r *runState) crashed(w *workerState) {
 	t.Reports = reportsOf([]protocol.Report{c.Report()})
 	w.crashedTest = t
 	w.crash = c
+	r.forwardCrash(w, t, t.Reports[0].LongRepr)
 	// Its replacement starts an empty log: what this one wrote is in the report.
 	w.files.ClearLog()
 	r.crashReported(w, i)
 	r.failures++
+	r.countFailure()
 	if mf := r.run.Options.MaxFail; mf > 0 && r.failures >= mf {
 		r.stopAtMaxFail()
 	}
@@ -199,7 +220,8 @@ func (r *runState) replace(old *workerState) {
 			r.emit(result.WorkerReplaced{At: r.now(), Worker: w.id, Restarts: rw.Restarts})
 		}
 	}
-	spec := r.spec(w, r.basetemp)
+	spec := r.spec(w, "")
+	r.tell(protocol.Command{T: "configure_node", Worker: w.id})
 	if r.forking && r.sessionUp {
 		r.session.Send(protocol.Command{T: "fork", Workers: []protocol.WorkerSpec{spec}})
 		return

@@ -19,7 +19,7 @@ func TestExitDescribed(t *testing.T) {
 	}
 	run := func(t *testing.T, tc testCase) {
 		events := make(chan Event, 1)
-		l := NewLauncher(Config{Python: fakePython(t, tc.body)}, events, make(chan struct{}))
+		l := newLauncher(t, Config{Python: fakePython(t, tc.body)}, events, make(chan struct{}))
 		if _, err := l.StartWorker(protocol.WorkerSpec{ID: "gw0", Log: filepath.Join(t.TempDir(), "log")}); err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func startFamily(t *testing.T, l *Launcher) (leader, child int) {
 
 func TestKillEndsTheGroup(t *testing.T) {
 	events := make(chan Event, 1)
-	l := NewLauncher(Config{}, events, make(chan struct{}))
+	l := newLauncher(t, Config{}, events, make(chan struct{}))
 	leader, child := startFamily(t, l)
 	if l.Gone(leader) {
 		t.Fatal("a running worker counts as gone")
@@ -94,7 +94,7 @@ func TestKillEndsTheGroup(t *testing.T) {
 
 func TestKillChildrenSparesTheWorker(t *testing.T) {
 	events := make(chan Event, 1)
-	l := NewLauncher(Config{}, events, make(chan struct{}))
+	l := newLauncher(t, Config{}, events, make(chan struct{}))
 	leader, child := startFamily(t, l)
 	l.KillChildren(leader)
 	// Its wait returns once its child is gone; it then exits by itself, unharmed.

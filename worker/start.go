@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"shoal/plugin"
 	"shoal/protocol"
@@ -28,6 +30,8 @@ type Config struct {
 	Timeout float64
 	// Watchdog ends the processes' groups if shoal dies; nil for none.
 	Watchdog *Watchdog
+	// Stdout and Stderr are where the controller prints; nil discards.
+	Stdout, Stderr io.Writer
 }
 
 // Launcher starts a run's pytest processes, each in its own process group,
@@ -36,17 +40,74 @@ type Launcher struct {
 	cfg    Config
 	events chan<- Event
 	done   <-chan struct{}
+	// terminal is what the session process gets as fds 3 and 4: the
+	// controller's stdout and stderr.
+	terminal [2]*os.File
+	copies   sync.WaitGroup
+	closers  []io.Closer
 }
 
 // NewLauncher starts processes as cfg says; their ends go to events until
-// done is closed.
-func NewLauncher(cfg Config, events chan<- Event, done <-chan struct{}) *Launcher {
-	return &Launcher{cfg: cfg, events: events, done: done}
+// done is closed. Close it when the run is over.
+func NewLauncher(cfg Config, events chan<- Event, done <-chan struct{}) (*Launcher, error) {
+	l := &Launcher{cfg: cfg, events: events, done: done}
+	for i, w := range []io.Writer{cfg.Stdout, cfg.Stderr} {
+		f, err := l.terminalFile(w)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("cannot pass the terminal on to pytest: %w", err)
+		}
+		l.terminal[i] = f
+	}
+	return l, nil
 }
 
-// StartSession starts the session process, which collects the suite and
-// forks the workers where it can. Its output goes to the files stdout and
-// stderr, made anew.
+// terminalFile is a file the session process can write w through: w
+// itself where it is one, else a pipe copied into w.
+func (l *Launcher) terminalFile(w io.Writer) (*os.File, error) {
+	if f, ok := w.(*os.File); ok {
+		return f, nil
+	}
+	if w == nil {
+		f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err == nil {
+			l.closers = append(l.closers, f)
+		}
+		return f, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	l.closers = append(l.closers, pw)
+	l.copies.Add(1)
+	go func() {
+		defer l.copies.Done()
+		defer pr.Close()
+		_, _ = io.Copy(w, pr)
+	}()
+	return pw, nil
+}
+
+// Close lets go of the terminal files and waits a moment for what the
+// session's processes wrote to be copied out.
+func (l *Launcher) Close() {
+	for _, c := range l.closers {
+		_ = c.Close()
+	}
+	l.closers = nil
+	copied := make(chan struct{})
+	go func() { l.copies.Wait(); close(copied) }()
+	select {
+	case <-copied:
+	case <-time.After(2 * time.Second):
+	}
+}
+
+// StartSession starts the session process, the fork server: it forks the
+// controller and the workers where it can, else becomes the controller.
+// Its own output goes to the files stdout and stderr, made anew; it gets
+// the run's Stdout and Stderr as fds 3 and 4 for the controller.
 func (l *Launcher) StartSession(stdout, stderr string, env ...string) (pid int, err error) {
 	out, err := os.Create(stdout)
 	if err != nil {
@@ -59,6 +120,7 @@ func (l *Launcher) StartSession(stdout, stderr string, env ...string) (pid int, 
 	}
 	defer errOut.Close()
 	cmd := l.cfg.command("session", out, errOut, env...)
+	cmd.ExtraFiles = l.terminal[:]
 	if err := l.start(cmd); err != nil {
 		if out := outOfFiles(err, "start pytest"); out != nil {
 			return 0, out

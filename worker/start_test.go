@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"os"
@@ -44,7 +45,7 @@ func TestStartWorker(t *testing.T) {
 	out := filepath.Join(dir, "seen")
 	python := fakePython(t, `echo "$@" > `+out+`.args; env > `+out+`.env; echo started; exit 3`)
 	events := make(chan Event, 8)
-	l := NewLauncher(Config{
+	l := newLauncher(t, Config{
 		Python: python, PluginDir: "/plugin", Args: []string{"-x", "tests"}, Dir: dir,
 		Env:    []string{"PYTHONPATH=/theirs", "SHOAL_MODE=session", "SHOAL_SOCKET=/parent", "KEEP=1"},
 		Socket: "/run/s", Timeout: 2.5,
@@ -90,9 +91,12 @@ func TestStartWorker(t *testing.T) {
 
 func TestStartSession(t *testing.T) {
 	dir := t.TempDir()
-	python := fakePython(t, `echo "mode $SHOAL_MODE eager $SHOAL_EAGER"; echo oops >&2`)
+	// Its own output goes to the files; fds 3 and 4 reach the run's
+	// Stdout and Stderr (where the controller it becomes prints).
+	python := fakePython(t, `echo "mode $SHOAL_MODE eager $SHOAL_EAGER"; echo oops >&2; echo header >&3; echo warning >&4`)
 	events := make(chan Event, 8)
-	l := NewLauncher(Config{Python: python, Dir: dir}, events, make(chan struct{}))
+	var terminal, terminalErr bytes.Buffer
+	l := newLauncher(t, Config{Python: python, Dir: dir, Stdout: &terminal, Stderr: &terminalErr}, events, make(chan struct{}))
 	stdout, stderr := filepath.Join(dir, "session.out"), filepath.Join(dir, "session.err")
 	pid, err := l.StartSession(stdout, stderr, "SHOAL_EAGER=1")
 	if err != nil {
@@ -101,16 +105,31 @@ func TestStartSession(t *testing.T) {
 	if exit := nextExit(t, events); exit.PID != pid || exit.Code != 0 {
 		t.Errorf("exit %+v", *exit)
 	}
+	l.Close()
 	out, _ := os.ReadFile(stdout)
 	errOut, _ := os.ReadFile(stderr)
 	if string(out) != "mode session eager 1\n" || string(errOut) != "oops\n" {
 		t.Errorf("stdout %q, stderr %q", out, errOut)
 	}
+	if terminal.String() != "header\n" || terminalErr.String() != "warning\n" {
+		t.Errorf("the run's stdout got %q, its stderr %q", terminal.String(), terminalErr.String())
+	}
+}
+
+// newLauncher is NewLauncher for a test, closed at its end.
+func newLauncher(t *testing.T, cfg Config, events chan<- Event, done <-chan struct{}) *Launcher {
+	t.Helper()
+	l, err := NewLauncher(cfg, events, done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
 }
 
 func TestStartFails(t *testing.T) {
 	dir := t.TempDir()
-	l := NewLauncher(Config{Python: filepath.Join(dir, "missing")}, make(chan Event, 1), make(chan struct{}))
+	l := newLauncher(t, Config{Python: filepath.Join(dir, "missing")}, make(chan Event, 1), make(chan struct{}))
 	_, err := l.StartWorker(protocol.WorkerSpec{ID: "gw0", Log: filepath.Join(dir, "gw0.log")})
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot start worker gw0 with "+filepath.Join(dir, "missing")+": ") {
 		t.Errorf("error %v", err)

@@ -51,7 +51,7 @@ func TestWatchdog(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, shoalDies := range []bool{false, true} {
-		l := NewLauncher(Config{}, make(chan Event, 1), make(chan struct{}))
+		l := newLauncher(t, Config{}, make(chan Event, 1), make(chan struct{}))
 		leader, child := startFamily(t, l)
 		w, err := StartWatchdog(self)
 		if err != nil {

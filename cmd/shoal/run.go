@@ -185,6 +185,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		defer cancel()
 	}
 	opts := s.options(args, env)
+	opts.Stdout, opts.Stderr = stdout, stderr
 	opts.Fork = opts.Fork && !f.noFork
 	opts.MaxWorkerRestart, opts.Timeout, opts.Grace, opts.Abort = limits.maxRestart, limits.test.Seconds(), limits.grace, abortOf(ctx)
 	opts.Slow = limits.slow
@@ -388,12 +389,12 @@ func workerInfo(run *result.Run) []string {
 	}
 	line := fmt.Sprintf("shoal: %d worker%s", n, plural(n))
 	if run.StartMode == "fork" {
-		line += ", forked after collection"
+		line += ", forked"
 	} else {
 		line += ", spawned"
-		if run.StartNote != "" {
-			line += " (" + run.StartNote + ")"
-		}
+	}
+	if run.StartNote != "" && (run.StartMode != "fork" || run.Options.Verbose > 0) {
+		line += " (" + run.StartNote + ")"
 	}
 	return []string{line}
 }

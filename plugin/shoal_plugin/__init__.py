@@ -1,17 +1,19 @@
 """shoal's pytest plugin: loaded with ``-p shoal_plugin`` by the shoal binary.
 
-The Go side owns every decision. This package only collects the suite and runs
-the tests it is told to run, and tells Go what happened over a private socket.
-The mode comes from SHOAL_MODE:
+The Go side owns every decision. This package runs pytest's lifecycle in the
+roles shoal gives its processes and tells Go what happened over a private
+socket. Every process takes its role in start.py, before any conftest is
+imported; the mode comes from SHOAL_MODE:
 
-- ``session``: collect once, send the inventory, then fork the workers from this
-  process (zygote.py; or let Go spawn them) and wait for them.
-- ``worker``: a spawned worker; collects, then runs what Go sends.
+- ``session``: the fork server (zygote.py). It forks, on shoal's word, the
+  controller and the workers, or becomes the controller itself where
+  forking is unsafe and shoal spawns the workers.
+- ``worker``: a worker shoal spawned.
 - ``inline``: ``shoal run -n 0``: pytest runs the suite itself, in the
   foreground (inline.py).
 
-Forked or spawned, a process becomes a worker in start.py and runs the worker
-loop of loop.py.
+The controller (controller.py) is the session pytest-xdist's controller
+is; a worker (worker.py) collects and runs what shoal sends (loop.py).
 
 SHOAL_TRACE (shoal audit) adds the trace module's hooks in either mode.
 
@@ -23,10 +25,8 @@ import os
 
 MODE = os.environ.get("SHOAL_MODE", "")
 
-if MODE == "session":
-    from shoal_plugin.session import *  # noqa: F401,F403  (hook implementations)
-elif MODE == "worker":
-    from shoal_plugin.worker import *  # noqa: F401,F403  (hook implementations)
+if MODE in ("session", "worker"):
+    from shoal_plugin.start import *  # noqa: F401,F403  (hook implementations)
 elif MODE == "inline":
     from shoal_plugin.inline import *  # noqa: F401,F403  (hook implementations)
 

@@ -1,13 +1,12 @@
 """What pytest's cache learns of a run: .pytest_cache's lastfailed, nodeids
-and stepwise, written by the session as pytest-xdist's controller writes
+and stepwise, written by the controller as pytest-xdist's controller writes
 them.
 
-The session's cacheprovider and stepwise plugins write the cache when the
-session ends, but they never see a test's reports: the workers ran the
-tests, and their own copies of those plugins are unregistered (each saw
-only part of the run). So shoal sends the run's outcomes with its "exit"
-command, and they are given to those plugins here as the reports pytest
-would have given them, in the order the tests finished:
+The controller's cacheprovider and stepwise plugins write the cache when
+its session ends; the workers' copies of those plugins are unregistered
+(each saw only part of the run). shoal sends the run's outcomes with its
+"finish" command, and they are given to those plugins here as the reports
+pytest would have given them, in the order the tests finished:
 
   {"reports": [[nodeid, when, outcome], ...],   failed and skipped reports, passed calls
    "collected": [nodeid, ...],                  every test collected and selected
@@ -23,8 +22,12 @@ except ImportError:  # pytest < 7.0
     from _pytest.reports import CollectReport
 
 
+# pytest's plugins that write the cache from the reports they see.
+WRITERS = ("lfplugin", "stepwiseplugin")
+
+
 def record(config, results):
-    plugins = [config.pluginmanager.get_plugin(name) for name in ("lfplugin", "stepwiseplugin")]
+    plugins = [config.pluginmanager.get_plugin(name) for name in WRITERS]
     plugins = [p for p in plugins if p is not None]
     for nodeid in results.get("files") or []:
         _collectreport(plugins, CollectReport(nodeid, "passed", None, []))

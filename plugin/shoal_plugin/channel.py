@@ -15,6 +15,10 @@ import socket
 
 PROTOCOL_VERSION = 1
 
+# shoal passes its own stdout and stderr to the session process as these
+# descriptors: the controller writes there (controller.py).
+TERMINAL_FDS = (3, 4)
+
 
 def _default(value):
     # Marker arguments, user properties and plugin extras can be any object.

@@ -1,4 +1,4 @@
-"""What shoal changes in pytest's configuration, in the session process and the workers.
+"""What shoal changes in pytest's configuration, in the controller and the workers.
 
 shoal owns stopping (-x, --maxfail), the JUnit file and parallelism, so those
 pytest features are switched off inside the pytest processes it drives; Go
@@ -6,9 +6,11 @@ reads their values first, from the options the session process reports.
 """
 
 import os
+import platform
+import sys
 
+import pluggy
 import pytest
-
 
 _DIST = {}  # config → pytest-xdist's --dist as the user gave it
 
@@ -43,6 +45,19 @@ def check_options(config):
         )
     if dist == "no" and any(a in ("--dist=no", "--dist") for a in config.invocation_params.args):
         raise pytest.UsageError("--dist no turns distribution off; with shoal, ask for one worker: shoal run -n 1")
+
+
+def header(config):
+    """The lines pytest's header shows under "test session starts"."""
+    line = f"platform {sys.platform} -- Python {platform.python_version()}"
+    line += f", pytest-{pytest.__version__}, pluggy-{pluggy.__version__}"
+    if config.option.verbose > 0:
+        line += " -- " + sys.executable
+    lines = [line]
+    where = config.invocation_params.dir
+    for group in reversed(config.hook.pytest_report_header(config=config, start_path=where)):
+        lines.extend([group] if isinstance(group, str) else group)
+    return lines
 
 
 def options_for_go(config):

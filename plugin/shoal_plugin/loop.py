@@ -12,12 +12,16 @@ Commands from shoal:
   {"t": "drain"}                     run the held item with nextitem=None, then wait for more
   {"t": "stop"}                      run what is queued, the last with nextitem=None, then end
   {"t": "abort"}                     drop what has not started and end
-  {"t": "gate"}                      after a failure, wait for "go" (or "abort")
+  {"t": "gate", "failures": path, "maxfail": n}
+                                     after a failure, wait for "go" (or "abort")
                                      before starting another test: --maxfail
-                                     is counted across workers by shoal
+                                     is counted across workers by shoal; and
+                                     start no test once the run's failures,
+                                     a byte each in the file at path, reach n
 """
 
 import collections
+import os
 import select
 import signal
 import sys
@@ -30,7 +34,7 @@ from shoal_plugin import capture, reports, timeout
 
 
 class Loop:
-    def __init__(self, session, chan, inventory, stacks="", captured=""):
+    def __init__(self, session, chan, inventory, stacks="", captured="", forward=False):
         self.session = session
         self.inventory = inventory
         self.config = session.config
@@ -41,6 +45,10 @@ class Loop:
         self.aborted = False
         self.gated = False
         self.waiting = False
+        # The run's failures so far, one byte each, in a file every worker
+        # and shoal append to: no test starts once they reach maxfail.
+        self.failures = None
+        self.maxfail = 0
         self.reports = []
         self.spill = capture.Spill(captured)
         # held: the test that runs, or runs once its successor is known;
@@ -49,6 +57,11 @@ class Loop:
         self.running = None
         self.since = 0.0
         self.sigint = False
+        self.interrupt_said = False
+        # forward: the controller's plugins listen to test reports; each
+        # "done" carries them in the form the controller's hooks take.
+        self.forward = forward
+        self.raw = []
         self.timer = timeout.Timer(chan, stacks, timeout.DEFAULT)
         self.config.pluginmanager.register(self, "shoal-loop")
         self.config.pluginmanager.register(inventory, "shoal-inventory")
@@ -57,6 +70,12 @@ class Loop:
     # pytest hooks, registered on this object while the loop runs
     def pytest_runtest_logreport(self, report):
         self.reports.append(reports.encode(self.config, report, self.spill))
+        if self.forward:
+            self.raw.append(report)
+        if report.failed and not hasattr(report, "wasxfail"):
+            # At once, not after the test's teardown: pytest starts no test
+            # after this failure, nor should another worker.
+            self._count_failure()
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         self.chan.send(reports.warning_message(self.config, warning_message, when, nodeid, location))
@@ -86,6 +105,8 @@ class Loop:
             self.aborted = True
         elif kind == "gate":
             self.gated = True
+            self.failures = msg.get("failures")
+            self.maxfail = msg.get("maxfail", 0)
         elif kind == "go":
             # The failure did not reach --maxfail: carry on with the queue.
             self.waiting = False
@@ -123,7 +144,7 @@ class Loop:
         previous = self._hear_sigint()
         try:
             self._serve()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, pytest.exit.Exception):
             self._interrupted(sys.exc_info())
             raise
         finally:
@@ -156,6 +177,8 @@ class Loop:
             else:
                 nextitem = None
                 self.draining = False
+            if self._stopped_by_failures():
+                break
             failed = self._run_one(self.held, self._item(self.held), nextitem)
             self.held = None
             self.waiting = failed and self.gated
@@ -189,8 +212,8 @@ class Loop:
         self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
 
     def _interrupted(self, exc_info):
-        where, trace = reports.interruption(exc_info, getattr(self.config.option, "fulltrace", False))
-        msg = {"t": "interrupted", "message": where, "trace": trace}
+        self.interrupt_said = True
+        msg = interrupted_message(self.config, exc_info)
         if self.running is not None:
             nodeid = self.inventory.item(*self.running).nodeid  # collected: it ran
             msg.update({"f": self.running[0], "p": self.running[1], "nodeid": nodeid, "start": self.since, "stop": time.time()})
@@ -200,6 +223,7 @@ class Loop:
     def _run_one(self, ref, item, nextitem):
         self.reports = []
         self.spill.next_test()
+        self.raw = []
         self.timer.start(ref, item)
         start, cpu = time.time(), time.process_time()
         self.running, self.since = ref, start
@@ -207,12 +231,43 @@ class Loop:
         self.running = None
         stop, cpu = time.time(), time.process_time() - cpu
         msg = {"t": "done", "f": ref[0], "p": ref[1], "start": start, "stop": stop, "cpu": round(cpu, 6)}
-        if reports.is_plain_pass(self.reports):
+        plain = reports.is_plain_pass(self.reports)
+        if plain:
             msg["ok"] = [r["dur"] for r in self.reports]
         else:
             msg["reports"] = self.reports
+        if self.forward:
+            msg["fwd"] = reports.for_controller(self.config, item, self.raw, plain)
         self.chan.send(msg)
         return any(r["outcome"] == "failed" and "wasxfail" not in r for r in self.reports)
+
+    def _count_failure(self):
+        if self.failures:
+            fd = os.open(self.failures, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, b"F")
+            finally:
+                os.close(fd)
+
+    def _stopped_by_failures(self):
+        """Whether the run's failures reached --maxfail: pytest starts no test after that."""
+        if not self.failures or self.maxfail <= 0:
+            return False
+        try:
+            return os.stat(self.failures).st_size >= self.maxfail
+        except OSError:
+            return False
+
+
+def interrupted_message(config, exc_info):
+    """What shoal hears of a KeyboardInterrupt or pytest.exit that ends the
+    worker's session: pytest's title for it, where it was, the traceback
+    (under --full-trace), and pytest.exit's return code."""
+    title, where, trace = reports.interruption(exc_info, getattr(config.option, "fulltrace", False))
+    msg = {"t": "interrupted", "title": title, "message": where, "trace": trace}
+    if isinstance(exc_info[1], pytest.exit.Exception):
+        msg["returncode"] = exc_info[1].returncode
+    return msg
 
 
 class Farewell:

@@ -143,9 +143,10 @@ def warning_message(config, msg, when, nodeid, location):
 
 
 def interruption(exc_info, full):
-    """Where a KeyboardInterrupt found the test, as pytest prints it after
-    its "KeyboardInterrupt" line ("path:line: KeyboardInterrupt"), and, with
-    full (--full-trace), the whole traceback. Only the line by default:
+    """A KeyboardInterrupt or pytest.exit as pytest's terminal reporter
+    shows it: (its title, "KeyboardInterrupt" or "_pytest.outcomes.Exit:
+    bye"; where it found the test, "path:line: KeyboardInterrupt"; with
+    full (--full-trace), the whole traceback). Only the line by default:
     rendering the traceback costs the worker time a CI system's SIGKILL
     may not leave it."""
     try:
@@ -153,7 +154,30 @@ def interruption(exc_info, full):
 
         excinfo = ExceptionInfo.from_exc_info(exc_info)
         crash = excinfo._getreprcrash()  # what getrepr().reprcrash is
-        where = "KeyboardInterrupt" if crash is None else "%s:%d: %s" % (crash.path, crash.lineno, crash.message)
-        return where, str(excinfo.getrepr(funcargs=True)) if full else ""
+        if crash is None:
+            return "KeyboardInterrupt", "KeyboardInterrupt", ""
+        where = "%s:%d: %s" % (crash.path, crash.lineno, crash.message)
+        return crash.message, where, str(excinfo.getrepr(funcargs=True)) if full else ""
     except Exception:  # a courtesy: never fail the worker's end over it
-        return "KeyboardInterrupt", ""
+        return "KeyboardInterrupt", "KeyboardInterrupt", ""
+
+
+# The attributes of a TestReport that pytest itself sets.
+_OWN_FIELDS = frozenset(
+    ("nodeid", "location", "keywords", "outcome", "longrepr", "when", "user_properties", "sections", "duration", "start", "stop")
+)
+
+
+def for_controller(config, item, reps, plain):
+    """One test's reports as the controller's hooks receive them, as
+    pytest-xdist sends them: pytest's serialisable form. A plain pass that no
+    plugin added to travels as its keywords and the three phases' durations
+    (and start and stop times, pytest 7.3 on), from which the controller
+    makes the same reports."""
+    out = {"nodeid": item.nodeid, "location": list(item.location)}
+    if plain and all(_OWN_FIELDS.issuperset(r.__dict__) for r in reps):
+        out["kw"] = list(reps[0].keywords)
+        out["times"] = [[r.duration, getattr(r, "start", None), getattr(r, "stop", None)] for r in reps]
+        return out
+    out["reports"] = [config.hook.pytest_report_to_serializable(config=config, report=r) for r in reps]
+    return out

@@ -1,123 +1,80 @@
-"""Where a process becomes one of shoal's workers, forked or spawned.
+"""Where each process shoal starts takes its role, before any conftest.
 
-A spawned worker reads its spec from the environment shoal started it with
-and takes its identity and basetemp while pytest configures it. A forked
-child of the session takes the same from the spec the fork server gave it,
-after leaving the session's process group, output and random state behind.
-Both then connect to shoal, say hello and run the worker loop.
+pytest has imported itself and every plugin and read the command line when
+it calls pytest_load_initial_conftests; nothing of the suite has run yet. Here:
+
+- the session process connects to shoal and serves as the fork server
+  (zygote.py) until shoal tells it what to be: each process it forks, and
+  the session process itself where it cannot fork safely, goes on as the
+  controller or a worker;
+- a spawned worker takes the spec shoal started it with.
+
+From then on every process is an ordinary pytest process in its role: it
+imports the conftests, configures, starts its session, collects, runs its
+loop and finishes as pytest-xdist's controller or worker does. So a forked
+worker lives the same lifecycle as a spawned one, and a conftest sees the
+worker's identity at import and at configure time either way.
+
+Runs that only show something (--help, --version, --collect-only,
+--fixtures, --markers) take no role: pytest prints what it prints.
 """
 
-import faulthandler
-import os
-import sys
-import tempfile
-from pathlib import Path
+import contextlib
 
-from shoal_plugin import capture, channel, configure, loop
+import pytest
 
+from shoal_plugin import channel, controller, nodes, worker, zygote
 
-def spec_from_env():
-    """A spawned worker's spec, as shoal passes it in the environment."""
-    return {
-        "id": os.environ["SHOAL_WORKER"],
-        "count": int(os.environ["SHOAL_WORKER_COUNT"]),
-        "uid": os.environ.get("PYTEST_XDIST_TESTRUNUID", ""),
-        "basetemp": os.environ.get("SHOAL_BASETEMP", ""),
-        "stacks": os.environ.get("SHOAL_STACKS", ""),
-        "captured": os.environ.get("SHOAL_CAPTURED", ""),
-    }
+__all__ = ["pytest_load_initial_conftests"]
+
+# The options after which pytest shows something and runs no test.
+_INFO_ONLY = ("help", "version", "collectonly", "showfixtures", "show_fixtures_per_test", "markers")
 
 
-def take_identity(spec):
-    """The environment pytest-xdist gives its workers."""
-    os.environ["SHOAL_WORKER"] = spec["id"]
-    os.environ["SHOAL_WORKER_COUNT"] = str(spec["count"])
-    os.environ["PYTEST_XDIST_WORKER"] = spec["id"]
-    os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(spec["count"])
-    os.environ["PYTEST_XDIST_TESTRUNUID"] = spec["uid"]
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    if not _take_role(early_config):
+        yield
+        return
+    nodes.add_hookspecs(early_config.pluginmanager)
+    with _distributed(early_config.known_args_namespace):
+        yield
 
 
-def take_basetemp(config, spec):
-    """A basetemp of its own, so tmp_path never collides with another worker's.
+def _take_role(config):
+    """Take this process's role; False where it has none."""
+    if worker.spawned():
+        worker.become(config, channel.connect(), worker.spec_from_env(), forked=False)
+        return True
+    ns = config.known_args_namespace
+    if any(getattr(ns, name, False) for name in _INFO_ONLY):
+        return False
+    spec, chan, forked = zygote.serve(channel.connect())
+    if spec.get("role") == "controller":
+        controller.become(config, chan, spec, forked)
+    else:
+        worker.become(config, chan, spec, forked)
+    return True
 
-    Call it once pytest's tmpdir plugin is configured.
+
+@contextlib.contextmanager
+def _distributed(namespace):
+    """Let plugins that look at the early options see a distributed run.
+
+    pytest-cov decides in its pytest_load_initial_conftests, from xdist's
+    options, whether this process is part of a distributed run; under
+    pytest-xdist the controller and every worker are, because their command
+    line carries -n. shoal's -n is its own, so say the same here, for the
+    plugins' early look only: pytest parses the options anew afterwards.
     """
-    factory = getattr(config, "_tmp_path_factory", None)
-    if factory is not None and spec.get("basetemp"):
-        factory._given_basetemp = Path(spec["basetemp"])
-        factory._basetemp = None
-
-
-def take_env(spec):
-    """The worker's own resources (TMPDIR, ports, database), for a forked
-    worker: a spawned one starts with them in its environment."""
-    env = spec.get("env") or {}
-    os.environ.update(env)
-    if "TMPDIR" in env:
-        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
-
-
-def spawned(session, inventory):
-    """Run a spawned worker, from its pytest_runtestloop."""
-    spec = spec_from_env()
-    _serve(session, inventory, spec, digest=inventory.digest())
-
-
-def forked(session, inventory, spec):
-    """Run a child the fork server made, from the session's pytest_runtestloop."""
-    config = session.config
-    configure.drop_cache_writers(config)  # the session writes the run's cache
-    os.setpgid(0, 0)  # its own process group: shoal can end it with the tests' children
-    capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is not None:
-        # Children would otherwise share the zygote's capture files.
-        capman.stop_global_capturing()
-    _redirect_output(spec["log"])
-    _faults_to_log()
-    if capman is not None:
-        capman.start_global_capturing()
-        capman.suspend_global_capture()
-    _fresh_random_state()
-    take_identity(spec)
-    take_env(spec)
-    take_basetemp(config, spec)
-    _serve(session, inventory, spec)
-
-
-def _serve(session, inventory, spec, **hello):
-    capture.keep(session.config, spec.get("captured", ""))
-    chan = channel.connect()
-    channel.forget_environment()
-    chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid(), **hello})
-    loop.Loop(session, chan, inventory, stacks=spec.get("stacks", ""), captured=spec.get("captured", "")).run()
-
-
-def _fresh_random_state():
-    """Give this worker a random state of its own where it inherited one.
-
-    Python's random module reseeds itself in a forked child; numpy's global
-    random state, seeded once when the session imported it, does not, so
-    every worker would draw the same numbers where separate processes (plain
-    pytest, xdist, spawned workers) draw different ones.
-    """
-    nprandom = sys.modules.get("numpy.random")
-    seed = getattr(nprandom, "seed", None)
-    if callable(seed):
-        seed()
-
-
-def _faults_to_log():
-    """Send faulthandler's reports (a segfault's stacks) to this worker's log.
-
-    pytest points faulthandler at a copy of the session's stderr; shoal shows
-    the end of a worker's log when it crashes.
-    """
-    if faulthandler.is_enabled():
-        faulthandler.enable(file=os.dup(2), all_threads=True)
-
-
-def _redirect_output(path):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    had = hasattr(namespace, "dist")
+    before = getattr(namespace, "dist", None)
+    if before in (None, "no"):
+        namespace.dist = "load"
+    try:
+        yield
+    finally:
+        if had:
+            namespace.dist = before
+        else:
+            del namespace.dist

@@ -1,48 +1,71 @@
-"""The fork server: the session process, once it has collected, forks the
-workers shoal asks for and tells shoal how each one ends.
+"""The fork server: the session process forks the controller and the workers.
 
-After collection only imports have run (fixtures are lazy), so a forked
-child has a ready session in milliseconds. Go decides between forking and
-spawning from the thread count the session reports: a process with more
-than one thread cannot fork safely.
+It serves from pytest_load_initial_conftests (start.py): pytest, the
+plugins and the command line are loaded, but no conftest, no
+pytest_configure, no capture and no test module. A child forked here is
+therefore what a freshly started pytest process would be at that point,
+minus the start-up; and a crashed worker's replacement is forked from the
+same state. The server tells shoal whether forking is safe (threads.py) in
+its hello; shoal decides.
 
 Commands from shoal:
   {"t": "fork", "workers": [spec, ...]}  fork one child per spec; each child
                                          leaves serve() with its spec
-  {"t": "exit", "results"}               stop serving; results are the run's
-                                         outcomes for pytest's cache (cache.py)
-Messages to shoal: "forked" (worker, pid) and "exited" (worker, pid, status).
+  {"t": "become", "spec": spec}          leave serve() with spec, in this
+                                         process: it takes the role itself
+                                         (shoal spawns the workers)
+  {"t": "exit"}                          end the server
+Messages to shoal: "hello" (role "server"), "forked" (worker, pid) and
+"exited" (worker, pid, status) for each child.
 
 A child dies with the server, as the server dies with shoal
 (PR_SET_PDEATHSIG), so no worker outlives shoal.
 """
 
-import gc
 import os
+import platform
 import select
 import signal
 import sys
+
+import pytest
+
+from shoal_plugin import channel, threads
 
 PR_SET_PDEATHSIG = 1
 
 
 def serve(chan):
-    """Serve shoal's commands until told to exit, then return the exit
-    command (None if shoal went away). In a forked child, return its worker
-    spec; the child has closed chan."""
+    """Serve shoal's commands. Returns (spec, chan, forked) in the process
+    that goes on in a role: a forked child, with a channel of its own, or
+    this process when told to become one. The server itself never returns:
+    it exits when shoal says so or goes away."""
+    can_fork, note = threads.fork_safety()
+    chan.send(
+        {
+            "t": "hello",
+            "role": "server",
+            "protocol": channel.PROTOCOL_VERSION,
+            "pid": os.getpid(),
+            "python": sys.executable,
+            "python_version": platform.python_version(),
+            "pytest_version": pytest.__version__,
+            "can_fork": can_fork,
+            "fork_note": note,
+        }
+    )
     children = {}
     prctl = None
     while True:
         ready, _, _ = select.select([chan], [], [], 0.05)
         if ready or chan.has_line():
             msg = chan.recv()
-            if msg is None or msg.get("t") == "exit":
-                _reap(chan, children)
-                return msg
-            if msg.get("t") == "fork":
-                # Workers then never scan (and so never copy) what they inherit.
-                if hasattr(gc, "freeze"):
-                    gc.freeze()
+            kind = None if msg is None else msg.get("t")
+            if kind is None or kind == "exit":
+                break
+            if kind == "become":
+                return msg["spec"], chan, False
+            if kind == "fork":
                 prctl = prctl or _load_prctl()
                 server = os.getpid()
                 for spec in msg["workers"]:
@@ -50,11 +73,13 @@ def serve(chan):
                     if pid == 0:
                         _die_with(server, prctl)
                         chan.close()
-                        return spec
-                    children[pid] = spec["id"]
-                    chan.send({"t": "forked", "worker": spec["id"], "pid": pid})
+                        return spec, channel.connect(), True
+                    children[pid] = spec.get("id", "")
+                    chan.send({"t": "forked", "worker": spec.get("id", ""), "pid": pid})
         _reap(chan, children)
-    return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _reap(chan, children):
@@ -97,10 +122,25 @@ def _load_prctl():
 def _die_with(server, prctl):
     """Have the kernel kill this child when the fork server dies.
 
-    shoal starts the server so that it dies with shoal; a worker the
+    shoal starts the server so that it dies with shoal; a process the
     server forked is the server's child, not shoal's, so the server passes
     it on. No worker outlives shoal, however shoal ends.
     """
     prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != server:
         os._exit(1)  # the server died before the signal was set: nobody waits for this child
+
+
+def fresh_random_state():
+    """Give a forked child the random state a fresh process would have.
+
+    Python's random module reseeds itself in a forked child. numpy's global
+    random state, seeded once when the server imported numpy (a plugin may
+    import it), does not: reseed it, as importing numpy in a fresh process
+    would, so that no two processes draw the same numbers. What a conftest
+    seeds at import comes later, in the child.
+    """
+    nprandom = sys.modules.get("numpy.random")
+    seed = getattr(nprandom, "seed", None)
+    if callable(seed):
+        seed()

@@ -60,7 +60,7 @@ def test_shoal_commands_arrive_whole(pair):
 
 
 def test_session_speaks_the_table_version():
-    hello = next(s["message"] for s in TABLE["plugin"] if s["message"].get("role") == "session")
+    hello = next(s["message"] for s in TABLE["plugin"] if s["message"].get("role") == "controller")
     assert hello["protocol"] == channel.PROTOCOL_VERSION
 
 

@@ -18,10 +18,12 @@ func (r *Reporter) collected(run *result.Run) {
 	if verbosity(run) < 0 {
 		return
 	}
-	r.sep("=", "test session starts", "bold")
-	if !run.Options.NoHeader {
-		for _, line := range run.Header {
-			r.line(line)
+	if !run.HeaderShown { // else the session printed it, with its plugins' lines
+		r.sep("=", "test session starts", "bold")
+		if !run.Options.NoHeader {
+			for _, line := range run.Header {
+				r.line(line)
+			}
 		}
 	}
 	r.line(collectedLine(run))

@@ -2,6 +2,7 @@ package terminal
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -17,11 +18,60 @@ func (r *Reporter) summary(run *result.Run) {
 		fmt.Fprintln(r.w)
 		r.column = 0
 	}
-	if r.done > 0 && verbosity(run) >= 0 {
-		r.line("") // pytest's blank line after the progress, which -q leaves out
+	// pytest prints an internal error as it happens, before any summary.
+	r.internalErrors(run)
+	out := run.SessionOutput
+	if out == nil || !out.Finished {
+		// No session said where its summary goes: pytest's order, and
+		// whatever the session printed after it.
+		if r.done > 0 && verbosity(run) >= 0 {
+			r.line("") // pytest's blank line after the progress, which -q leaves out
+		}
+		for _, part := range result.SummaryPoints {
+			r.summaryPart(run, part)
+		}
+		if out != nil {
+			r.text(out.Text)
+		}
+		r.flush()
+		return
 	}
+	// The session's output, with shoal's parts of the summary where pytest
+	// would have printed them. Before the first point, pytest's own blank
+	// line that ends the progress: shoal ends it already.
+	pos, first := 0, true
+	for _, part := range result.SummaryPoints {
+		p, ok := out.Point(part)
+		if !ok {
+			continue
+		}
+		text := out.Text[pos:p]
+		if first {
+			text, first = strings.TrimSuffix(text, "\n"), false
+			r.text(text)
+			if r.done > 0 && verbosity(run) >= 0 {
+				r.line("")
+			}
+		} else {
+			r.text(text)
+		}
+		r.summaryPart(run, part)
+		pos = p
+	}
+	r.text(out.Text[pos:])
+	r.flush()
+}
+
+// summaryPart prints shoal's part of the summary at the session's point:
+// "summary" the errors, failures, warnings and passes; "short" the short
+// test summary; "stats" why the run stopped and the closing line.
+func (r *Reporter) summaryPart(run *result.Run, part string) {
 	chars := run.Options.ReportChars
-	if !run.Options.NoSummary {
+	switch part {
+	case "summary":
+		if run.Options.NoSummary {
+			return
+		}
 		r.errors(run)
 		r.failures(run)
 		if strings.Contains(chars, "w") {
@@ -36,21 +86,45 @@ func (r *Reporter) summary(run *result.Run) {
 				r.block(text)
 			}
 		}
+	case "short":
+		if run.Options.NoSummary {
+			return
+		}
 		// What the run says before what the command added.
 		for _, n := range append(slices.Clip(run.Notes), r.notes...) {
 			r.sep("-", n, "")
 		}
 		r.shortSummary(run, chars)
+	case "stats":
+		if run.Stopped != "" {
+			r.sep("!", run.Stopped, "red")
+		}
+		if run.Halted {
+			r.interruptedAt(run)
+			r.unfinished(run)
+		}
+		r.stats(run)
 	}
-	if run.Stopped != "" {
-		r.sep("!", run.Stopped, "red")
+}
+
+// text prints what a pytest process printed, as it is.
+func (r *Reporter) text(s string) {
+	if s == "" {
+		return
 	}
-	if run.Halted {
-		r.interruptedAt(run)
-		r.unfinished(run)
+	_, _ = io.WriteString(r.w, s)
+	if !strings.HasSuffix(s, "\n") {
+		r.line("")
 	}
-	r.stats(run)
-	r.flush()
+}
+
+// internalErrors prints pytest's INTERNALERROR lines from the workers.
+func (r *Reporter) internalErrors(run *result.Run) {
+	for _, text := range run.InternalErrors {
+		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+			r.line("INTERNALERROR> " + line)
+		}
+	}
 }
 
 // interruptedAt prints where KeyboardInterrupt found the tests it

@@ -1,22 +1,32 @@
-"""Imported by the session process before it forks any worker, so numpy's
-global random state is seeded there, once. The draw fixture appends this
-process's id and a draw from numpy's global random state and from Python's
-random module to $SHOAL_IT_DRAWS, one line a call, and takes 0.1 s, so that
-both workers get tests."""
+"""Random state and objects a conftest makes at import.
+
+With SHOAL_IT_SEED=1 it seeds Python's random module and numpy's global
+random state at import, as some suites do; a pytest-xdist worker, which
+imports it itself, then draws the seeded numbers. In pytest_sessionstart
+each worker appends its id, a numpy draw and a random draw to
+$SHOAL_IT_DRAWS: every worker draws, whichever tests it gets. MARKER is an
+object made at import, which test_gc.py looks for.
+"""
 
 import os
 import random
-import time
 
 import numpy.random
-import pytest
+
+if os.environ.get("SHOAL_IT_SEED") == "1":
+    random.seed(0)
+    numpy.random.seed(0)
 
 
-@pytest.fixture
-def draw():
-    def append():
+class Marker:
+    pass
+
+
+MARKER = Marker()
+
+
+def pytest_sessionstart(session):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("SHOAL_IT_DRAWS"):
         with open(os.environ["SHOAL_IT_DRAWS"], "a") as f:
-            f.write("%d %r %r\n" % (os.getpid(), numpy.random.random(), random.random()))
-        time.sleep(0.1)
-
-    return append
+            f.write("%s %r %r\n" % (worker, numpy.random.random(), random.random()))

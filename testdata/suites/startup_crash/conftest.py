@@ -1,7 +1,5 @@
-"""Worker gw1, when shoal spawns it, dies while it walks the suite.
-
-A spawned worker imports this conftest.py itself, before it connects to
-shoal; a forked one inherits the session's import and never runs this again.
+"""Worker gw1 dies as it imports this conftest.py, forked or spawned:
+every worker imports the conftests itself, as a pytest-xdist worker does.
 """
 
 import os

@@ -1,8 +1,8 @@
 """Starts a Python thread at import when SHOAL_IT_THREAD=conftest.
 
-The session process imports conftest.py, so the thread runs there when shoal
-would fork its workers: shoal must spawn them instead. Without the variable
-nothing starts, and shoal forks.
+Every worker imports conftest.py itself, after shoal forked it, as a
+pytest-xdist worker does: the thread runs in each worker and shoal still
+forks. Without the variable nothing starts.
 """
 
 import os

@@ -1,8 +1,7 @@
 """Starts a Python thread at import when SHOAL_IT_THREAD=module.
 
-shoal's session imports test modules only when it collects eagerly (node ids
-in the arguments): then the thread runs in it and shoal must spawn. Collecting
-lazily, it leaves the import to the workers, after they are forked.
+Test modules are imported by the workers, after shoal forked them, whether
+they collect lazily or eagerly (node ids in the arguments): shoal forks.
 """
 
 import os
@@ -16,7 +15,9 @@ if os.environ.get("SHOAL_IT_THREAD") == "module":
 
 
 def test_sees_its_thread():
-    want = {"module": "module-sleeper", "conftest": "conftest-sleeper"}.get(os.environ.get("SHOAL_IT_THREAD"))
+    want = {"module": "module-sleeper", "conftest": "conftest-sleeper", "plugin": "plugin-sleeper"}.get(
+        os.environ.get("SHOAL_IT_THREAD")
+    )
     names = {t.name for t in threading.enumerate()}
     assert want is None or want in names
 
