@@ -135,7 +135,7 @@ func prepareRuns(ctx context.Context, f runFlags, atLeast int, stderr io.Writer)
 		return fail(err)
 	}
 	// The workers' numerical thread pools are shared out as shoal run shares them.
-	if p.pools, err = resolveThreadPools(f.threadPools, s.cfg, runtime.NumCPU(), s.workers, os.Getenv); err != nil {
+	if p.pools, err = resolveThreadPools(f.threadPools, s.cfg, cpuShare("/sys", runtime.NumCPU(), os.Getenv), s.workers, os.Getenv); err != nil {
 		return fail(err)
 	}
 	if p.res, err = startProvision(ctx, s.cfg, max(s.workers, atLeast), s.dir, append(os.Environ(), markersEnv(s.cfg)...), stderr); err != nil {
