@@ -166,6 +166,17 @@ func (run *Run) worker(id string) *Worker {
 	return w
 }
 
+// CollectionErrors counts the files (or tests) that failed to collect.
+func (run *Run) CollectionErrors() int {
+	n := 0
+	for _, e := range run.CollectErrors {
+		if e.Outcome == "failed" {
+			n++
+		}
+	}
+	return n
+}
+
 // KnownTypes are the categories pytest names first in its closing line, in order.
 var KnownTypes = []string{"failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "warnings", "error"}
 

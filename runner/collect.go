@@ -189,12 +189,7 @@ func (r *runState) collected() {
 		r.stop(err.Error(), true)
 		return
 	}
-	errorsSeen := 0
-	for _, e := range run.CollectErrors {
-		if e.Outcome == "failed" {
-			errorsSeen++
-		}
-	}
+	errorsSeen := run.CollectionErrors()
 	r.emit(r.collectedEvent())
 	r.tell(protocol.Command{T: "collected", Count: len(run.Tests)})
 	if errorsSeen > 0 && !run.Options.ContinueOnCollectionErrors {

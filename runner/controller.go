@@ -177,7 +177,7 @@ func (r *runState) finishController() {
 	}
 	run := r.run
 	cmd := protocol.Command{T: "finish", Status: exitCode(run), Reason: run.Stopped,
-		Failed: r.failures + failedCollections(run), Collected: len(run.Tests)}
+		Failed: r.failures + run.CollectionErrors(), Collected: len(run.Tests)}
 	cmd.Interrupt = r.interruptMsg
 	cmd.UsageError = run.UsageError
 	cmd.Results = cacheResults(run)
@@ -229,16 +229,6 @@ func (r *runState) sessionOutput() *result.SessionOutput {
 		return nil
 	}
 	return &result.SessionOutput{Text: string(data), Points: c.points, Finished: c.finished}
-}
-
-func failedCollections(run *result.Run) int {
-	n := 0
-	for _, e := range run.CollectErrors {
-		if e.Outcome == "failed" {
-			n++
-		}
-	}
-	return n
 }
 
 // onFinished: a worker finished its session (its workeroutput goes to the

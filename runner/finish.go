@@ -86,12 +86,7 @@ func (r *runState) killAll() {
 }
 
 func exitCode(run *result.Run) int {
-	failed := false
-	for _, e := range run.CollectErrors {
-		if e.Outcome == "failed" {
-			failed = true
-		}
-	}
+	failed := run.CollectionErrors() > 0
 	for _, t := range run.Tests {
 		switch t.Outcome() {
 		case result.Failed, result.Error:

@@ -127,7 +127,7 @@ func (a *auditRun) trace(ctx context.Context) (*result.Run, []*footprint.Test, e
 	if err != nil {
 		return nil, nil, &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	if n := collectErrors(run); n > 0 {
+	if n := run.CollectionErrors(); n > 0 {
 		return nil, nil, &exitError{code: result.ExitInterrupted, msg: "the suite does not collect: " + run.CollectErrors[0].NodeID,
 			hint: "run `shoal run` or pytest to see the collection errors, then audit again"}
 	}

@@ -58,7 +58,7 @@ func planSuite(ctx context.Context, f planFlags, args []string, stdout, stderr i
 	if err != nil {
 		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	if n := collectErrors(run); n > 0 {
+	if n := run.CollectionErrors(); n > 0 {
 		return usageError("the suite does not collect: "+run.CollectErrors[0].NodeID, "run `shoal run` or pytest to see the collection errors")
 	}
 	tests, cfg, keep, err := opts.Plan(run, nil)
@@ -91,16 +91,6 @@ func planSuite(ctx context.Context, f planFlags, args []string, stdout, stderr i
 	}
 	p.Explain(stdout)
 	return nil
-}
-
-func collectErrors(run *result.Run) int {
-	n := 0
-	for _, e := range run.CollectErrors {
-		if e.Outcome == "failed" {
-			n++
-		}
-	}
-	return n
 }
 
 // quiet observes a run and says nothing.

@@ -216,7 +216,7 @@ func (vr *verifyRunner) collect(ctx context.Context, stdout, stderr io.Writer) (
 	if err != nil {
 		return nil, &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
-	if n := collectErrors(run); n > 0 {
+	if n := run.CollectionErrors(); n > 0 {
 		return nil, &exitError{code: result.ExitInterrupted, msg: "the suite does not collect: " + run.CollectErrors[0].NodeID,
 			hint: "run `shoal run` or pytest to see the collection errors, then verify again"}
 	}
