@@ -8,6 +8,8 @@ the text pytest itself would print for it.
 import os
 from io import StringIO
 
+from shoal_plugin.capture import SPILL_AT
+
 COLOR = os.environ.get("SHOAL_COLOR") == "1"
 
 
@@ -179,5 +181,23 @@ def for_controller(config, item, reps, plain):
         out["kw"] = list(reps[0].keywords)
         out["times"] = [[r.duration, getattr(r, "start", None), getattr(r, "stop", None)] for r in reps]
         return out
-    out["reports"] = [config.hook.pytest_report_to_serializable(config=config, report=r) for r in reps]
+    out["reports"] = [_cut_sections(config.hook.pytest_report_to_serializable(config=config, report=r)) for r in reps]
     return out
+
+
+def _cut_sections(data):
+    """A report's captured sections for the controller, each past
+    capture.SPILL_AT cut to its two ends: a test that printed a gigabyte
+    must not send it through shoal's memory a second time. The full text
+    goes to shoal's own report (capture.Spill)."""
+    sections = data.get("sections") if isinstance(data, dict) else None
+    if sections:
+        data["sections"] = [[name, _cut(text)] for name, text in sections]
+    return data
+
+
+def _cut(text):
+    keep = SPILL_AT // 2
+    if not isinstance(text, str) or len(text) <= SPILL_AT:
+        return text
+    return "%s\n[... %d characters cut by shoal ...]\n%s" % (text[:keep], len(text) - 2 * keep, text[-keep:])

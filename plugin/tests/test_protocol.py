@@ -142,3 +142,17 @@ def test_spill(tmp_path):
     spill.next_test()
     assert spill.sections([("Captured stdout call", big)])[0][2] != path
     assert capture.Spill("").sections([("Captured stdout call", big)]) == [["Captured stdout call", big]]
+
+
+def test_controller_sections_cut():
+    """What the controller's hooks get of a section past SPILL_AT is its two
+    ends, with how much was cut between them; smaller ones arrive whole."""
+    from shoal_plugin import capture, reports
+
+    big = "a" * capture.SPILL_AT + "b" * 10 + "c" * capture.SPILL_AT
+    data = reports._cut_sections({"sections": [("Captured stdout call", big), ("Captured log call", "small")]})
+    name, text = data["sections"][0]
+    assert name == "Captured stdout call"
+    assert text.startswith("a" * (capture.SPILL_AT // 2)) and text.endswith("c" * (capture.SPILL_AT // 2))
+    assert "[... %d characters cut by shoal ...]" % (len(big) - capture.SPILL_AT) in text
+    assert data["sections"][1] == ["Captured log call", "small"]
