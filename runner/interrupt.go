@@ -23,6 +23,24 @@ import (
 // before it ends without them.
 const giveUp = 3 * time.Second
 
+// controllerGrace is how long the controller may take to end its session
+// once an interrupted run's tests are over, before shoal ends it.
+const controllerGrace = time.Minute
+
+// onlyControllerLeft: every worker has ended and the controller, which
+// has not had its own time yet, is still ending its session.
+func (r *runState) onlyControllerLeft() bool {
+	if r.ctl == nil || r.ctl.exited || r.ctlGrace {
+		return false
+	}
+	for _, w := range r.order {
+		if !w.ended {
+			return false
+		}
+	}
+	return true
+}
+
 // interruptReason is what the summary says stopped the run: the cause the
 // context was cancelled with, or pytest's word for Ctrl-C.
 func interruptReason(ctx context.Context) string {
@@ -104,6 +122,14 @@ func (r *runState) killEverything() {
 // graceOver: the running tests had their time; end them. If they were
 // ended already and some worker was still not heard of, stop waiting.
 func (r *runState) graceOver() {
+	if !r.killed && r.onlyControllerLeft() {
+		// The tests are over: the controller ends pytest's session (its
+		// terminal summary, pytest-cov's report), which the grace for
+		// running tests does not measure. It gets a time of its own, once.
+		r.ctlGrace = true
+		r.killAt = r.clock.After(controllerGrace)
+		return
+	}
 	if !r.killed {
 		r.killEverything()
 		return

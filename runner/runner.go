@@ -247,6 +247,9 @@ type runState struct {
 	// the workers' starts until then (see workerStarted).
 	sessionSaid bool
 	early       []result.Event
+	// ctlGrace: the controller was given its own time to end its session
+	// after an interrupt's grace ran out (see graceOver).
+	ctlGrace bool
 }
 
 type workerState struct {
