@@ -14,9 +14,10 @@ import (
 
 // TestCoverage: pytest-cov under shoal, forked or spawned, as under
 // pytest-xdist: the coverage suite's table and XML report give the same
-// per-file and total figures as serial pytest --cov (its .coveragerc
-// applies), --cov-fail-under fails the run (exit 1) or passes it as pytest
-// does, and --cov-append adds to the previous run's data.
+// per-file and total figures as serial pytest --cov and as pytest -n 2
+// --cov (its .coveragerc applies), --cov-fail-under fails the run (exit 1)
+// or passes it as pytest does, and --cov-append adds to the previous run's
+// data.
 func TestCoverage(t *testing.T) {
 	requirePython(t)
 	if err := exec.Command(python, "-c", "import pytest_cov").Run(); err != nil {
@@ -25,13 +26,8 @@ func TestCoverage(t *testing.T) {
 		}
 		t.Skip("no pytest-cov")
 	}
+	requireXdist(t)
 	t.Parallel()
-	type run struct {
-		args  []string
-		code  int
-		lines []string // the table's rows and pytest-cov's verdict
-		xml   string
-	}
 	tests := []struct {
 		name string
 		// first runs before, with its data kept (--cov-append after it).
@@ -58,6 +54,17 @@ func TestCoverage(t *testing.T) {
 			want := coverageReport(t, dir, py.stdout)
 			if py.code != tc.code || len(want.rows) < 4 || (tc.verdict != "" && want.verdict != tc.verdict) {
 				t.Fatalf("pytest should exit %d with a coverage table and %q:\n%s", tc.code, tc.verdict, py.output)
+			}
+			// pytest -n 2 reports what serial pytest reports; so must shoal.
+			xdir := copySuite(t, "coverage")
+			if tc.first != nil {
+				runPytest(t, xdir, append([]string{"-n", "2"}, tc.first...)...)
+			}
+			xdist := runPytest(t, xdir, append([]string{"-n", "2"}, tc.args...)...)
+			if got := coverageReport(t, xdir, xdist.stdout); xdist.code != py.code || !slices.Equal(got.rows, want.rows) ||
+				got.verdict != want.verdict || got.xml != want.xml {
+				t.Fatalf("pytest -n 2 (exit %d) should report what serial pytest (exit %d) does:\n%s\nserial:\n%s",
+					xdist.code, py.code, xdist.output, py.output)
 			}
 			for _, mode := range startModes {
 				t.Run(mode.name, func(t *testing.T) {

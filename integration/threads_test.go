@@ -3,6 +3,7 @@
 package integration_test
 
 import (
+	"os"
 	"os/exec"
 	"testing"
 )
@@ -68,6 +69,35 @@ func TestThreads(t *testing.T) {
 			sh := runShoal(t, copySuite(t, "threads"), shoalCall{mode: tc.mode, env: env, args: c.Args,
 				flags: []string{"-v", "--thread-pools", "inherit"}})
 			checkShoal(t, c, tc.mode, py, sh)
+		})
+	}
+}
+
+// TestRerunFailures: pytest-rerunfailures starts a server thread in the
+// controller's pytest_configure (its workers connect to it); the fork
+// server never configures, so shoal still forks, and the flaky marker's
+// reruns count as under pytest (the reruns suite).
+func TestRerunFailures(t *testing.T) {
+	requirePython(t)
+	if err := exec.Command(python, "-c", "import pytest_rerunfailures").Run(); err != nil {
+		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
+			t.Fatalf("pytest-rerunfailures does not import (scripts/deps.sh installs python3-pytest-rerunfailures): %v", err)
+		}
+		t.Skip("no pytest-rerunfailures")
+	}
+	t.Parallel()
+	c := expectedCase{Name: "flaky", ExitCode: 1, Summary: "1 failed, 2 passed, 3 rerun", Outcomes: map[string]string{
+		"test_flaky.py::test_passes_on_third_attempt": "passed",
+		"test_flaky.py::test_fails_every_time":        "failed",
+		"test_flaky.py::test_plain":                   "passed",
+	}}
+	py := runPytest(t, copySuite(t, "reruns"))
+	checkPytest(t, c, py)
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh := runShoal(t, copySuite(t, "reruns"), shoalCall{mode: mode, flags: []string{"-v"}})
+			checkShoal(t, c, mode, py, sh)
 		})
 	}
 }
