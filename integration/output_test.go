@@ -63,9 +63,19 @@ func startNote(stdout string) string {
 // "=== 1 failed, 2 passed in 0.05s ===", without the rule and the duration.
 func summaryLine(stdout string) string {
 	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
-	last := strings.Trim(lines[len(lines)-1], "= ")
-	return duration.ReplaceAllString(last, "")
+	last := lines[len(lines)-1]
+	// shoal -v prints where the time went after it.
+	for i := len(lines) - 1; i >= 0; i-- {
+		if closingLine.MatchString(lines[i]) {
+			last = lines[i]
+			break
+		}
+	}
+	return duration.ReplaceAllString(strings.Trim(last, "= "), "")
 }
+
+// closingLine is pytest's closing line between its rules.
+var closingLine = regexp.MustCompile(`^=+ .* in [0-9.]+s( \([0-9:]+\))? =+$`)
 
 // sectionTitles are the titles of the entries under ERRORS and FAILURES,
 // sorted: workers finish tests in another order than pytest does.
