@@ -15,8 +15,11 @@ import (
 // exitGrace after its "ended" and then ends it, as pytest-xdist ends its
 // workers 10 s after their session: the run ends, and the summary says why.
 
-// exitGrace is how long a worker may take to exit after its session ended.
-const exitGrace = 5 * time.Second
+// exitGrace is how long a worker may take to exit after its session ended:
+// pytest-xdist's 10 s. A forked worker now runs the interpreter's whole
+// shutdown as a spawned one does, which took more than 5 s on a 2-core host
+// running four shoal runs at once.
+const exitGrace = 10 * time.Second
 
 // onEnded: w's pytest is done; its process should exit now.
 func (r *runState) onEnded(w *workerState, m *protocol.Message) {
