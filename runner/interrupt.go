@@ -87,8 +87,10 @@ func (r *runState) onInterrupted(w *workerState, m *protocol.Message) {
 		w.stopClock()
 		r.testEnded(i, t)
 	}
-	if !r.run.Halted {
-		// Not shoal's SIGINT, which halts the run first: the test's own.
+	if !r.run.Halted && r.run.Interrupt == nil {
+		// Not shoal's SIGINT, which halts the run first, nor the one it
+		// then sends the other workers: the test's own, which the run
+		// shows.
 		r.interrupt("KeyboardInterrupt")
 		if m.Title != "" {
 			r.testInterrupt(m)
