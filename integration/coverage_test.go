@@ -4,7 +4,6 @@ package integration_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,12 +19,7 @@ import (
 // data.
 func TestCoverage(t *testing.T) {
 	requirePython(t)
-	if err := exec.Command(python, "-c", "import pytest_cov").Run(); err != nil {
-		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
-			t.Fatalf("pytest-cov does not import (scripts/deps.sh installs python3-pytest-cov): %v", err)
-		}
-		t.Skip("no pytest-cov")
-	}
+	requireModule(t, "pytest_cov", "python3-pytest-cov")
 	requireXdist(t)
 	t.Parallel()
 	tests := []struct {

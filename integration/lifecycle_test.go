@@ -3,6 +3,7 @@
 package integration_test
 
 import (
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -15,6 +16,19 @@ func requireXdist(t *testing.T) {
 	t.Helper()
 	if err := exec.Command(python, "-c", "import xdist").Run(); err != nil {
 		t.Skip("no pytest-xdist")
+	}
+}
+
+// requireModule skips t where python cannot import module, or fails it
+// where SHOAL_REQUIRE_PYTEST=1 says every dependency must be there, naming
+// the Debian package scripts/deps.sh installs.
+func requireModule(t *testing.T, module, pkg string) {
+	t.Helper()
+	if err := exec.Command(python, "-c", "import "+module).Run(); err != nil {
+		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
+			t.Fatalf("%s does not import (scripts/deps.sh installs %s): %v", module, pkg, err)
+		}
+		t.Skip("no " + module)
 	}
 }
 

@@ -3,7 +3,6 @@
 package integration_test
 
 import (
-	"os"
 	"os/exec"
 	"testing"
 )
@@ -79,12 +78,7 @@ func TestThreads(t *testing.T) {
 // reruns count as under pytest (the reruns suite).
 func TestRerunFailures(t *testing.T) {
 	requirePython(t)
-	if err := exec.Command(python, "-c", "import pytest_rerunfailures").Run(); err != nil {
-		if os.Getenv("SHOAL_REQUIRE_PYTEST") == "1" {
-			t.Fatalf("pytest-rerunfailures does not import (scripts/deps.sh installs python3-pytest-rerunfailures): %v", err)
-		}
-		t.Skip("no pytest-rerunfailures")
-	}
+	requireModule(t, "pytest_rerunfailures", "python3-pytest-rerunfailures")
 	t.Parallel()
 	c := expectedCase{Name: "flaky", ExitCode: 1, Summary: "1 failed, 2 passed, 3 rerun", Outcomes: map[string]string{
 		"test_flaky.py::test_passes_on_third_attempt": "passed",
