@@ -190,9 +190,14 @@ def _cut_sections(data):
     capture.SPILL_AT cut to its two ends: a test that printed a gigabyte
     must not send it through shoal's memory a second time. The full text
     goes to shoal's own report (capture.Spill)."""
-    sections = data.get("sections") if isinstance(data, dict) else None
-    if sections:
-        data["sections"] = [[name, _cut(text)] for name, text in sections]
+    if not isinstance(data, dict):
+        return data
+    if data.get("sections"):
+        data["sections"] = [[name, _cut(text)] for name, text in data["sections"]]
+    longrepr = data.get("longrepr")
+    if isinstance(longrepr, dict) and longrepr.get("sections"):
+        # A failure's repr repeats them, with their separators.
+        longrepr["sections"] = [[s[0], _cut(s[1])] + list(s[2:]) for s in longrepr["sections"]]
     return data
 
 

@@ -156,3 +156,6 @@ def test_controller_sections_cut():
     assert text.startswith("a" * (capture.SPILL_AT // 2)) and text.endswith("c" * (capture.SPILL_AT // 2))
     assert "[... %d characters cut by shoal ...]" % (len(big) - capture.SPILL_AT) in text
     assert data["sections"][1] == ["Captured log call", "small"]
+    failed = reports._cut_sections({"longrepr": {"sections": [("Captured stdout call", big, "-")]}})
+    title, text, sep = failed["longrepr"]["sections"][0]
+    assert (title, sep) == ("Captured stdout call", "-") and len(text) < len(big)
