@@ -282,3 +282,28 @@ func TestPlannedBarriers(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectOnlyConfigureError: where a conftest's pytest_configure
+// raises, shoal plan and shoal verify say so, with pytest's INTERNALERROR,
+// and exit 3 as pytest does; they do not plan or verify an empty suite.
+func TestCollectOnlyConfigureError(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"conftest.py": "def pytest_configure(config):\n    raise RuntimeError(\"no database for this suite\")\n",
+		"test_a.py":   "def test_a():\n    pass\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, command := range []string{"plan", "verify"} {
+		out := runShoalCommand(t, dir, command, "-n", "2")
+		want := "shoal: error: pytest stopped before it collected the suite: RuntimeError: no database for this suite"
+		if out.code != 3 || !strings.Contains(out.stderr, want) || !strings.Contains(out.stderr, "INTERNALERROR>") {
+			t.Errorf("shoal %s: exit %d, want 3 saying %q after pytest's INTERNALERROR:\n%s", command, out.code, want, out)
+		}
+	}
+}

@@ -58,6 +58,9 @@ func planSuite(ctx context.Context, f planFlags, args []string, stdout, stderr i
 	if err != nil {
 		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
+	if err := collectionFailed(run, stderr); err != nil {
+		return err
+	}
 	if n := run.CollectionErrors(); n > 0 {
 		return usageError("the suite does not collect: "+run.CollectErrors[0].NodeID, "run `shoal run` or pytest to see the collection errors")
 	}

@@ -216,6 +216,9 @@ func (vr *verifyRunner) collect(ctx context.Context, stdout, stderr io.Writer) (
 	if err != nil {
 		return nil, &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}
+	if err := collectionFailed(run, stderr); err != nil {
+		return nil, err
+	}
 	if n := run.CollectionErrors(); n > 0 {
 		return nil, &exitError{code: result.ExitInterrupted, msg: "the suite does not collect: " + run.CollectErrors[0].NodeID,
 			hint: "run `shoal run` or pytest to see the collection errors, then verify again"}

@@ -14,7 +14,6 @@ A worker lives pytest-xdist's worker lifecycle, forked or spawned alike:
 """
 
 import os
-import sys
 import tempfile
 
 import pytest
@@ -101,14 +100,12 @@ class Worker:
         """What xdist sets before a worker's pytest_cmdline_main: config.workerinput, as the
         controller's pytest_configure_node left it, an empty config.workeroutput, its basetemp."""
         workerinput = msg.get("workerinput")
-        if workerinput is None:  # no controller (shoal plan): xdist's own keys
-            workerinput = {
-                "workerid": self.spec["id"],
-                "workercount": self.spec["count"],
-                "testrunuid": self.spec["uid"],
-                "mainargv": list(sys.argv),
-            }
-        config.workerinput = workerinput
+        # Without a controller (shoal plan, shoal verify's collection) the
+        # process collects as `pytest --collect-only` does: a session of its
+        # own, with no workerinput that the controller's plugins (none ran
+        # pytest_configure_node) would have filled.
+        if workerinput is not None:
+            config.workerinput = workerinput
         config.workeroutput = {}
         self.forward = bool(msg.get("forward"))
         if msg.get("basetemp"):
