@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"shoal/protocol"
 	"shoal/result"
@@ -209,12 +210,35 @@ func (r *runState) controllerEnded(code int) error {
 		if code == 0 {
 			code = result.ExitInternalError
 		}
-		return &Passthrough{Code: code}
+		p := &Passthrough{Code: code}
+		if r.kept[0] != "" {
+			p.Stdout, _ = os.ReadFile(r.kept[0])
+			p.Stderr, _ = os.ReadFile(r.kept[1])
+		}
+		return p
 	}
 	if !c.finishSent && !r.stopping {
 		r.stop("Interrupted: the session ended before the run did", true)
 	}
 	return nil
+}
+
+// keepControllerOutput makes files in the run's directory for the
+// controller's stdout and stderr, where the run has no terminal of its own.
+func (r *runState) keepControllerOutput() ([2]*os.File, error) {
+	var files [2]*os.File
+	for i, name := range []string{"controller.out", "controller.err"} {
+		path := filepath.Join(r.dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			if files[0] != nil {
+				files[0].Close()
+			}
+			return files, fmt.Errorf("cannot create the controller's log: %w", err)
+		}
+		files[i], r.kept[i] = f, path
+	}
+	return files, nil
 }
 
 // sessionOutput is what the controller printed once the run was over,

@@ -115,9 +115,21 @@ func Run(ctx context.Context, opts Options, obs Observer) (*result.Run, error) {
 		guard, _ = worker.StartWatchdog(opts.Watchdog)
 		defer guard.Close()
 	}
+	stdout, stderr := opts.Stdout, opts.Stderr
+	if stdout == nil && stderr == nil {
+		// A run that shows nothing (shoal audit's, verify's, plan's) keeps
+		// what the controller printed, for pytest's usage errors.
+		out, err := r.keepControllerOutput()
+		if err != nil {
+			return nil, err
+		}
+		defer out[0].Close()
+		defer out[1].Close()
+		stdout, stderr = out[0], out[1]
+	}
 	launcher, err := worker.NewLauncher(worker.Config{
 		Python: opts.Python, PluginDir: opts.PluginDir, Args: opts.Args, Dir: opts.Dir, Env: opts.Env,
-		Socket: socket, Timeout: opts.Timeout, Watchdog: guard, Stdout: opts.Stdout, Stderr: opts.Stderr,
+		Socket: socket, Timeout: opts.Timeout, Watchdog: guard, Stdout: stdout, Stderr: stderr,
 	}, r.events, r.done)
 	if err != nil {
 		return nil, err
@@ -209,6 +221,9 @@ type runState struct {
 	// ctl is the controller; nil while none was started, and in a run
 	// that only collects.
 	ctl *controllerState
+	// kept are the files the controller's stdout and stderr go to in a
+	// run without a terminal; "" where it has one.
+	kept [2]string
 	// interruptMsg is the worker's message of the test that interrupted the
 	// run, for the controller.
 	interruptMsg json.RawMessage
