@@ -84,9 +84,20 @@ func (l *Launcher) terminalFile(w io.Writer) (*os.File, error) {
 	go func() {
 		defer l.copies.Done()
 		defer pr.Close()
-		_, _ = io.Copy(w, pr)
+		_, _ = io.Copy(drain{w}, pr)
 	}()
 	return pw, nil
+}
+
+// drain writes to w and reports every write whole even where w failed,
+// so that the session's processes never see shoal's own output fail (a
+// full disk, /dev/full): their pipe is read to its end; w (shoal's
+// output) remembers the failure and the run says so.
+type drain struct{ w io.Writer }
+
+func (d drain) Write(p []byte) (int, error) {
+	_, _ = d.w.Write(p)
+	return len(p), nil
 }
 
 // Close lets go of the terminal files and waits a moment for what the
