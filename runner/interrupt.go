@@ -146,6 +146,11 @@ func (r *runState) graceOver() {
 		}
 		w.outstanding, w.collecting = nil, nil
 	}
+	if c := r.ctl; c != nil && !c.exited {
+		// Killed with the rest; shoal may never have heard it at all
+		// (out of file descriptors), and nobody is left to say it ended.
+		c.exited, c.code = true, -1
+	}
 	r.sessionUp = false
 }
 
