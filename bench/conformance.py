@@ -5,8 +5,9 @@ xdist and shoal behave as pytest does.
 
 Each case is a small suite written into a fresh directory per runner, the
 arguments, and what is compared: the exit code, each test's outcome (from
-the JUnit file), a line the output must or must not hold, or a file of
-.pytest_cache. A case may run its command twice (history exists from the
+the JUnit file), a line the output must or must not hold, whether a test
+was among the first two to start (its tests note their starts in
+started.log), or a file of .pytest_cache. A case may run its command twice (history exists from the
 second run on); the last run is compared. The table goes to stdout and, with
 --out, to a markdown file with the command that made it.
 
@@ -17,6 +18,7 @@ is not listed in EXPLAINED, 1 otherwise, 2 on bad usage.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -68,6 +70,21 @@ def test_sub(subtests):
             assert i == 0
 """
 
+# Each test notes in started.log that it started; the slow files take
+# longer, so history sends them out first unless --ff puts the failure ahead.
+STARTS = """
+import os
+def started(name):
+    with open(os.path.join(os.path.dirname(__file__), "started.log"), "a") as f:
+        f.write(name + "\\n")
+"""
+SLOW = "import time\nfrom conftest import started\n\ndef test_slow():\n    started(%r)\n    time.sleep(0.4)\n"
+FAILED_FIRST = {
+    "conftest.py": STARTS,
+    "test_slow_a.py": SLOW % "a", "test_slow_b.py": SLOW % "b", "test_slow_c.py": SLOW % "c",
+    "test_z_fails.py": "from conftest import started\n\ndef test_fails():\n    started('fails')\n    assert 0\n",
+}
+
 # name, issue item, files, args, checks, runs
 CASES = [
     ("tests that build on each other, second run", 1, {"test_chain.py": CHAIN}, [], ["exit", "outcomes"], 2),
@@ -76,6 +93,8 @@ CASES = [
     ("--dist each", 1, {"test_chain.py": CHAIN}, ["--dist", "each"], ["exit"], 1),
     ("cache: lastfailed after a run", 3, {"test_f.py": FAILS}, [], ["exit", "cache:lastfailed", "cache:nodeids"], 1),
     ("--lf after a run", 3, {"test_f.py": FAILS}, ["--lf"], ["exit", "outcomes", "cache:lastfailed"], 2),
+    ("--ff: last failures start first", 3, FAILED_FIRST, ["--ff"], ["exit", "outcomes", "early:fails"], 2),
+    ("--nf: cache nodeids", 3, FAILED_FIRST, ["--nf"], ["exit", "cache:nodeids"], 1),
     ("--sw", 3, {"test_f.py": FAILS}, ["--sw"], ["exit"], 1),
     ("pytest.exit(returncode=7)", 5, {"test_x.py": "import pytest\ndef test_x(): pytest.exit('bye', returncode=7)\n"}, [], ["exit"], 1),
     ("session.exitstatus = 0 in sessionfinish", 5,
@@ -145,6 +164,8 @@ def run_case(case, runner, tmp, opts):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", COLUMNS="80")
     env.pop("PYTEST_ADDOPTS", None)
     for _ in range(runs):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(root, "started.log"))  # the tests' starts, for early: checks
         proc = subprocess.run(command(runner, args, junit, opts), cwd=root, env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=300)
     seen = {}
@@ -157,9 +178,18 @@ def run_case(case, runner, tmp, opts):
             seen[check] = cache_file(root, check[len("cache:"):])
         elif check.startswith("text:"):
             seen[check] = check[len("text:"):] in proc.stdout + proc.stderr
+        elif check.startswith("early:"):
+            seen[check] = started_early(root, check[len("early:"):])
         elif check.startswith("notext:"):
             seen[check] = check[len("notext:"):] not in proc.stdout + proc.stderr
     return seen
+
+
+def started_early(root, name):
+    """Whether name was among the first two tests to start in the last run
+    (two workers start one each at once)."""
+    with open(os.path.join(root, "started.log")) as f:
+        return name in f.read().split()[:2]
 
 
 def differences(want, got):
@@ -175,10 +205,13 @@ def main(argv):
     p.add_argument("--shoal", default="bin/shoal")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--out", help="also write the table as markdown here")
+    p.add_argument("--only", help="run only the cases whose name holds this text")
     opts = p.parse_args(argv)
     opts.shoal = os.path.abspath(opts.shoal)
     rows, unexplained = [], []
     for case in CASES:
+        if opts.only and opts.only not in case[0]:
+            continue
         tmp = tempfile.mkdtemp(prefix="conformance-")
         try:
             seen = {r: run_case(case, r, tmp, opts) for r in ("pytest", "xdist", "shoal")}

@@ -3,6 +3,9 @@
 package integration_test
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,5 +55,46 @@ func TestDistModes(t *testing.T) {
 				t.Errorf("--dist %s: exit %d, want %d saying %q:\n%s", tc.dist, sh.code, tc.code, tc.message, sh.output)
 			}
 		})
+	}
+}
+
+// TestFailedAndNewFirst: pytest's --ff starts last run's failure first and
+// --nf a new file, although history sends the slow files out first, and
+// the cache's nodeids then hold the new test, as pytest's would.
+func TestFailedAndNewFirst(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	dir := copySuite(t, "first")
+	env := baseEnv("TMPDIR=" + privateTmp(t))
+	log := filepath.Join(dir, "started.log")
+	// firstTwo runs shoal and says which tests started first: two workers
+	// start one each at once.
+	firstTwo := func(args ...string) []string {
+		t.Helper()
+		os.Remove(log)
+		argv := append([]string{"run", "-n", "2", "--python", python, "-q"}, args...)
+		if sh := execute(t, dir, env, hangTimeout, termGrace, shoalBin, argv...); sh.code != 1 {
+			t.Fatalf("shoal %v exited %d, want 1:\n%s", args, sh.code, sh)
+		}
+		data, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(string(data))[:2]
+	}
+	firstTwo() // history learns the slow files, the cache the failure
+	if got := firstTwo("--ff"); !slices.Contains(got, "fails") {
+		t.Errorf("--ff: the first tests to start were %v, not last run's failure", got)
+	}
+	src := "from conftest import started\n\n\ndef test_new():\n    started(\"new\")\n"
+	if err := os.WriteFile(filepath.Join(dir, "test_y_new.py"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := firstTwo("--nf"); !slices.Contains(got, "new") {
+		t.Errorf("--nf: the first tests to start were %v, not the new file's", got)
+	}
+	ids, _ := readCache(t, dir, "nodeids").([]any)
+	if !slices.Contains(ids, any("test_y_new.py::test_new")) {
+		t.Errorf("after --nf the cache's nodeids are %v, without the new test", ids)
 	}
 }

@@ -72,6 +72,7 @@ func SchedulerInput(run *result.Run, owners []int, est Estimator, set Settings) 
 	}
 	tests := make([]schedule.Test, len(run.Tests))
 	scopes := map[string]int{}
+	first := false
 	for i, t := range run.Tests {
 		key := scopeOf(t.NodeID, set.Dist)
 		if _, ok := scopes[key]; !ok {
@@ -83,6 +84,8 @@ func SchedulerInput(run *result.Run, owners []int, est Estimator, set Settings) 
 		}
 		if m := t.Marks; m != nil {
 			st.Exclusive, st.Locks, st.Slots = m.Exclusive, m.Locks, m.Slots
+			st.Failed = st.Failed || m.First
+			first = first || m.First
 		}
 		tests[i] = st
 	}
@@ -90,6 +93,11 @@ func SchedulerInput(run *result.Run, owners []int, est Estimator, set Settings) 
 		Workers: set.Workers, Setup: setup, Owner: owners, Overhead: overhead,
 		Limits: set.Limits, Order: set.Order, Seed: set.Seed,
 		KeepScopes: set.Dist != "load" && set.Dist != "worksteal",
+	}
+	if first && cfg.Order == schedule.Duration {
+		// pytest's --ff or --nf: the files of the tests it puts first
+		// start first, as pytest and pytest-xdist's load start them.
+		cfg.Order = schedule.FailedFirst
 	}
 	return tests, cfg
 }

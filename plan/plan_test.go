@@ -317,3 +317,33 @@ func TestScopes(t *testing.T) {
 		t.Run(tc.dist, func(t *testing.T) { run(t, tc) })
 	}
 }
+
+// TestFirstTests: tests pytest's --ff or --nf puts first count as last
+// run's failures, and turn the default order into failed-first; an order
+// the user chose stays.
+func TestFirstTests(t *testing.T) {
+	type testCase struct {
+		name   string
+		first  bool
+		order  schedule.Order
+		want   schedule.Order
+		failed bool // the first test's Failed
+	}
+	run := func(t *testing.T, tc testCase) {
+		r := &result.Run{Files: []string{"a.py", "b.py"}, Tests: []*result.Test{
+			{File: 0, NodeID: "a.py::x"},
+			{File: 1, NodeID: "b.py::y", Marks: &result.Marks{First: tc.first}},
+		}}
+		tests, cfg := SchedulerInput(r, nil, nil, Settings{Workers: 2, Order: tc.order})
+		if cfg.Order != tc.want || tests[1].Failed != tc.failed || tests[0].Failed {
+			t.Errorf("order %v, failed %v %v; want order %v, failed false %v", cfg.Order, tests[0].Failed, tests[1].Failed, tc.want, tc.failed)
+		}
+	}
+	for _, tc := range []testCase{
+		{name: "none first", order: schedule.Duration, want: schedule.Duration},
+		{name: "--ff", first: true, order: schedule.Duration, want: schedule.FailedFirst, failed: true},
+		{name: "--ff with --order random", first: true, order: schedule.Random, want: schedule.Random, failed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { run(t, tc) })
+	}
+}

@@ -165,11 +165,13 @@ type Item struct {
 	Marks  *Marks
 }
 
-// Marks is what a test's markers ask of the scheduler.
+// Marks is what a test's markers ask of the scheduler, and whether
+// pytest's --ff or --nf puts it before the others (First).
 type Marks struct {
 	Exclusive bool     `json:"x,omitempty"`
 	Locks     []string `json:"k,omitempty"`
 	Slots     int      `json:"s,omitempty"`
+	First     bool     `json:"f,omitempty"`
 }
 
 // UnmarshalJSON reads the compact array form. Every test comes this way

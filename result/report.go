@@ -58,6 +58,9 @@ type Marks struct {
 	Exclusive bool     // run alone
 	Locks     []string // resource keys it holds while it runs
 	Slots     int      // worker slots it takes; 0 means 1
+	// First: pytest's --ff (a failure last time) or --nf (a new test)
+	// runs it before the others, so its file starts first.
+	First bool
 }
 
 // Options are the pytest option values that change what shoal reports.

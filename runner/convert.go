@@ -62,7 +62,7 @@ func marksOf(m *protocol.Marks) *result.Marks {
 	if m == nil {
 		return nil
 	}
-	return &result.Marks{Exclusive: m.Exclusive, Locks: m.Locks, Slots: m.Slots}
+	return &result.Marks{Exclusive: m.Exclusive, Locks: m.Locks, Slots: m.Slots, First: m.First}
 }
 
 // optionsOf relies on the two types having the same fields: a field added

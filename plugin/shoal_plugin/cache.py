@@ -41,8 +41,10 @@ def record(config, results):
         report = pytest.TestReport(nodeid, (nodeid, None, nodeid), {}, outcome, None, when)
         for plugin in plugins:
             plugin.pytest_runtest_logreport(report=report)
+    # With --nf or without, pytest's nfplugin ends up knowing every test
+    # collected; the controller's copy saw no collection of its own.
     new_first = config.pluginmanager.get_plugin("nfplugin")
-    if new_first is not None and not new_first.active:
+    if new_first is not None:
         new_first.cached_nodeids.update(results.get("collected") or [])
 
 

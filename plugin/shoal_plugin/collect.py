@@ -76,10 +76,11 @@ class Inventory:
         """Each file for shoal; with their items where they are collected already."""
         out = []
         names = marks.names()
+        first = ahead(self.session.config)
         for i, f in enumerate(self.files):
             entry = {"nodeid": f.nodeid, "size": _size(f)}
             if i in self.items:
-                entry["items"] = [_item(it, names, self._mark_errors) for it in self.items[i]]
+                entry["items"] = [_item(it, names, self._mark_errors, first) for it in self.items[i]]
             out.append(entry)
         return out
 
@@ -139,8 +140,28 @@ def _size(node):
         return 0
 
 
-def _item(item, names, errors):
-    """[nodeid, path, lineno, domain] and, where it has any, what its markers ask."""
+def ahead(config):
+    """Which tests pytest's --ff or --nf puts before the others, as a test
+    of a node id (None without those flags): last run's failures, tests the
+    cache has not seen.
+
+    pytest reorders the session's items for them (so collection is eager),
+    but shoal hands out whole files by expected time: the files holding
+    these tests must start first. The cache is read as pytest's plugins
+    read it before the run; they update their own copies while collecting.
+    """
+    opt, cache = config.option, getattr(config, "cache", None)
+    failed_first, new_first = getattr(opt, "failedfirst", False), getattr(opt, "newfirst", False)
+    if cache is None or not (failed_first or new_first):
+        return None
+    failed = cache.get("cache/lastfailed", {}) if failed_first else {}
+    seen = set(cache.get("cache/nodeids", [])) if new_first else None
+    return lambda nodeid: nodeid in failed or (seen is not None and nodeid not in seen)
+
+
+def _item(item, names, errors, first=None):
+    """[nodeid, path, lineno, domain] and, where it has any, what its markers
+    ask and whether --ff or --nf puts it first."""
     path, lineno, domain = item.location
     out = [item.nodeid, path, lineno, domain]
     try:
@@ -148,6 +169,8 @@ def _item(item, names, errors):
     except marks.BadMark as e:
         errors.append(CollectReport(item.nodeid, "failed", "%s: %s" % (item.nodeid, e), []))
         described = None
+    if first is not None and first(item.nodeid):
+        described = dict(described or {}, f=True)
     if described:
         out.append(described)
     return out
