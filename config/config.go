@@ -57,6 +57,10 @@ type Config struct {
 	// interrupts it (key "session_timeout"), a number ≥ 0. Default 0: no limit.
 	SessionTimeout float64
 
+	// Retries is how many more times shoal run runs a test whose setup or
+	// call failed (key "retries"), an integer ≥ 0. Default 0: none.
+	Retries int
+
 	// Ports is [tool.shoal.ports]: each worker's block of ports.
 	Ports Ports
 
@@ -139,6 +143,7 @@ var settings = []setting{
 	{key: "thread_pools", set: countOr("thread_pools", func(c *Config) *string { return &c.ThreadPools }, "auto", "inherit")},
 	{key: "timeout", set: seconds("timeout", func(c *Config) *float64 { return &c.Timeout })},
 	{key: "session_timeout", set: seconds("session_timeout", func(c *Config) *float64 { return &c.SessionTimeout })},
+	{key: "retries", set: setRetries},
 	{key: "markers", sub: []setting{
 		{key: "isolation", set: setMarker("isolation")},
 		{key: "resource", set: setMarker("resource")},
@@ -231,6 +236,19 @@ func countOr(key string, field func(*Config) *string, words ...string) func(*Con
 		}
 		return wrongValue(want, v)
 	}
+}
+
+func setRetries(c *Config, v any) *Error {
+	n, ok := v.(int64)
+	if !ok || n < 0 || n > 100 {
+		e := wrongValue("an integer from 0 to 100", v)
+		if _, isString := v.(string); isString {
+			e.Hint = "hint: write the number without quotes: retries = 2"
+		}
+		return e
+	}
+	c.Retries = int(n)
+	return nil
 }
 
 func setFork(c *Config, v any) *Error {

@@ -68,6 +68,11 @@ func TestLoadValid(t *testing.T) {
 			text: "[tool.shoal]\ntimeout = 0\n",
 		},
 		{
+			name: "retries",
+			text: "[tool.shoal]\nretries = 2\n",
+			want: func(c *Config) { c.Retries = 2 },
+		},
+		{
 			name: "workers auto",
 			text: "[tool.shoal]\nworkers = \"auto\"\n",
 			want: func(c *Config) { c.Workers = "auto" },
@@ -247,7 +252,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key",
 			text: "[tool.shoal]\nworkers = 2\nnumprocesses = 4\n",
-			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout, markers, resources, ports, database, services`,
+			want: `FILE:3:1: [tool.shoal] numprocesses: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout, retries, markers, resources, ports, database, services`,
 			key:  "numprocesses", line: 3, col: 1, hint: "spelling",
 		},
 		{
@@ -277,8 +282,20 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "first error in file order",
 			text: "[tool.shoal]\nzzz = 1\nfork = 1\naaa = 2\n",
-			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout, markers, resources, ports, database, services`,
+			want: `FILE:2:1: [tool.shoal] zzz: unknown key; known keys are python, workers, fork, thread_pools, timeout, session_timeout, retries, markers, resources, ports, database, services`,
 			key:  "zzz", line: 2, col: 1, hint: "spelling",
+		},
+		{
+			name: "retries quoted",
+			text: "[tool.shoal]\nretries = \"2\"\n",
+			want: `FILE:2:11: [tool.shoal] retries: expected an integer from 0 to 100, got "2"`,
+			key:  "retries", line: 2, col: 11, hint: "retries = 2",
+		},
+		{
+			name: "retries negative",
+			text: "[tool.shoal]\nretries = -1\n",
+			want: `FILE:2:11: [tool.shoal] retries: expected an integer from 0 to 100, got -1`,
+			key:  "retries", line: 2, col: 11, hint: "remove the key",
 		},
 		{
 			name: "timeout quoted",

@@ -205,6 +205,13 @@ type recordTest struct {
 	Slots     int      `json:"slots"`
 	// Sections is the test's captured output: [name, text] pairs.
 	Sections [][2]string `json:"sections"`
+	// Attempts are its failed runs before the last (shoal run
+	// --retries); Flaky: it passed on a retry.
+	Attempts []struct {
+		Worker string `json:"worker"`
+		When   string `json:"when"`
+	} `json:"attempts"`
+	Flaky bool `json:"flaky"`
 	// Cut says what the record left out of sections past its limit.
 	Cut []struct {
 		Section string `json:"section"`

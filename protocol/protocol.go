@@ -470,6 +470,11 @@ type Command struct {
 	// --maxfail: a worker starts no test once they reach it.
 	Failures string `json:"failures,omitempty"`
 	MaxFail  int    `json:"maxfail,omitempty"`
+	// run: how many times a failed test runs again (a failure of an
+	// earlier attempt is reported as a rerun); Attempt, from 1, marks a
+	// retry, which runs after the worker's fixtures are all torn down.
+	Retries int `json:"retries,omitempty"`
+	Attempt int `json:"attempt,omitempty"`
 
 	// Results go with "finish" to the controller: the run's outcomes, for
 	// pytest's cache.

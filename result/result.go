@@ -59,6 +59,36 @@ type Test struct {
 	// prints it ("path:line: KeyboardInterrupt"); InterruptTrace is the
 	// whole traceback, for --full-trace. Empty where shoal ended it.
 	Interrupt, InterruptTrace string
+	// Attempts are the runs of a test that failed and ran again (shoal
+	// run --retries), in order; the last attempt is the test itself. Their
+	// reports come first in Reports, each failure as a "rerun".
+	Attempts []Attempt
+}
+
+// Attempt is one failed run of a test that ran again.
+type Attempt struct {
+	Worker      string
+	Start, Stop float64
+	// Reports is how many of the test's Reports are this attempt's.
+	Reports int
+}
+
+// Retried splits t's reports by attempt: each earlier attempt's, then the
+// last one's.
+func (t *Test) Retried() (earlier [][]Report, last []Report) {
+	rest := t.Reports
+	for _, a := range t.Attempts {
+		n := min(a.Reports, len(rest))
+		earlier = append(earlier, rest[:n])
+		rest = rest[n:]
+	}
+	return earlier, rest
+}
+
+// Flaky tells whether t failed and then passed on a retry.
+func (t *Test) Flaky() bool {
+	o := t.Outcome()
+	return len(t.Attempts) > 0 && o != Failed && o != Error
 }
 
 // Ran tells whether the test has finished (its reports arrived or it crashed).

@@ -174,7 +174,7 @@ func (r *runState) noteStarts() {
 // startsNow tells whether w has begun its first test since it was last
 // looked at, and which. An interrupted worker starts nothing more.
 func startsNow(w *workerState) (int, bool) {
-	if w.interrupted || len(w.outstanding) == 0 || len(w.outstanding) < 2 && !w.stopSent {
+	if w.interrupted || len(w.outstanding) == 0 || len(w.outstanding) < 2 && !w.stopSent && !w.schedDone {
 		return 0, false
 	}
 	i := w.outstanding[0]

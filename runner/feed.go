@@ -42,6 +42,9 @@ func (r *runState) feed(w *workerState) bool {
 	if !w.walked || w.stopSent || !r.allWalked() {
 		return false
 	}
+	if w.schedDone {
+		return r.feedRetry(w)
+	}
 	items, final := r.sched.Next(w.index, r.now())
 	if len(items) > 0 {
 		w.outstanding = append(w.outstanding, items...)
@@ -49,7 +52,14 @@ func (r *runState) feed(w *workerState) bool {
 		for _, i := range items {
 			refs = append(refs, r.run.Tests[i].File, r.run.Tests[i].Pos)
 		}
-		w.conn.Send(protocol.Command{T: "run", Items: refs})
+		w.conn.Send(protocol.Command{T: "run", Items: refs, Retries: r.opts.Retries})
+	}
+	if final && r.opts.Retries > 0 {
+		// Its last test runs now with nextitem=None; retries may follow.
+		w.conn.Send(protocol.Command{T: "drain"})
+		w.schedDone = true
+		r.feedRetry(w)
+		return true
 	}
 	if final {
 		// Nothing more will come: its last test runs with nextitem=None.
@@ -85,13 +95,21 @@ func (r *runState) onDone(w *workerState, m *protocol.Message) error {
 	if w == nil || r.sched == nil || i < 0 || i >= len(r.run.Tests) || r.run.Tests[i].File != m.F {
 		return fmt.Errorf("internal error: result for unknown test %d:%d", m.F, m.P)
 	}
-	t := r.renew(i)
+	ended := *r.run.Tests[i]
+	t := &ended
 	w.forget(i)
 	t.Worker, t.Start, t.Stop, t.CPU, t.Reports = w.id, m.Start, m.Stop, m.CPU, reportsOf(m.Reports)
 	if len(m.OK) == len(result.PassReports) {
 		t.Reports, t.Durations = result.PassReports, m.OK
 	}
-	r.sched.Done(w.index, i, m.Stop-m.Start, r.now())
+	if _, again := r.tries[i]; !again {
+		r.sched.Done(w.index, i, m.Stop-m.Start, r.now())
+	}
+	if r.retrying(w, i, t) {
+		return nil
+	}
+	r.withAttempts(i, t)
+	r.run.Tests[i] = t
 	r.testEnded(i, t)
 	failed := false
 	for _, rep := range t.Reports {

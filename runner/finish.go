@@ -22,6 +22,7 @@ func (r *runState) finish() (*result.Run, error) {
 	}
 	r.reportCrashes()
 	r.noteStarts()
+	r.noteFlaky()
 	r.run.Stop = r.now()
 	r.run.ExitCode = exitCode(r.run)
 	if c := r.ctl; c != nil && c.exited && c.code >= 0 && !r.killed && (c.finished || !c.finishSent) {

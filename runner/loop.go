@@ -35,6 +35,7 @@ func (r *runState) loop(ctx context.Context) (*result.Run, error) {
 			return r.finish()
 		}
 		if r.workersDone() {
+			r.abandonRetries()
 			r.finishController()
 			if r.controllerDone() {
 				return r.finish()

@@ -33,6 +33,9 @@ type Options struct {
 	Fork      bool     // fork workers from the collected session where safe
 	Dir       string   // working directory of every pytest process
 	Env       []string // environment of every pytest process
+	// Retries is how many more times a test whose setup or call failed
+	// runs (see retry.go); 0: none.
+	Retries int
 	// MaxWorkerRestart caps how many crashed workers are replaced; negative
 	// means the default, 4 × Workers, as pytest-xdist does.
 	MaxWorkerRestart int
@@ -262,6 +265,10 @@ type runState struct {
 	// the workers' starts until then (see workerStarted).
 	sessionSaid bool
 	early       []result.Event
+	// retries wait to be handed out; tries keeps the failed attempts of
+	// the tests that run again (retry.go).
+	retries []retry
+	tries   map[int]*tried
 	// ctlGrace: the controller was given its own time to end its session
 	// after an interrupt's grace ran out (see graceOver).
 	ctlGrace bool
@@ -289,6 +296,9 @@ type workerState struct {
 	collecting  []int // files it was asked to collect and has not described yet
 	outstanding []int // sent, not yet done, in the order the worker runs them
 	stopSent    bool
+	// schedDone: the scheduler has nothing more for it; it was told to
+	// run what it holds without waiting, and takes retries (retry.go).
+	schedDone   bool
 	aborted     bool // it was told to drop what it has not started
 	said        bool // it sent bye
 	ended       bool // its connection closed

@@ -50,6 +50,7 @@ type runFlags struct {
 	sched            scheduleFlags
 	keepTmp          bool
 	threadPools      string
+	retries          string
 }
 
 func newRunCommand(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
@@ -86,6 +87,7 @@ collection error, 3 internal error, 4 usage error, 5 no tests collected.`,
 	fl.StringVar(&f.maxWorkerRestart, "max-worker-restart", "", "stop the run after this many workers crashed (default: 4 per worker)")
 	fl.StringVar(&f.slowTimeout, "slow-timeout", defaultSlow, "a test running this long gets a SLOW line naming it, its worker and how long it ran, and one more each time as long again has passed; 0: none")
 	fl.StringVar(&f.interruptGrace, "interrupt-grace", defaultGrace, "after Ctrl-C, how long a running test that ignores its KeyboardInterrupt has before shoal ends it")
+	fl.StringVar(&f.retries, "retries", "", "run a test whose setup or call failed up to this many more times; a pass on a retry is flaky, not passed (default: [tool.shoal] retries, else 0)")
 	fl.StringVar(&f.threadPools, "thread-pools", "", `threads per worker for numerical libraries (OpenMP, OpenBLAS, MKL…): "auto" shares the CPUs out among the workers, "inherit" leaves the environment alone, or a number (default: [tool.shoal] thread_pools, else auto)`)
 	addSuiteFlags(cmd, &f)
 	return cmd
@@ -189,6 +191,9 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	opts.Fork = opts.Fork && !f.noFork
 	opts.MaxWorkerRestart, opts.Timeout, opts.Grace, opts.Abort = limits.maxRestart, limits.test.Seconds(), limits.grace, abortOf(ctx)
 	opts.Slow = limits.slow
+	if opts.Retries, err = resolveRetries(f.retries, s.cfg, args); err != nil {
+		return err
+	}
 	shard := nonEmpty(shardInfo(s.set, s.shardFrom))
 	info := func(run *result.Run) []string { return append(workerInfo(run), shard...) }
 	var res *provision.Run

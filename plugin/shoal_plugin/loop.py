@@ -8,7 +8,15 @@ a file is collected the first time one of its tests is asked for.
 
 Commands from shoal:
   {"t": "collect", "files": [f, ...]} collect these files now and describe them
-  {"t": "run", "items": [f, p, f, p, ...]}  tests to run, appended in order
+  {"t": "run", "items": [f, p, f, p, ...], "retries": n}
+                                     tests to run, appended in order; a failed
+                                     setup or call of a test's attempt below n
+                                     is reported as pytest-rerunfailures
+                                     reports its reruns (outcome "rerun")
+  {"t": "run", "items": [f, p], "attempt": k, "retries": n}
+                                     a retry (k from 1): the item before it
+                                     runs with nextitem=None, so that it
+                                     starts from a clean SetupState
   {"t": "drain"}                     run the held item with nextitem=None, then wait for more
   {"t": "stop"}                      run what is queued, the last with nextitem=None, then end
   {"t": "abort"}                     drop what has not started and end
@@ -31,6 +39,9 @@ import time
 import pytest
 
 from shoal_plugin import capture, reports, timeout
+
+# In the queue, before a retry: the item ahead of it runs with nextitem=None.
+FRESH = "fresh"
 
 
 class Loop:
@@ -63,6 +74,12 @@ class Loop:
         self.forward = forward
         self.raw = []
         self.timer = timeout.Timer(chan, stacks, timeout.DEFAULT)
+        # retries: how many times shoal runs a failed test again; attempts:
+        # which attempt each queued retry is; rerun: whether a failure of the
+        # running test is a rerun, not the test's last word.
+        self.retries = 0
+        self.attempts = {}
+        self.rerun = False
         self.config.pluginmanager.register(self, "shoal-loop")
         self.config.pluginmanager.register(inventory, "shoal-inventory")
         self.config.pluginmanager.register(self.timer, "shoal-timer")
@@ -76,6 +93,19 @@ class Loop:
             # At once, not after the test's teardown: pytest starts no test
             # after this failure, nor should another worker.
             self._count_failure()
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        rep = outcome.get_result()
+        if self.rerun and rep.failed and rep.when in ("setup", "call") and not hasattr(rep, "wasxfail"):
+            # What pytest-rerunfailures does to a failure it reruns: no
+            # plugin counts it as failed (nor towards --maxfail).
+            rep.outcome = "rerun"
+
+    def pytest_report_teststatus(self, report):
+        if report.outcome == "rerun":
+            return "rerun", "R", ("RERUN", {"yellow": True})
 
     def pytest_warning_recorded(self, warning_message, when, nodeid, location):
         self.chan.send(reports.warning_message(self.config, warning_message, when, nodeid, location))
@@ -93,7 +123,13 @@ class Loop:
         kind = msg.get("t")
         if kind == "run":
             refs = msg["items"]
-            self.queue.extend(zip(refs[0::2], refs[1::2]))
+            self.retries = msg.get("retries", self.retries)
+            if "attempt" in msg:
+                ref = (refs[0], refs[1])
+                self.attempts[ref] = msg["attempt"]
+                self.queue.extend((FRESH, ref))
+            else:
+                self.queue.extend(zip(refs[0::2], refs[1::2]))
         elif kind == "collect":
             for fid in msg["files"]:
                 self._collect(fid)
@@ -160,10 +196,12 @@ class Loop:
         while True:
             if self.aborted:
                 break
+            while self.held is None and self.queue:
+                self.held = self.queue.popleft()
+                if self.held == FRESH:
+                    self.held = None
             if self.held is None:
-                if self.queue:
-                    self.held = self.queue.popleft()
-                elif self.stopping:
+                if self.stopping:
                     break
                 else:
                     self._read(block=True)
@@ -172,7 +210,9 @@ class Loop:
                 self._read(block=True)
             if self.aborted:
                 break
-            if self.queue:
+            if self.queue and self.queue[0] == FRESH:
+                nextitem = None
+            elif self.queue:
                 nextitem = self._item(self.queue[0])
             else:
                 nextitem = None
@@ -208,7 +248,7 @@ class Loop:
 
     def _bye(self):
         """Name the tests shoal sent and this worker did not run."""
-        unrun = ([self.held] if self.held not in (None, self.running) else []) + list(self.queue)
+        unrun = ([self.held] if self.held not in (None, self.running) else []) + [r for r in self.queue if r != FRESH]
         self.chan.send({"t": "bye", "unrun": [x for ref in unrun for x in ref]})
 
     def _interrupted(self, exc_info):
@@ -224,6 +264,12 @@ class Loop:
         self.reports = []
         self.spill.next_test()
         self.raw = []
+        attempt = self.attempts.pop(ref, 0)
+        self.rerun = attempt < self.retries
+        if attempt and hasattr(item, "_initrequest"):
+            # The item ran before: its fixture values go, as
+            # pytest-rerunfailures clears them before a rerun.
+            item._initrequest()
         self.timer.start(ref, item)
         start, cpu = time.time(), time.process_time()
         self.running, self.since = ref, start

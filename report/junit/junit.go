@@ -139,8 +139,11 @@ func (s *suite) addCollectReport(r result.CollectReport) {
 
 // addTest follows LogXML.pytest_runtest_logreport over one test's reports.
 // Every passing phase but the call leaves no trace beyond its duration.
+// A retried test's earlier attempts go into the testcase of its last (see
+// attempts.go).
 func (s *suite) addTest(t *result.Test) {
 	var cur *testcase // the open testcase; nil once pytest would finalize it
+	var named *testcase
 	callFailed := false
 	open := func() *testcase {
 		if cur == nil {
@@ -151,9 +154,12 @@ func (s *suite) addTest(t *result.Test) {
 	record := func() *testcase {
 		c := open()
 		c.record(t.NodeID, t.Path, t.Lineno)
+		named = c
 		return c
 	}
-	for i := range t.Reports {
+	earlier, last := t.Retried()
+	defer func() { named.addAttempts(earlier, t.Flaky()) }()
+	for i := len(t.Reports) - len(last); i < len(t.Reports); i++ {
 		r := &t.Reports[i]
 		switch r.Outcome {
 		case "passed":

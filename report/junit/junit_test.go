@@ -500,3 +500,29 @@ func TestExpandUser(t *testing.T) {
 		t.Errorf("expandVars = %q", got)
 	}
 }
+
+func TestRetriedTests(t *testing.T) {
+	rerun := func(when, msg string) result.Report {
+		return result.Report{When: when, Outcome: "rerun", Category: "rerun", Letter: "R", Word: "RERUN", LongRepr: "E   " + msg, Crash: text(msg)}
+	}
+	pass := []result.Report{{When: "setup", Outcome: "passed"}, {When: "call", Outcome: "passed", Category: "passed"}, {When: "teardown", Outcome: "passed"}}
+	flaky := &result.Test{NodeID: "test_a.py::test_flaky", Path: "test_a.py", Lineno: line(0),
+		Attempts: []result.Attempt{{Reports: 3}, {Reports: 2}},
+		Reports: append([]result.Report{{When: "setup", Outcome: "passed"}, rerun("call", "ValueError: first"), {When: "teardown", Outcome: "passed"},
+			rerun("setup", "no db"), {When: "teardown", Outcome: "passed"}}, pass...)}
+	failing := &result.Test{NodeID: "test_a.py::test_broken", Path: "test_a.py", Lineno: line(4),
+		Attempts: []result.Attempt{{Reports: 3}},
+		Reports: []result.Report{{When: "setup", Outcome: "passed"}, rerun("call", "assert 1 == 0"), {When: "teardown", Outcome: "passed"},
+			{When: "setup", Outcome: "passed"}, {When: "call", Outcome: "failed", Category: "failed", LongRepr: "E   assert 2 == 0", Crash: text("assert 2 == 0")}, {When: "teardown", Outcome: "passed"}}}
+	got := writeString(t, []*result.Test{flaky, failing})
+	want := `errors="0" failures="1" skipped="0" tests="2"[^>]*>` +
+		`<testcase classname="test_a" name="test_flaky" time="0.000">` +
+		`<flakyFailure message="ValueError: first" type="ValueError">E   ValueError: first</flakyFailure>` +
+		`<flakyError message="no db" type="AssertionError">E   no db</flakyError></testcase>` +
+		`<testcase classname="test_a" name="test_broken" time="0.000">` +
+		`<failure message="assert 2 == 0">E   assert 2 == 0</failure>` +
+		`<rerunFailure message="assert 1 == 0" type="AssertionError">E   assert 1 == 0</rerunFailure></testcase>`
+	if !regexp.MustCompile(want).MatchString(got) {
+		t.Errorf("got\n%s\nwant to match\n%s", got, want)
+	}
+}

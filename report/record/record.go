@@ -101,6 +101,20 @@ type Test struct {
 	// under Cut.
 	Sections [][2]string `json:"sections,omitempty"`
 	Cut      []Cut       `json:"cut,omitempty"`
+	// Attempts are its failed runs before the last, where it ran again
+	// (shoal run --retries); Flaky: it passed in the end.
+	Attempts []Attempt `json:"attempts,omitempty"`
+	Flaky    bool      `json:"flaky,omitempty"`
+}
+
+// Attempt is one failed run of a test that ran again.
+type Attempt struct {
+	Worker   string  `json:"worker"`
+	Start    float64 `json:"start"`
+	Stop     float64 `json:"stop"`
+	When     string  `json:"when"` // the phase that failed
+	Message  string  `json:"message,omitempty"`
+	Longrepr string  `json:"longrepr,omitempty"`
 }
 
 // Cut says how much of a section the record left out.
@@ -193,8 +207,10 @@ func testOf(t *result.Test) Test {
 		rt.Exclusive, rt.Locks, rt.Slots = m.Exclusive, m.Locks, m.Slots
 	}
 	rt.Phases.Setup, rt.Phases.Call, rt.Phases.Teardown = t.Phases()
+	earlier, last := t.Retried()
+	rt.Attempts, rt.Flaky = attemptsOf(t, earlier), t.Flaky()
 	var sections []result.Section
-	for _, rep := range t.Reports {
+	for _, rep := range last {
 		sections = mergeSections(sections, rep.Sections)
 		if rep.Outcome == "failed" && rt.Longrepr == "" {
 			rt.Longrepr = rep.LongRepr
@@ -370,4 +386,22 @@ func (rec *Record) CollectionEnd() float64 {
 		}
 	}
 	return first
+}
+
+func attemptsOf(t *result.Test, earlier [][]result.Report) []Attempt {
+	var out []Attempt
+	for k, reports := range earlier {
+		a := t.Attempts[k]
+		at := Attempt{Worker: a.Worker, Start: a.Start, Stop: a.Stop}
+		for _, rep := range reports {
+			if rep.Outcome == "rerun" {
+				at.When, at.Longrepr = rep.When, rep.LongRepr
+				if rep.Crash != nil {
+					at.Message = *rep.Crash
+				}
+			}
+		}
+		out = append(out, at)
+	}
+	return out
 }
