@@ -6,8 +6,8 @@ xdist and shoal behave as pytest does.
 Each case is a small suite written into a fresh directory per runner, the
 arguments, and what is compared: the exit code, each test's outcome (from
 the JUnit file), a line the output must or must not hold, whether a test
-was among the first two to start (its tests note their starts in
-started.log), or a file of .pytest_cache. A case may run its command twice (history exists from the
+was among the first two to start or each file's tests' order (its tests
+note their starts in started.log), or a file of .pytest_cache. A case may run its command twice (history exists from the
 second run on); the last run is compared. The table goes to stdout and, with
 --out, to a markdown file with the command that made it.
 
@@ -85,11 +85,43 @@ FAILED_FIRST = {
     "test_z_fails.py": "from conftest import started\n\ndef test_fails():\n    started('fails')\n    assert 0\n",
 }
 
+ACROSS = {
+    "test_a.py": """
+import pytest
+ran = []
+@pytest.mark.order(after="test_b.py::test_x")
+def test_1(): ran.append(1)
+@pytest.mark.order(before="test_b.py::test_x")
+def test_2(): ran.append(2)
+@pytest.mark.order(-1)
+def test_3(): assert ran == [2, 1]
+""",
+    "test_b.py": "def test_x(): pass\ndef test_w(): pass\n",
+}
+# A conftest that shuffles the whole collection; every test notes its node
+# id in started.log, so each file's order can be compared.
+SHUFFLED = {
+    "conftest.py": """
+import os, random, pytest
+def pytest_collection_modifyitems(items):
+    random.Random(5).shuffle(items)
+@pytest.fixture(autouse=True)
+def _note(request):
+    with open(os.path.join(os.path.dirname(__file__), "started.log"), "a") as f:
+        f.write(request.node.nodeid + "\\n")
+""",
+    "test_p.py": "".join("def test_%d(): pass\n" % i for i in range(6)),
+    "test_q.py": "".join("def test_%d(): pass\n" % i for i in range(6)),
+}
+
 # name, issue item, files, args, checks, runs
 CASES = [
     ("tests that build on each other, second run", 1, {"test_chain.py": CHAIN}, [], ["exit", "outcomes"], 2),
     ("pytest-order's marks", 1, {"test_ordered.py": ORDERED}, [], ["exit", "outcomes"], 2),
     ("--dist loadfile", 1, {"test_chain.py": CHAIN}, ["--dist", "loadfile"], ["exit", "outcomes"], 1),
+    ("pytest-order: marks naming a test in another file", 1, ACROSS, [], ["exit", "outcomes"], 1),
+    ("pytest-order: marks naming a test in another file, loadfile", 1, ACROSS, ["--dist", "loadfile"], ["exit", "outcomes"], 1),
+    ("a conftest shuffles the whole collection, loadfile", 1, SHUFFLED, ["--dist", "loadfile"], ["exit", "fileorder"], 1),
     ("--dist each", 1, {"test_chain.py": CHAIN}, ["--dist", "each"], ["exit"], 1),
     ("cache: lastfailed after a run", 3, {"test_f.py": FAILS}, [], ["exit", "cache:lastfailed", "cache:nodeids"], 1),
     ("--lf after a run", 3, {"test_f.py": FAILS}, ["--lf"], ["exit", "outcomes", "cache:lastfailed"], 2),
@@ -178,6 +210,8 @@ def run_case(case, runner, tmp, opts):
             seen[check] = cache_file(root, check[len("cache:"):])
         elif check.startswith("text:"):
             seen[check] = check[len("text:"):] in proc.stdout + proc.stderr
+        elif check == "fileorder":
+            seen[check] = file_order(root)
         elif check.startswith("early:"):
             seen[check] = started_early(root, check[len("early:"):])
         elif check.startswith("notext:"):
@@ -190,6 +224,15 @@ def started_early(root, name):
     (two workers start one each at once)."""
     with open(os.path.join(root, "started.log")) as f:
         return name in f.read().split()[:2]
+
+
+def file_order(root):
+    """Per file, the order its tests started in (from started.log's node ids)."""
+    out = {}
+    with open(os.path.join(root, "started.log")) as f:
+        for nodeid in f.read().split():
+            out.setdefault(nodeid.split("::")[0], []).append(nodeid)
+    return out
 
 
 def differences(want, got):

@@ -13,21 +13,35 @@ import (
 // TestOrderWithinModules runs the order suite three times in one
 // directory: history exists from the second run on and knows which tests
 // are slow. Each module's and class's tests still run in collection order
-// on one worker (pytest-order's order where it reorders), so all pass.
+// on one worker (pytest-order's order where it reorders, also where its
+// marks name tests of another file), so all pass.
 func TestOrderWithinModules(t *testing.T) {
 	requirePython(t)
 	t.Parallel()
+	// The files of one module each are collected by the workers, one at a
+	// time; with test_across_a.py the session collects everything.
+	within := []string{"test_chain.py", "test_ordered.py", "test_other.py"}
 	for _, workers := range []string{"1", "3"} {
 		t.Run("-n "+workers, func(t *testing.T) {
 			t.Parallel()
-			dir := copySuite(t, "order")
-			for round := 1; round <= 3; round++ {
-				sh := runShoal(t, dir, shoalCall{mode: startModes[0], flags: []string{"-n", workers}})
-				if sh.code != 0 {
-					t.Fatalf("run %d exited %d:\n%s", round, sh.code, sh.output)
-				}
-			}
+			orderThrice(t, startModes[0], workers, within)
 		})
+	}
+	for _, mode := range startModes {
+		t.Run("across files "+mode.name, func(t *testing.T) {
+			t.Parallel()
+			orderThrice(t, mode, "3", nil)
+		})
+	}
+}
+
+func orderThrice(t *testing.T, mode startMode, workers string, args []string) {
+	dir := copySuite(t, "order")
+	for round := 1; round <= 3; round++ {
+		sh := runShoal(t, dir, shoalCall{mode: mode, flags: []string{"-n", workers}, args: args})
+		if sh.code != 0 {
+			t.Fatalf("run %d exited %d:\n%s", round, sh.code, sh.output)
+		}
 	}
 }
 

@@ -6,13 +6,17 @@ the workers ("lazy"). A worker collects a file when shoal first asks for it,
 so the expensive part of collection, importing test modules, runs in parallel.
 
 Where a lazy walk would change what pytest selects (node ids such as
-``test_x.py::test_y`` in the arguments, --lf, --sw), the session collects
-everything itself ("eager") and the workers inherit the result.
+``test_x.py::test_y`` in the arguments, --lf, --sw) or how it orders a
+file's tests (a pytest_collection_modifyitems that reorders across files,
+see orders_across_files), the session collects everything itself ("eager")
+and the workers inherit the result.
 """
 
 import contextlib
+import fnmatch
 import hashlib
 import os
+import re
 
 import pytest
 
@@ -47,7 +51,63 @@ def can_be_lazy(config):
     for name in ("lf", "failedfirst", "stepwise", "newfirst", "stepwise_skip"):
         if getattr(opt, name, False):
             return False
-    return True
+    return not orders_across_files(config)
+
+
+# A pytest-order mark that names another test (before=, after=; depends=
+# with --order-dependencies) may name one in another file.
+RELATIVE = re.compile(rb"\border\s*\([^)]*?\b(before|after)\s*=|\bdependency\s*\([^)]*?\bdepends\s*=")
+# What a conftest's pytest_collection_modifyitems does when it reorders the
+# list rather than marking or deselecting its items.
+REORDERS = re.compile(rb"shuffle|\.sort\(|sorted\(|\.reverse\(|\.insert\(|items\[:\]\s*=")
+# Plugins that shuffle the whole collection: pytest-randomly, pytest-random-order.
+SHUFFLERS = ("randomly", "random_order")
+
+
+def orders_across_files(config):
+    """Whether a pytest_collection_modifyitems may order one file's tests by
+    those of other files: pytest-randomly's or pytest-random-order's shuffle,
+    pytest-order's marks that name other tests, a conftest's reordering.
+
+    In a lazy collection that hook sees one file's items at a time, so it
+    would order a file differently from pytest and pytest-xdist's loadfile.
+    The files' text is searched: reading them costs far less than collecting
+    everything in one process. pytest-order's marks given by number only
+    (order(1)) and a conftest that marks or deselects order each file alike
+    either way.
+    """
+    manager = config.pluginmanager
+    if any(manager.hasplugin(name) for name in SHUFFLERS):
+        return True
+    relative = manager.hasplugin("pytest_order") and getattr(config.option, "order_scope", None) not in ("module", "class")
+    patterns = config.getini("python_files") or ["test_*.py"]
+    for path in _python_files(config.args or [str(config.rootpath)], patterns):
+        conftest = os.path.basename(path) == "conftest.py"
+        if not (conftest or relative):
+            continue
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError:
+            continue
+        if relative and RELATIVE.search(text):
+            return True
+        if conftest and b"pytest_collection_modifyitems" in text and REORDERS.search(text):
+            return True
+    return False
+
+
+def _python_files(args, patterns):
+    for arg in args:
+        arg = str(arg).split("::")[0]
+        if os.path.isfile(arg):
+            yield arg
+            continue
+        for top, dirs, names in os.walk(arg):
+            dirs[:] = [d for d in dirs if not d.startswith((".", "__")) and d not in ("venv", "node_modules", "build", "dist")]
+            for name in names:
+                if name == "conftest.py" or any(fnmatch.fnmatch(name, p) for p in patterns):
+                    yield os.path.join(top, name)
 
 
 class Inventory:
