@@ -114,6 +114,14 @@ def _note(request):
     "test_q.py": "".join("def test_%d(): pass\n" % i for i in range(6)),
 }
 
+TIMED = """
+import time, pytest
+@pytest.mark.timeout(1)
+def test_marked(): time.sleep(5)
+def test_plain(): time.sleep(5)
+def test_quick(): pass
+"""
+
 # name, issue item, files, args, checks, runs
 CASES = [
     ("tests that build on each other, second run", 1, {"test_chain.py": CHAIN}, [], ["exit", "outcomes"], 2),
@@ -141,6 +149,9 @@ CASES = [
     ("--tb=line", 8, {"test_r.py": REPORTS}, ["--tb=line"], ["exit", "text:test_r.py:3: AssertionError: deep"], 1),
     ("pytest-subtests' SUBFAIL", 8, {"test_r.py": REPORTS}, [], ["exit", "text:SUBFAIL test_r.py::test_sub"], 1),
     ("warning count", 8, {"test_r.py": REPORTS}, [], ["exit", "text:1 warning"], 1),
+    ("pytest-timeout's marker and --timeout", 8, {"test_t.py": TIMED}, ["--timeout", "2"],
+     ["exit", "outcomes", "text:FAILED test_t.py::test_marked - Failed: Timeout >1.0s",
+      "text:FAILED test_t.py::test_plain - Failed: Timeout >2.0s"], 1),
     ("--pdb", 8, {"test_f.py": FAILS}, ["--pdb"], ["exit", "text:entering PDB"], 1),
 ]
 

@@ -73,7 +73,7 @@ func TestLeftovers(t *testing.T) {
 				}
 				return ""
 			}},
-		{name: "timeout after a daemon", flags: []string{"-n", "1", "--timeout", "2"}, args: []string{"test_fork_timeout.py"},
+		{name: "timeout after a daemon", flags: []string{"-n", "1", "--timeout", "2"}, args: []string{"-p", "no:timeout", "test_fork_timeout.py"},
 			code: 1, summary: "1 failed, 1 passed", children: 1,
 			check: func(sh shoalRun) string {
 				if findTest(sh.record, "test_fork_timeout.py::test_daemon_then_hang").Message != "Failed: Timeout (>2s)" {

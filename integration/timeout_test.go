@@ -61,10 +61,11 @@ func TestTimeouts(t *testing.T) {
 			pids := t.TempDir()
 			start := time.Now()
 			sh := runShoal(t, dir, shoalCall{
-				mode:      mode,
-				env:       baseEnv("SHOAL_IT_PIDS=" + pids),
-				flags:     []string{"--timeout", "1", "--max-worker-restart", "0"},
-				args:      []string{dir + "/test_timeouts.py"},
+				mode:  mode,
+				env:   baseEnv("SHOAL_IT_PIDS=" + pids),
+				flags: []string{"--timeout", "1", "--max-worker-restart", "0"},
+				// shoal's own clock: pytest-timeout, where installed, would time them.
+				args:      []string{"-p", "no:timeout", dir + "/test_timeouts.py"},
 				hangAfter: 60 * time.Second,
 			})
 			took := time.Since(start)
@@ -169,4 +170,37 @@ func alive(pid int) bool {
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// TestPytestTimeout: where pytest-timeout is installed, the timeout marker
+// and --timeout are its own, as under pytest -n: shoal's --timeout reaches
+// it, and the failures carry its message ("Timeout >1.0s"), not shoal's.
+func TestPytestTimeout(t *testing.T) {
+	requirePython(t)
+	requireModule(t, "pytest_timeout", "python3-pytest-timeout")
+	t.Parallel()
+	want := map[string]string{
+		"test_timed.py::test_marked": "Failed: Timeout >1.0s",
+		"test_timed.py::test_plain":  "Failed: Timeout >2.0s",
+		"test_timed.py::test_quick":  "",
+	}
+	py := runPytest(t, copySuite(t, "pytest_timeout"), "--timeout", "2")
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh := runShoal(t, copySuite(t, "pytest_timeout"), shoalCall{mode: mode, flags: []string{"--timeout", "2"}})
+			if sh.code != 1 || sh.record == nil {
+				t.Fatalf("shoal should exit 1 and write its record:\n%s", sh.output)
+			}
+			for id, message := range want {
+				if got := findTest(sh.record, id).Message; got != message {
+					t.Errorf("%s: message %q, want pytest-timeout's %q", id, got, message)
+				}
+				line := "FAILED " + id + " - " + message
+				if message != "" && (!strings.Contains(sh.stdout, line) || !strings.Contains(py.stdout, line)) {
+					t.Errorf("pytest and shoal should both say %q:\n%s\n--- pytest:\n%s", line, sh.output, py.output)
+				}
+			}
+		})
+	}
 }

@@ -4,7 +4,7 @@
 # PostgreSQL, which some tests need, comes from scripts/postgres.sh.
 set -euo pipefail
 
-packages=(python3-pytest python3-pytest-xdist python3-pytest-cov python3-pytest-rerunfailures python3-networkx python3-numpy python3-psycopg2)
+packages=(python3-pytest python3-pytest-xdist python3-pytest-cov python3-pytest-rerunfailures python3-pytest-timeout python3-networkx python3-numpy python3-psycopg2)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

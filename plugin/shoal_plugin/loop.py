@@ -73,7 +73,8 @@ class Loop:
         # "done" carries them in the form the controller's hooks take.
         self.forward = forward
         self.raw = []
-        self.timer = timeout.Timer(chan, stacks, timeout.DEFAULT)
+        backstop = timeout.BACKSTOP if timeout.pytest_timeout_active(self.config) else 0.0
+        self.timer = timeout.Timer(chan, stacks, timeout.DEFAULT, backstop)
         # retries: how many times shoal runs a failed test again; attempts:
         # which attempt each queued retry is; rerun: whether a failure of the
         # running test is a rerun, not the test's last word.

@@ -11,6 +11,13 @@ per-test cost beyond the message.
 
 The timeout covers the whole protocol (setup, call and teardown), as
 pytest-timeout's does by default.
+
+Where pytest-timeout is installed, the marker and --timeout are its own:
+shoal gives it its --timeout (share), and pytest-timeout fails the test
+with its message and stacks as under pytest -n, or ends the worker
+(--timeout-method thread). shoal's clock then starts BACKSTOP seconds
+later, only to end a worker that pytest-timeout could not stop (a test
+stuck in C code that holds the GIL).
 """
 
 import faulthandler
@@ -47,6 +54,20 @@ def _default_seconds():
 # shoal's --timeout, which it passes in SHOAL_TIMEOUT; 0 for none. Read at
 # import, before the workers drop shoal's variables from their environment.
 DEFAULT = _default_seconds()
+
+# How much later than pytest-timeout shoal's clock ends a test.
+BACKSTOP = 10.0
+
+
+def pytest_timeout_active(config):
+    return config.pluginmanager.hasplugin("timeout")
+
+
+def share(config):
+    """Give shoal's --timeout to pytest-timeout, where it is installed and
+    pytest's command line set none, as `pytest -n N --timeout S` would."""
+    if DEFAULT > 0 and pytest_timeout_active(config) and getattr(config.option, "timeout", 0) is None:
+        config.option.timeout = DEFAULT
 
 
 def marker_seconds(item):
@@ -85,10 +106,11 @@ class Timer:
     the test's setup like any other error.
     """
 
-    def __init__(self, chan, stacks_path, default):
+    def __init__(self, chan, stacks_path, default, backstop=0.0):
         self.chan = chan
         self.stacks_path = stacks_path or os.devnull
         self.default = default
+        self.backstop = backstop
         self.stacks = None
 
     def seconds(self, item):
@@ -96,7 +118,8 @@ class Timer:
             seconds = marker_seconds(item)
         except ValueError:
             return 0.0  # pytest_runtest_setup reports it
-        return self.default if seconds is None else seconds
+        seconds = self.default if seconds is None else seconds
+        return seconds + self.backstop if seconds > 0 else seconds
 
     def start(self, ref, item):
         seconds = self.seconds(item)
