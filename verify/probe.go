@@ -185,11 +185,25 @@ func (v *verifier) pack() (Batch, []probe) {
 		for _, p := range seqs {
 			b.Lists = append(b.Lists, p.seq)
 		}
+		// The pairs waiting come along, run apart from the sequences:
+		// a batch's cost is mostly its session's start.
+		if len(seqs) <= MaxLists-2 {
+			if pb, taken := pairBatch(pairs, used); len(taken) > 0 {
+				b.Lists, b.Meets = append(b.Lists, pb.Lists...), pb.Meets
+				seqs = append(seqs, taken...)
+			}
+		}
 		return b, seqs
 	}
 	if len(pairs) == 0 {
 		return Batch{}, nil
 	}
+	return pairBatch(pairs, used)
+}
+
+// pairBatch runs pairs, one after another, as many as share no test with
+// each other nor with used.
+func pairBatch(pairs []probe, used map[int]bool) (Batch, []probe) {
 	b := Batch{Lists: make([][]int, 2)}
 	var taken []probe
 	for _, p := range pairs {

@@ -26,7 +26,10 @@ import (
 type Batch struct {
 	Lists [][]int
 	// Apart: no two tests run at the same time, though each list keeps
-	// its own process (targeted runs that must not collide).
+	// its own process (targeted runs that must not collide). An apart
+	// batch with Meets ends with the two lists of its pairs: they run as
+	// in a targeted run of pairs, and no test of theirs at the same time
+	// as a test of the other lists (one batch, one session, for both).
 	Apart bool
 	// Meets are pairs of tests on two lists that start together, each
 	// waiting (a few seconds at most) for the other; pairs come in the

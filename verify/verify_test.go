@@ -28,7 +28,13 @@ func (s *suite) Run(_ context.Context, b Batch) ([]Ran, error) {
 	s.batches = append(s.batches, b)
 	got := make([]Ran, len(s.dur))
 	clock := 0.0
-	for w, list := range b.Lists {
+	pairs := 0 // the first of the two lists whose pairs meet
+	apart := b.Lists
+	if b.Apart && b.Meets != nil {
+		pairs = len(b.Lists) - 2
+		apart = b.Lists[:pairs]
+	}
+	for w, list := range apart {
 		if !b.Apart {
 			clock = 0
 		}
@@ -38,7 +44,7 @@ func (s *suite) Run(_ context.Context, b Batch) ([]Ran, error) {
 		}
 	}
 	if b.Meets != nil {
-		s.meet(b, got)
+		s.meet(b, got, pairs, clock)
 	}
 	for w, list := range b.Lists {
 		for k, i := range list {
@@ -48,35 +54,38 @@ func (s *suite) Run(_ context.Context, b Batch) ([]Ran, error) {
 	return got, nil
 }
 
-// meet times two lists whose pairs start together: each list runs in
-// order, and a test of a pair waits for its partner.
-func (s *suite) meet(b Batch, got []Ran) {
+// meet times two lists whose pairs start together, first and the one
+// after, from start: each list runs in order, and a test of a pair waits
+// for its partner. In a batch that is not apart, the lists after them run
+// beside them.
+func (s *suite) meet(b Batch, got []Ran, first int, start float64) {
 	partner := map[int]int{}
 	for _, m := range b.Meets {
 		partner[m[0]], partner[m[1]] = m[1], m[0]
 	}
+	lists := b.Lists[first : first+2]
 	pos := []int{0, 0}
-	clock := []float64{0, 0}
-	for pos[0] < len(b.Lists[0]) || pos[1] < len(b.Lists[1]) {
+	clock := []float64{start, start}
+	for pos[0] < len(lists[0]) || pos[1] < len(lists[1]) {
 		moved := false
 		for w := 0; w < 2; w++ {
-			if pos[w] >= len(b.Lists[w]) {
+			if pos[w] >= len(lists[w]) {
 				continue
 			}
-			i := b.Lists[w][pos[w]]
+			i := lists[w][pos[w]]
 			p, paired := partner[i]
 			if !paired {
-				got[i] = Ran{Ran: true, List: w, Start: clock[w], Stop: clock[w] + s.dur[i]}
+				got[i] = Ran{Ran: true, List: first + w, Start: clock[w], Stop: clock[w] + s.dur[i]}
 				clock[w] += s.dur[i]
 				pos[w]++
 				moved = true
 				continue
 			}
 			o := 1 - w
-			if pos[o] < len(b.Lists[o]) && b.Lists[o][pos[o]] == p {
+			if pos[o] < len(lists[o]) && lists[o][pos[o]] == p {
 				start := max(clock[0], clock[1])
-				got[i] = Ran{Ran: true, List: w, Start: start, Stop: start + s.dur[i]}
-				got[p] = Ran{Ran: true, List: o, Start: start, Stop: start + s.dur[p]}
+				got[i] = Ran{Ran: true, List: first + w, Start: start, Stop: start + s.dur[i]}
+				got[p] = Ran{Ran: true, List: first + o, Start: start, Stop: start + s.dur[p]}
 				clock[w], clock[o] = start+s.dur[i], start+s.dur[p]
 				pos[w]++
 				pos[o]++
@@ -87,7 +96,7 @@ func (s *suite) meet(b Batch, got []Ran) {
 			panic("meets out of order")
 		}
 	}
-	for w := 2; w < len(b.Lists); w++ {
+	for w := first + 2; w < len(b.Lists) && !b.Apart; w++ {
 		c := 0.0
 		for _, i := range b.Lists[w] {
 			got[i] = Ran{Ran: true, List: w, Start: c, Stop: c + s.dur[i]}
@@ -209,7 +218,8 @@ func TestVerifyClassifiesSimulatedSuites(t *testing.T) {
 }
 
 // checkBatches holds every batch to what the runner accepts: each test
-// on one list at most, a meeting pair on two lists of one test each.
+// on one list at most, a meeting pair on two lists of one test each: the
+// first two, or an apart batch's last two.
 func checkBatches(t *testing.T, batches []Batch, n int) {
 	t.Helper()
 	for k, b := range batches {
@@ -222,13 +232,17 @@ func checkBatches(t *testing.T, batches []Batch, n int) {
 				seen[i] = true
 			}
 		}
+		first := 0
+		if b.Apart && len(b.Meets) > 0 {
+			first = len(b.Lists) - 2
+		}
 		for p, m := range b.Meets {
-			a, c := slices.Index(b.Lists[0], m[0]), slices.Index(b.Lists[1], m[1])
-			if b.Apart || a < 0 || c < 0 {
-				t.Fatalf("batch %d: pair %v not on the first two of lists %v", k, m, b.Lists)
+			a, c := slices.Index(b.Lists[first], m[0]), slices.Index(b.Lists[first+1], m[1])
+			if a < 0 || c < 0 {
+				t.Fatalf("batch %d: pair %v not on lists %d and %d of %v", k, m, first, first+1, b.Lists)
 			}
 			if p > 0 {
-				pa, pc := slices.Index(b.Lists[0], b.Meets[p-1][0]), slices.Index(b.Lists[1], b.Meets[p-1][1])
+				pa, pc := slices.Index(b.Lists[first], b.Meets[p-1][0]), slices.Index(b.Lists[first+1], b.Meets[p-1][1])
 				if (a > pa) != (c > pc) {
 					t.Fatalf("batch %d: pairs %v and %v in other orders on lists %v", k, b.Meets[p-1], m, b.Lists)
 				}

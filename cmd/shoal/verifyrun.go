@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"shoal/plan"
 	"shoal/result"
@@ -126,6 +127,11 @@ func (vr *verifyRunner) outcomes(run *result.Run) []verify.Ran {
 // after its own tests, since lists that each wait for the others to be
 // quiet would wait for ever. Heavy tests' slots are
 // not kept: a verification run is about order, not load.
+//
+// In a run apart, every test holds apartKey, one at a time. The pairs an
+// apart run ends with (its last two lists) hold a key each instead, which
+// every other test of the run holds too: a pair's two tests run at the
+// same time, never beside a test of the other lists.
 func listPlanner(b verify.Batch, names []string, limits map[string]int) runner.Planner {
 	at := map[string][2]int{}
 	for w, l := range b.Lists {
@@ -133,6 +139,7 @@ func listPlanner(b verify.Batch, names []string, limits map[string]int) runner.P
 			at[names[i]] = [2]int{w, k}
 		}
 	}
+	pairsFrom, keys := pairKeys(b)
 	return func(run *result.Run, owners []int) ([]schedule.Test, schedule.Config, []bool, error) {
 		tests, cfg := plan.SchedulerInput(run, owners, nil, plan.Settings{Workers: len(b.Lists), Limits: limits})
 		keep := make([]bool, len(run.Tests))
@@ -150,11 +157,12 @@ func listPlanner(b verify.Batch, names []string, limits map[string]int) runner.P
 			}
 			st := &tests[i]
 			st.Slots = 0
-			if b.Apart {
+			switch {
+			case b.Apart && p[0] < pairsFrom:
 				st.Exclusive = false
-			}
-			if b.Apart {
-				st.Locks = append(slices.Clone(st.Locks), apartKey)
+				st.Locks = append(append(slices.Clone(st.Locks), apartKey), keys...)
+			case b.Apart:
+				st.Locks = append(slices.Clone(st.Locks), pairKey(b.Lists[p[0]][p[1]]))
 			}
 			lists[p[0]][p[1]] = kept
 			kept++
@@ -201,3 +209,21 @@ func aloneOnOneList(lists [][]int, tests []schedule.Test) [][]int {
 	}
 	return lists
 }
+
+// pairKeys are where an apart batch's pairs begin (its last two lists;
+// len(b.Lists) without pairs) and the keys of their tests.
+func pairKeys(b verify.Batch) (int, []string) {
+	if !b.Apart || len(b.Meets) == 0 || len(b.Lists) < 2 {
+		return len(b.Lists), nil
+	}
+	from := len(b.Lists) - 2
+	var keys []string
+	for _, l := range b.Lists[from:] {
+		for _, i := range l {
+			keys = append(keys, pairKey(i))
+		}
+	}
+	return from, keys
+}
+
+func pairKey(test int) string { return apartKey + "-" + strconv.Itoa(test) }
