@@ -44,6 +44,9 @@ func TestDebugMode(t *testing.T) {
 		name: "no record in one process", suite: "exitfirst", args: []string{"-n", "0", "--report-json", "run.json"}, code: 1,
 		want: []string{"shoal: in one process pytest runs the tests itself: no run record, HTML page or trace is written", "1 failed, 1 passed"},
 	}, {
+		name: "no retries in one process", suite: "exitfirst", args: []string{"-n", "0", "--retries", "2"}, code: 1,
+		want: []string{"shoal: in one process pytest runs the tests itself: --retries does not apply", "1 failed, 1 passed"},
+	}, {
 		name: "-s", suite: "debug", args: []string{"-n", "0", "-k", "test_prints", "--", "-s"}, code: 0,
 		want: []string{"printed while running", "1 passed, 1 deselected"},
 	}}

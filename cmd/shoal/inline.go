@@ -46,6 +46,9 @@ func runInline(ctx context.Context, f runFlags, why string, args []string, stdou
 	if why != "-n 0" {
 		fmt.Fprintf(stderr, "shoal: %s needs the terminal: running the suite in one process in the foreground, as -n 0 does\n", why)
 	}
+	if f.retries != "" && f.retries != "0" {
+		fmt.Fprintln(stderr, "shoal: in one process pytest runs the tests itself: --retries does not apply (pytest-rerunfailures' --reruns does)")
+	}
 	if f.reportJSON != "" || f.html != "" || f.trace != "" {
 		fmt.Fprintln(stderr, "shoal: in one process pytest runs the tests itself: no run record, HTML page or trace is written")
 	}
