@@ -42,6 +42,8 @@ const (
 	// worker ends its session but never exits.
 	thread = 'T'
 	alone  = 'A' // passes; marked isolation, it runs alone
+	// flaky fails on its first attempt and passes on a retry.
+	flaky = 'f'
 )
 
 // fakeFile is one test file: name and one letter per test.
@@ -118,6 +120,11 @@ type fakeProc struct {
 	aborted        bool
 	gated, waiting bool
 	failures       int
+	// draining: run the last test held without waiting for another;
+	// retries and attempts: shoal run --retries (see retry.go).
+	draining bool
+	retries  int
+	attempts map[[2]int]int
 	// ran lists the tests it ran, in order, as "file::index".
 	ran []string
 	// setups counts module set-ups: a file's tests run one after another
@@ -270,7 +277,7 @@ func (w *world) Signal(pid, sig int) {
 	case late:
 		p.writeStacks()
 		p.running = nil
-		p.finish(ref, p.runningSince, w.seconds()+0.001, false)
+		p.finish(ref, p.runningSince, w.seconds()+0.001, false, 0)
 		p.advance()
 	}
 }
@@ -410,9 +417,19 @@ func (p *fakeProc) command(cmd protocol.Command) {
 			p.say(protocol.Message{T: "collected_file", File: f, Items: p.w.items(f)})
 		}
 	case "run":
+		p.retries = cmd.Retries
 		for k := 0; k+1 < len(cmd.Items); k += 2 {
-			p.queue = append(p.queue, [2]int{cmd.Items[k], cmd.Items[k+1]})
+			ref := [2]int{cmd.Items[k], cmd.Items[k+1]}
+			p.queue = append(p.queue, ref)
+			if cmd.Attempt > 0 {
+				if p.attempts == nil {
+					p.attempts = map[[2]int]int{}
+				}
+				p.attempts[ref] = cmd.Attempt
+			}
 		}
+	case "drain":
+		p.draining = true
 	case "stop":
 		p.stopping = true
 	case "abort":
@@ -475,8 +492,14 @@ func (p *fakeProc) advance() {
 			p.bye()
 			return
 		}
-		if len(p.queue) == 0 || len(p.queue) == 1 && !p.stopping {
+		if len(p.queue) == 0 {
 			return
+		}
+		if len(p.queue) == 1 && !p.stopping {
+			if !p.draining {
+				return
+			}
+			p.draining = false
 		}
 		ref := p.queue[0]
 		p.queue = p.queue[1:]
@@ -494,21 +517,25 @@ func (p *fakeProc) run(ref [2]int) {
 	if t := p.w.r.opts.Timeout; t > 0 {
 		p.say(protocol.Message{T: "timer", F: ref[0], P: ref[1], Start: start, Seconds: t, DumpSignal: 10})
 	}
+	attempt := p.attempts[ref]
+	delete(p.attempts, ref)
 	switch p.w.letter(ref) {
 	case pass, fail, alone:
-		p.finish(ref, start, start, p.w.letter(ref) == fail)
+		p.finish(ref, start, start, p.w.letter(ref) == fail, attempt)
+	case flaky:
+		p.finish(ref, start, start, attempt == 0, attempt)
 	case forks:
 		p.held = true
-		p.finish(ref, start, start, false)
+		p.finish(ref, start, start, false, attempt)
 	case stray:
 		p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Stray: `"not a message"`})
-		p.finish(ref, start, start, false)
+		p.finish(ref, start, start, false, attempt)
 	case raises:
 		p.running, p.runningSince = &ref, start
 		p.keyboardInterrupt()
 	case thread:
 		p.lingers = true
-		p.finish(ref, start, start, false)
+		p.finish(ref, start, start, false, attempt)
 	case crash:
 		if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {
 			p.w.t.Fatal(err)
@@ -547,7 +574,7 @@ func (p *fakeProc) ranFile(k int) string {
 }
 
 // finish reports test ref as the plugin does.
-func (p *fakeProc) finish(ref [2]int, start, stop float64, failed bool) {
+func (p *fakeProc) finish(ref [2]int, start, stop float64, failed bool, attempt int) {
 	m := protocol.Message{T: "done", F: ref[0], P: ref[1], Start: start, Stop: stop}
 	if p.w.suite.forward {
 		m.Fwd = json.RawMessage(`{"nodeid": "x"}`)
@@ -561,6 +588,12 @@ func (p *fakeProc) finish(ref [2]int, start, stop float64, failed bool) {
 		{When: "setup", Outcome: "passed"},
 		{When: "call", Outcome: "failed", Category: "failed", Letter: "F", Word: "FAILED", LongRepr: "assert 0"},
 		{When: "teardown", Outcome: "passed"},
+	}
+	if attempt < p.retries {
+		// It runs again: a rerun, which counts as no failure.
+		m.Reports[1] = protocol.Report{When: "call", Outcome: "rerun", Category: "rerun", Letter: "R", Word: "RERUN", LongRepr: "assert 0"}
+		p.say(m)
+		return
 	}
 	p.say(m)
 	p.failures++
