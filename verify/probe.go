@@ -226,7 +226,10 @@ func (v *verifier) next(t int) (probe, bool) {
 	for {
 		switch e.stage {
 		case stageAlone:
-			if e.aloneRuns < v.opt.Alone {
+			// Once it both passed and failed alone it is flaky: more
+			// runs alone would tell nothing new.
+			mixed := e.aloneFailures > 0 && e.aloneFailures < e.aloneRuns
+			if e.aloneRuns < v.opt.Alone && !mixed {
 				return probe{owner: t, seq: []int{t}}, true
 			}
 			v.afterAlone(t)

@@ -453,3 +453,22 @@ func TestPlantedSuiteOverSeeds(t *testing.T) {
 	}
 	t.Logf("%.1f runs per verification on average", float64(batches)/200)
 }
+
+// TestFlakyAloneStopsEarly: a test that passed once and failed once alone
+// is flaky; it does not run alone a third time.
+func TestFlakyAloneStopsEarly(t *testing.T) {
+	s := suite{dur: []float64{.01, .01, .01, .01}, every: map[int]int{2: 2}, attempts: map[int]int{}}
+	rep, err := Verify(context.Background(), names(4), &s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := 0
+	for _, b := range s.batches {
+		if b.Apart && slices.ContainsFunc(b.Lists, func(l []int) bool { return slices.Equal(l, []int{2}) }) {
+			alone++
+		}
+	}
+	if rep.Tests[2].Class != Flaky || alone != 2 {
+		t.Errorf("t2 is %s after %d runs alone; want flaky after 2", rep.Tests[2].Class, alone)
+	}
+}
