@@ -60,6 +60,10 @@ type Run struct {
 	// Notes are lines for the summary on what shoal did that pytest would
 	// not have had to: ending a worker that did not exit.
 	Notes []string
+	// Known maps failed tests to what shoal verify found of them earlier
+	// (flaky, order-dependent, conflict), from history; no event carries
+	// it: the command sets it before the JUnit file is written.
+	Known map[string]string
 }
 
 // Interrupt is a test's KeyboardInterrupt or pytest.exit.

@@ -216,6 +216,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 	}
 	term := terminal.New(stdout, width, color, info)
 	term.Section("where the time went", timeSpent)
+	term.Section("known problems (shoal verify)", knownSection(s.history))
 	var consumers fanout
 	if res != nil {
 		opts.WorkerProvisions = res.Describe
@@ -231,6 +232,7 @@ func runSuite(ctx context.Context, cmd *cobra.Command, f runFlags, args []string
 		}
 	}
 	xml := junit.NewFile(func(path string) { term.Note("generated xml file: " + path) })
+	xml.Known = knownClasses(s.history)
 	consumers = append(consumers, xml, term, s.history)
 	var rec *record.File
 	if f.reportJSON != "" {

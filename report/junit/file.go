@@ -19,7 +19,9 @@ type File struct {
 	asked bool
 	// written, when set, hears the path of the file once it is written.
 	written func(path string)
-	err     error
+	// Known, when set, gives the run's Known once it has finished.
+	Known func(run *result.Run) map[string]string
+	err   error
 }
 
 // NewFile follows a run; written may be nil.
@@ -37,6 +39,9 @@ func (f *File) Event(e result.Event) {
 	f.run.Apply(e)
 	if _, ok := e.(result.Finished); !ok {
 		return
+	}
+	if f.Known != nil {
+		f.run.Known = f.Known(&f.run)
 	}
 	path, _ := filepath.Abs(*f.run.Options.XMLPath)
 	if f.err = WriteFile(path, &f.run); f.err == nil && f.written != nil {

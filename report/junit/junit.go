@@ -52,7 +52,7 @@ func newSettings(o result.Options) settings {
 // in now's time zone and its time is run.Stop-run.Start; now stands in for
 // either when the run has not set it.
 func Write(w io.Writer, run *result.Run, hostname string, now time.Time) error {
-	s := &suite{cfg: newSettings(run.Options), invocationDir: run.InvocationDir}
+	s := &suite{cfg: newSettings(run.Options), invocationDir: run.InvocationDir, known: run.Known}
 	for _, r := range run.CollectErrors {
 		s.addCollectReport(r)
 	}
@@ -79,11 +79,13 @@ func Write(w io.Writer, run *result.Run, hostname string, now time.Time) error {
 type suite struct {
 	cfg           settings
 	invocationDir string
-	cases         []*testcase
-	passed        int
-	failures      int
-	errors        int
-	skipped       int
+	// known marks failed tests shoal verify classed (result.Run.Known).
+	known    map[string]string
+	cases    []*testcase
+	passed   int
+	failures int
+	errors   int
+	skipped  int
 	// doubleFails counts tests whose failed call and failed teardown became
 	// two testcases; pytest counts each such test once.
 	doubleFails int
@@ -158,7 +160,13 @@ func (s *suite) addTest(t *result.Test) {
 		return c
 	}
 	earlier, last := t.Retried()
-	defer func() { named.addAttempts(earlier, t.Flaky()) }()
+	defer func() {
+		named.addAttempts(earlier, t.Flaky())
+		if class := s.known[t.NodeID]; class != "" {
+			// A property, where a reader of the file looks for more of a test.
+			named.props = append(named.props, attr{"shoal_known_problem", class})
+		}
+	}()
 	for i := len(t.Reports) - len(last); i < len(t.Reports); i++ {
 		r := &t.Reports[i]
 		switch r.Outcome {
