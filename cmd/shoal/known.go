@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"shoal/history"
@@ -30,13 +31,8 @@ func knownOf(run *result.Run, verdicts map[string]history.Verdict) map[string]hi
 
 // knownLines are the summary's lines for known, one per test, sorted.
 func knownLines(known map[string]history.Verdict) []string {
-	ids := make([]string, 0, len(known))
-	for id := range known {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	lines := make([]string, 0, len(ids))
-	for _, id := range ids {
+	lines := make([]string, 0, len(known))
+	for _, id := range slices.Sorted(maps.Keys(known)) {
 		v := known[id]
 		line := fmt.Sprintf("%s: known %s", id, v.Class)
 		switch {
