@@ -53,15 +53,7 @@ func knownLines(known map[string]history.Verdict) []string {
 // history.
 func knownSection(h *runHistory) func(run *result.Run) string {
 	return func(run *result.Run) string {
-		s := h.open(run.Rootdir)
-		if s == nil {
-			return ""
-		}
-		lines := knownLines(knownOf(run, s.Verdicts()))
-		if len(lines) == 0 {
-			return ""
-		}
-		return strings.Join(lines, "\n")
+		return strings.Join(knownLines(knownOf(run, h.verdicts(run.Rootdir))), "\n")
 	}
 }
 
@@ -69,12 +61,8 @@ func knownSection(h *runHistory) func(run *result.Run) string {
 // to class.
 func knownClasses(h *runHistory) func(run *result.Run) map[string]string {
 	return func(run *result.Run) map[string]string {
-		s := h.open(run.Rootdir)
-		if s == nil {
-			return nil
-		}
 		out := map[string]string{}
-		for id, v := range knownOf(run, s.Verdicts()) {
+		for id, v := range knownOf(run, h.verdicts(run.Rootdir)) {
 			out[id] = v.Class
 		}
 		return out

@@ -23,6 +23,8 @@ type runHistory struct {
 	store  *history.Store
 	failed map[string]bool
 	tried  bool
+	// found is what shoal verify found, read once (see verdicts).
+	found map[string]history.Verdict
 	// run is what a run's events said so far.
 	run result.Run
 }
@@ -61,15 +63,28 @@ func (m *runHistory) estimator(rootdir string) plan.Estimator {
 	return nil
 }
 
+// verdicts are what shoal verify found of the suite's tests, read from
+// the store once: the plan's known conflicts and the report's known
+// problems read the same table, which a run does not change. nil without
+// a store.
+func (m *runHistory) verdicts(rootdir string) map[string]history.Verdict {
+	if m.found == nil {
+		if s := m.open(rootdir); s != nil {
+			m.found = s.Verdicts()
+		}
+	}
+	return m.found
+}
+
 // conflicts are the tests shoal verify found to conflict, with their
 // partners; nil without a store.
 func (m *runHistory) conflicts(rootdir string) map[string][]string {
-	s := m.open(rootdir)
-	if s == nil {
+	found := m.verdicts(rootdir)
+	if found == nil {
 		return nil
 	}
 	out := map[string][]string{}
-	for id, v := range s.Verdicts() {
+	for id, v := range found {
 		if v.Class == "conflict" {
 			out[id] = v.Partners
 		}
