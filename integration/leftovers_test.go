@@ -83,7 +83,7 @@ func TestLeftovers(t *testing.T) {
 			}},
 		{name: "thread left running", args: []string{"test_thread.py"}, summary: "2 passed",
 			check: func(sh shoalRun) string {
-				const says = "had not exited 10s after its tests ended: its thread 'left-running' is no daemon and had not ended; shoal ended it"
+				const says = "had not exited 5s after its tests ended: its thread 'left-running' is no daemon and had not ended; shoal ended it"
 				if !strings.Contains(sh.stdout, says) {
 					return "the summary should say " + strconv.Quote(says)
 				}

@@ -234,7 +234,7 @@ func TestRunStateMachine(t *testing.T) {
 			says: map[int][]string{1: {"worker 'gw", "a line that is no message of shoal's protocol", `"not a message"`}}},
 		{name: "a thread keeps a worker alive: ended after its session", suite: fakeSuite{files: two(".T..", "...")},
 			exit: 0, outcomes: ".......", started: 2,
-			notes: []string{"worker gw0 had not exited 10s after its tests ended: its thread 'left-running' is no daemon and had not ended; shoal ended it"}},
+			notes: []string{"worker gw0 had not exited 5s after its tests ended: its thread 'left-running' is no daemon and had not ended; shoal ended it"}},
 		{name: "max worker restarts reached", suite: fakeSuite{files: two("C.C.", "C.C.")}, opts: Options{MaxWorkerRestart: 1},
 			exit: 2, outcomes: "C---C---", stopped: "maximum crashed workers reached: 1 (--max-worker-restart)", started: 3, restarts: 1},
 		{name: "no restarts allowed", suite: fakeSuite{files: two("C...", "....")}, opts: Options{MaxWorkerRestart: 0, Workers: 1},
