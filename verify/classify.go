@@ -34,11 +34,24 @@ type evidence struct {
 	notes     []string
 }
 
+// mixed: it both passed and failed alone, so it is flaky on its own.
+func (e *evidence) mixed() bool {
+	return e.aloneFailures > 0 && e.aloneFailures < e.aloneRuns
+}
+
+// explained: a cause was found, or it is flaky on its own.
+func (e *evidence) explained() bool {
+	return len(e.partners) > 0 || len(e.polluters) > 0 || len(e.needs) > 0 || e.mixed()
+}
+
 // classify says what a test is from what was learnt of it, and whether
 // that is explained (the cause seen again on purpose) or only the best
 // guess when the budget ran out or nothing made it fail again.
 func classify(e *evidence) (c Class, brittle, explained bool) {
 	switch {
+	case e.mixed():
+		// Whatever else was seen, it fails alone now and then.
+		return Flaky, false, true
 	case len(e.partners) > 0:
 		return Conflict, false, true
 	case len(e.polluters) > 0:
@@ -47,8 +60,6 @@ func classify(e *evidence) (c Class, brittle, explained bool) {
 		return OrderDependent, true, true
 	case len(e.failing) == 0:
 		return Stable, false, true
-	case e.aloneRuns > 0 && e.aloneFailures > 0 && e.aloneFailures < e.aloneRuns:
-		return Flaky, false, true
 	case e.aloneRuns > 0 && e.aloneFailures == e.aloneRuns && !e.passed:
 		return Failing, false, true
 	case e.aloneRuns > 0 && e.aloneFailures == e.aloneRuns:

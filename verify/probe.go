@@ -15,9 +15,10 @@ const MaxLists = 8
 type stage int
 
 const (
-	stageAlone  stage = iota // running alone, Options.Alone times
-	stageBisect              // cutting a sequence down (polluter or needed test)
-	stagePairs               // running beside the tests that overlapped it
+	stageAlone      stage = iota // its first runs alone (aloneFirst)
+	stageBisect                  // cutting a sequence down (polluter or needed test)
+	stagePairs                   // running beside the tests that overlapped it
+	stageAloneAgain              // nothing explained it: the rest of its runs alone
 	stageDone
 )
 
@@ -35,6 +36,7 @@ type bisection struct {
 	assumed  bool  // cand was inferred, not seen to give want
 	seen     []int // the shortest sequence seen to give want
 	tried    []int // the sequence in the run under way
+	full     bool  // cand as a whole runs next with the busy tests too
 	runs     int
 	over     bool // nothing more to learn: seen is the answer, if any
 }
@@ -48,20 +50,64 @@ func newBisection(likely, seq []int, want bool) *bisection {
 }
 
 // next is the sequence to run before the test, or false when it is over.
-func (s *bisection) next() ([]int, bool) {
+// A half is drawn from the tests for which busy says false where it can
+// be (they may then share a batch with the tests in use), else the first
+// half; bisection works with any part of the candidates.
+func (s *bisection) next(busy func(int) bool) ([]int, bool) {
 	switch {
 	case s.over:
 		return nil, false
 	case s.whole:
 		s.tried = slices.Clone(s.cand)
+		if free := freeOf(s.cand, busy); !s.full && len(free) > 0 {
+			// Without the busy tests first: it may share a batch, and
+			// when it does not give want, the whole follows.
+			s.tried = free
+		}
 	case len(s.cand) == 1 && !s.assumed:
 		return nil, false
 	case len(s.cand) == 1:
 		s.tried = slices.Clone(s.cand)
 	default:
-		s.tried = slices.Clone(s.cand[:len(s.cand)/2])
+		s.tried = half(s.cand, busy)
 	}
 	return slices.Clone(s.tried), true
+}
+
+// freeOf are the tests of cand for which busy says false, in cand's order;
+// nil when none is busy, or all.
+func freeOf(cand []int, busy func(int) bool) []int {
+	if busy == nil {
+		return nil
+	}
+	var free []int
+	for _, i := range cand {
+		if !busy(i) {
+			free = append(free, i)
+		}
+	}
+	if len(free) == len(cand) {
+		return nil
+	}
+	return free
+}
+
+// half is half of cand, in cand's order: drawn from the tests busy leaves
+// free when there are any, else the first half.
+func half(cand []int, busy func(int) bool) []int {
+	n := len(cand) / 2
+	free := freeOf(cand, busy)
+	if len(free) == 0 {
+		return slices.Clone(cand[:n])
+	}
+	free = free[:min(n, len(free))]
+	out := make([]int, 0, len(free))
+	for _, i := range cand {
+		if slices.Contains(free, i) {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // take is the test's outcome after s.tried.
@@ -70,9 +116,11 @@ func (s *bisection) take(failed bool) {
 	ok := failed == s.want
 	switch {
 	case s.whole && ok:
-		s.whole, s.seen = false, s.cand
+		s.whole, s.cand, s.seen = false, s.tried, s.tried
+	case s.whole && len(s.tried) < len(s.cand):
+		s.full = true
 	case s.whole && s.fallback != nil:
-		s.cand, s.fallback = s.fallback, nil
+		s.cand, s.fallback, s.full = s.fallback, nil, false
 	case s.whole:
 		s.over = true
 	case ok:
@@ -82,7 +130,8 @@ func (s *bisection) take(failed bool) {
 		// test of the sequence; the shortest seen is the answer.
 		s.over = true
 	default:
-		s.cand, s.assumed = s.cand[len(s.tried):], true
+		s.cand = slices.DeleteFunc(slices.Clone(s.cand), func(i int) bool { return slices.Contains(s.tried, i) })
+		s.assumed = true
 	}
 }
 
@@ -92,6 +141,7 @@ type probe struct {
 	owner int
 	seq   []int   // run apart, in this order, in one process
 	pair  *[2]int // run at the same time on two workers
+	alone bool    // seq is the test alone
 }
 
 // describe says what a targeted run does, for the log.
@@ -101,7 +151,7 @@ func describe(probes []probe) string {
 		switch {
 		case p.pair != nil:
 			pairs++
-		case len(p.seq) == 1:
+		case p.alone:
 			alone++
 		default:
 			after++
@@ -158,16 +208,33 @@ func (v *verifier) probe(ctx context.Context) error {
 }
 
 // pack gathers the next probe of every test still at work into one batch:
-// sequences run apart, as many as share no test; else pairs, one after
-// another, as many as share no test.
+// sequences run apart, as many as share no test, the runs alone and whole
+// sequences first; the pairs waiting come along after them (a batch's
+// cost is mostly its session's start), or run on their own. A bisection
+// draws its half from the tests no other probe needs (the other tests at
+// work included), so that two searches over much the same sequence share
+// a batch.
 func (v *verifier) pack() (Batch, []probe) {
-	var pairs, seqs []probe
-	used := map[int]bool{}
+	atWork := map[int]bool{}
+	rank := map[int]int{}
+	var order []int
 	for t := range v.tests {
-		p, ok := v.next(t)
+		p, ok := v.next(t, nil)
 		if !ok {
 			continue
 		}
+		atWork[t] = true
+		if p.pair != nil {
+			atWork[p.pair[1]] = true
+		}
+		rank[t] = v.rigidity(t, p)
+		order = append(order, t)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rank[a], rank[b]) })
+	var pairs, seqs []probe
+	used := map[int]bool{}
+	for _, t := range order {
+		p, _ := v.next(t, func(i int) bool { return used[i] || i != t && atWork[i] })
 		if p.pair != nil {
 			pairs = append(pairs, p)
 			continue
@@ -180,25 +247,38 @@ func (v *verifier) pack() (Batch, []probe) {
 		}
 		seqs = append(seqs, p)
 	}
-	if len(seqs) > 0 {
-		b := Batch{Apart: true}
-		for _, p := range seqs {
-			b.Lists = append(b.Lists, p.seq)
-		}
-		// The pairs waiting come along, run apart from the sequences:
-		// a batch's cost is mostly its session's start.
-		if len(seqs) <= MaxLists-2 {
-			if pb, taken := pairBatch(pairs, used); len(taken) > 0 {
-				b.Lists, b.Meets = append(b.Lists, pb.Lists...), pb.Meets
-				seqs = append(seqs, taken...)
-			}
-		}
-		return b, seqs
+	var pb Batch
+	var taken []probe
+	if len(seqs) <= MaxLists-2 {
+		pb, taken = pairBatch(pairs, used)
 	}
-	if len(pairs) == 0 {
-		return Batch{}, nil
+	if len(seqs) == 0 {
+		return pb, taken
 	}
-	return pairBatch(pairs, used)
+	b := Batch{Apart: true}
+	for _, p := range seqs {
+		b.Lists = append(b.Lists, p.seq)
+	}
+	if len(taken) > 0 {
+		b.Lists, b.Meets = append(b.Lists, pb.Lists...), pb.Meets
+	}
+	return b, append(seqs, taken...)
+}
+
+// rigidity orders a batch's probes: a run alone (one test, nothing to
+// choose), a sequence run whole, a half of a sequence (drawn around what
+// the others use), a pair.
+func (v *verifier) rigidity(t int, p probe) int {
+	switch {
+	case p.alone:
+		return 0
+	case p.pair != nil:
+		return 3
+	case v.tests[t].search.whole || len(v.tests[t].search.cand) == 1:
+		return 1
+	default:
+		return 2
+	}
 }
 
 // pairBatch runs pairs, one after another, as many as share no test with
@@ -220,21 +300,25 @@ func pairBatch(pairs []probe, used map[int]bool) (Batch, []probe) {
 }
 
 // next is test t's next targeted run, moving it on to its next stage when
-// the current one has nothing left to run.
-func (v *verifier) next(t int) (probe, bool) {
+// the current one has nothing left to run; busy as for bisection.next.
+func (v *verifier) next(t int, busy func(int) bool) (probe, bool) {
 	e := v.tests[t]
 	for {
 		switch e.stage {
 		case stageAlone:
 			// Once it both passed and failed alone it is flaky: more
 			// runs alone would tell nothing new.
-			mixed := e.aloneFailures > 0 && e.aloneFailures < e.aloneRuns
-			if e.aloneRuns < v.opt.Alone && !mixed {
-				return probe{owner: t, seq: []int{t}}, true
+			if e.aloneRuns < v.aloneFirst() && !e.mixed() {
+				return probe{owner: t, seq: []int{t}, alone: true}, true
 			}
 			v.afterAlone(t)
+		case stageAloneAgain:
+			if v.oweAlone(t) {
+				return probe{owner: t, seq: []int{t}, alone: true}, true
+			}
+			e.stage = stageDone
 		case stageBisect:
-			if seq, ok := e.search.next(); ok {
+			if seq, ok := e.search.next(busy); ok {
 				return probe{owner: t, seq: append(seq, t)}, true
 			}
 			v.afterBisect(t)
@@ -248,16 +332,36 @@ func (v *verifier) next(t int) (probe, bool) {
 				e.stage = stageBisect
 			}
 		default:
+			if !e.explained() && v.oweAlone(t) {
+				// Nothing else made it fail again: the rest of its runs
+				// alone say whether it fails on its own.
+				e.stage = stageAloneAgain
+				continue
+			}
 			return probe{}, false
 		}
 	}
+}
+
+// aloneFirst is how many times a failing test runs alone before the
+// stages that look for a cause: two; the rest of Options.Alone when they
+// found nothing. A process of its own costs about as much as a test in a
+// sequence: a test whose polluter, needed test or partner was seen runs
+// alone no more.
+func (v *verifier) aloneFirst() int { return min(v.opt.Alone, 2) }
+
+// oweAlone tells whether test t, past its first runs alone, has runs alone
+// left that could still tell something.
+func (v *verifier) oweAlone(t int) bool {
+	e := v.tests[t]
+	return e.stage != stageAlone && e.aloneRuns > 0 && e.aloneRuns < v.opt.Alone && !e.mixed()
 }
 
 // afterAlone chooses what follows the runs alone.
 func (v *verifier) afterAlone(t int) {
 	e := v.tests[t]
 	switch {
-	case e.aloneFailures > 0 && e.aloneFailures < e.aloneRuns:
+	case e.mixed():
 		e.stage = stageDone // flaky on its own
 	case e.aloneFailures == e.aloneRuns && e.passing != nil:
 		// It fails alone but passed after other tests: which one it needs.
@@ -380,7 +484,7 @@ func (v *verifier) take(p probe, got []Ran) {
 	switch {
 	case p.pair != nil:
 		v.takePair(p.owner, p.pair[1], got)
-	case e.stage == stageAlone:
+	case p.alone:
 		e.aloneRuns++
 		if failed {
 			e.aloneFailures++

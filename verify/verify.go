@@ -58,7 +58,7 @@ type Runner interface {
 type Options struct {
 	Workers  int           // lists in a shuffled run [2]
 	Runs     int           // shuffled runs [8]; every second one replays the one before it reversed
-	Alone    int           // times a failing test runs alone [3]
+	Alone    int           // times a failing test that nothing else explains runs alone [3]; two at most for the others
 	Together int           // times a suspected pair runs at the same time [2]
 	Budget   time.Duration // stop looking after this long; 0: no limit
 	Seed     int64         // the first shuffled run's seed; the next pairs take Seed+1, …

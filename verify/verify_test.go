@@ -16,12 +16,24 @@ import (
 type suite struct {
 	dur      []float64
 	every    map[int]int // flaky: fails every n-th attempt
+	once     map[int]int // fails on its n-th attempt only
 	polluter map[int]int // victim: the test that pollutes it
 	needs    map[int]int // brittle: the test it needs
 	partner  map[int]int // conflict, both ways: the later starter of an overlap fails
 	broken   map[int]bool
 	attempts map[int]int
 	batches  []Batch
+	seconds  float64 // the batches' estimated cost (see cost)
+}
+
+// cost estimates a batch's wall time on 2 cores as the real runner takes
+// it: a session's start, a process per list, and the batch's own span.
+func cost(b Batch, got []Ran) float64 {
+	span := 0.0
+	for _, g := range got {
+		span = max(span, g.Stop)
+	}
+	return 0.9 + 0.25*float64(len(b.Lists)) + span
 }
 
 func (s *suite) Run(_ context.Context, b Batch) ([]Ran, error) {
@@ -51,6 +63,7 @@ func (s *suite) Run(_ context.Context, b Batch) ([]Ran, error) {
 			got[i].Failed = s.fails(i, list[:k], got, w)
 		}
 	}
+	s.seconds += cost(b, got)
 	return got, nil
 }
 
@@ -109,6 +122,12 @@ func (s *suite) fails(i int, before []int, got []Ran, w int) bool {
 	if n, ok := s.every[i]; ok {
 		s.attempts[i]++
 		if s.attempts[i]%n == 0 {
+			return true
+		}
+	}
+	if n, ok := s.once[i]; ok {
+		s.attempts[i]++
+		if s.attempts[i] == n {
 			return true
 		}
 	}
@@ -307,28 +326,41 @@ func TestBisection(t *testing.T) {
 		gives   func(before []int) bool // the test's outcome (failed) after before
 		found   []int
 		maxRuns int
+		busy    []int // tests another probe of the batch uses
 	}
 	after := func(p int) func([]int) bool { return func(b []int) bool { return slices.Contains(b, p) } }
 	both := func(b []int) bool { return slices.Contains(b, 1) && slices.Contains(b, 6) }
 	cases := []testCase{
-		{"polluter first", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4},
-		{"polluter last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5},
-		{"polluter in the middle", nil, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5},
-		{"only a pass after it", nil, []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4},
-		{"two polluters together", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5},
-		{"not again", nil, []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1},
-		{"the likely one is it: one run", []int{5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 1},
-		{"two likely, the second is it", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 3},
-		{"the likely ones are not it: the whole sequence", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 6},
-		{"likely is the whole sequence", []int{1, 2}, []int{1, 2}, true, after(2), []int{2}, 3},
+		{"polluter first", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4, nil},
+		{"polluter last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5, nil},
+		{"polluter in the middle", nil, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5, nil},
+		{"only a pass after it", nil, []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4, nil},
+		{"two polluters together", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5, nil},
+		{"not again", nil, []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1, nil},
+		{"the likely one is it: one run", []int{5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 1, nil},
+		{"two likely, the second is it", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 3, nil},
+		{"the likely ones are not it: the whole sequence", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 6, nil},
+		{"likely is the whole sequence", []int{1, 2}, []int{1, 2}, true, after(2), []int{2}, 3, nil},
+		{"busy tests left out of the halves", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(6), []int{6}, 5, []int{0, 1, 2}},
+		{"busy polluter: the whole sequence after the part without it", nil, []int{0, 1, 2, 3}, true, after(1), []int{1}, 5, []int{1}},
+		{"busy tests only: as if none were", nil, []int{0, 1}, true, after(1), []int{1}, 3, []int{0, 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newBisection(tc.likely, tc.seq, tc.want)
+			busy := func(i int) bool { return slices.Contains(tc.busy, i) }
 			for {
-				seq, ok := s.next()
+				seq, ok := s.next(busy)
 				if !ok {
 					break
+				}
+				if s.whole && !s.full || !s.whole && len(seq) > 1 && len(seq) < len(s.cand) {
+					// A part drawn from the free tests when there are any;
+					// the whole, busy tests too, only once that gave nothing.
+					free := slices.DeleteFunc(slices.Clone(s.cand), busy)
+					if len(free) > 0 && slices.ContainsFunc(seq, busy) {
+						t.Fatalf("ran %v with busy tests %v though %v were free", seq, tc.busy, free)
+					}
 				}
 				s.take(tc.gives(seq))
 				if s.runs > 20 {
@@ -431,7 +463,8 @@ func TestArrange(t *testing.T) {
 func TestPlantedSuiteOverSeeds(t *testing.T) {
 	want := map[string]Class{"t6": Flaky, "t7": OrderDependent, "t10": OrderDependent, "t14": OrderDependent,
 		"t15": Conflict, "t16": Conflict, "t17": Conflict, "t18": Conflict}
-	batches := 0
+	batches, seconds, worst := 0, 0.0, 0.0
+	var plain float64
 	for seed := int64(1); seed <= 200; seed++ {
 		s := suite{dur: []float64{.05, .05, .05, .05, .001, .1, .001, .001, .001, .001, .001, .001, .001, .001, .001, .4, .4, .4, .4},
 			every: map[int]int{6: 2}, polluter: map[int]int{7: 9, 10: 12}, needs: map[int]int{14: 13},
@@ -450,8 +483,18 @@ func TestPlantedSuiteOverSeeds(t *testing.T) {
 			}
 		}
 		batches += len(s.batches)
+		if plain == 0 {
+			// A plain run: two lists, the tests dealt in turn.
+			p := suite{dur: s.dur, attempts: map[int]int{}}
+			all := Arrange(2, 0, s.dur)
+			got, _ := p.Run(context.Background(), Batch{Lists: all})
+			plain = cost(Batch{Lists: all}, got)
+		}
+		seconds += s.seconds
+		worst = max(worst, s.seconds)
 	}
-	t.Logf("%.1f runs per verification on average", float64(batches)/200)
+	t.Logf("%.1f runs per verification on average; estimated cost %.1f plain runs on average, %.1f at most",
+		float64(batches)/200, seconds/200/plain, worst/plain)
 }
 
 // TestFlakyAloneStopsEarly: a test that passed once and failed once alone
@@ -470,5 +513,31 @@ func TestFlakyAloneStopsEarly(t *testing.T) {
 	}
 	if rep.Tests[2].Class != Flaky || alone != 2 {
 		t.Errorf("t2 is %s after %d runs alone; want flaky after 2", rep.Tests[2].Class, alone)
+	}
+}
+
+// TestRunsAlone: a test whose polluter is found runs alone twice; one that
+// nothing makes fail again runs alone Options.Alone times before it is
+// called flaky, unexplained.
+func TestRunsAlone(t *testing.T) {
+	s := suite{dur: []float64{.01, .01, .01, .01, .01, .01}, once: map[int]int{3: 7}, polluter: map[int]int{1: 4},
+		attempts: map[int]int{}}
+	rep, err := Verify(context.Background(), names(6), &s, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := map[int]int{}
+	for _, b := range s.batches {
+		for _, l := range b.Lists {
+			if b.Apart && len(l) == 1 && (len(b.Meets) == 0 || !slices.ContainsFunc(b.Meets, func(m [2]int) bool { return m[0] == l[0] || m[1] == l[0] })) {
+				alone[l[0]]++
+			}
+		}
+	}
+	if v := rep.Tests[1]; v.Class != OrderDependent || alone[1] != 2 {
+		t.Errorf("t1 is %s after %d runs alone; want order-dependent after 2", v.Class, alone[1])
+	}
+	if v := rep.Tests[3]; v.Class != Flaky || v.Explained || alone[3] != 3 {
+		t.Errorf("t3 is %s (explained %v) after %d runs alone; want flaky, unexplained, after 3", v.Class, v.Explained, alone[3])
 	}
 }

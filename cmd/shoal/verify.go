@@ -62,7 +62,7 @@ does not collect or verification was interrupted, 4 on usage errors.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.json, "json", "", "write every test's class and evidence as JSON to this file")
 	fl.IntVar(&f.runs, "runs", 8, "shuffled runs of the whole suite; every second one replays the one before it reversed")
-	fl.IntVar(&f.alone, "alone", 3, "times a test that failed runs alone in a fresh worker")
+	fl.IntVar(&f.alone, "alone", 3, "times a test that failed runs alone in a fresh worker when nothing else makes it fail again (twice otherwise)")
 	fl.IntVar(&f.together, "together", 2, "times a test runs at the same time as each suspected partner")
 	fl.DurationVar(&f.budget, "budget", 10*time.Minute, "stop looking after this long and say what is still unexplained; 0: no limit")
 	fl.BoolVar(&f.noFork, "no-fork", false, "spawn every worker instead of forking them from the collected session")
