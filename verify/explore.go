@@ -153,8 +153,9 @@ func (v *verifier) durations() []float64 {
 
 // likely are the tests of seq that ran before test t in its process in
 // every shuffled run where t gave want (after at least one test), and in
-// none where it did not: the likeliest culprits, tried first.
-func (v *verifier) likely(t int, seq []int, want bool) []int {
+// none where it did not: the likeliest culprits, tried first; and how many
+// runs they were drawn from.
+func (v *verifier) likely(t int, seq []int, want bool) ([]int, int) {
 	in := map[int]int{}
 	cleared := map[int]bool{}
 	runs := 0
@@ -183,7 +184,7 @@ func (v *verifier) likely(t int, seq []int, want bool) []int {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, runs
 }
 
 // prefixOf is what ran before test t on its list.

@@ -22,12 +22,18 @@ const (
 	stageDone
 )
 
-// bisection cuts a sequence that, run before the test, gives want (a
-// failure when it looks for a polluter, a pass for a test it needs) down to
-// one test. It first runs the likeliest culprits alone before the test
-// (those the shuffled runs did not clear), then the whole sequence if they
-// do not do it; then one half at a time: when the first half does not give
-// want, the other half is assumed to, and checked once it is one test.
+// bisection cuts a sequence that, run before the test, gave want in a
+// shuffled run (a failure when it looks for a polluter, a pass for a test
+// it needs) down to one test. When the shuffled runs narrowed it to the
+// likeliest culprits (those that ran before the test every time it gave
+// want, and never when it did not), it first runs them, whole, before the
+// test; then one half at a time: when a half does not give want, the
+// rest is assumed to, and checked once it is one test. When two shuffled
+// runs or more point to the sequence (its tests ran before the test every
+// time), it is not run whole first: a half that gives want shows it does,
+// the one test left at the end is checked either way, and the whole runs
+// last only when no part gave want (it may take two tests together).
+// Otherwise the whole runs first: a failure seen once may not come back.
 type bisection struct {
 	want     bool  // the outcome looked for: true = the test fails
 	cand     []int // where the culprit is
@@ -37,14 +43,21 @@ type bisection struct {
 	seen     []int // the shortest sequence seen to give want
 	tried    []int // the sequence in the run under way
 	full     bool  // cand as a whole runs next with the busy tests too
+	seq      []int // the sequence, when it runs whole last
+	last     bool  // the run under way is that last one
 	runs     int
 	over     bool // nothing more to learn: seen is the answer, if any
 }
 
-func newBisection(likely, seq []int, want bool) *bisection {
+// newBisection cuts seq down; likely are its likeliest culprits, and sure
+// says that two shuffled runs or more point to them.
+func newBisection(likely, seq []int, want, sure bool) *bisection {
 	b := &bisection{want: want, cand: slices.Clone(seq), whole: true}
-	if len(likely) > 0 && len(likely) < len(seq) {
+	switch {
+	case len(likely) > 0 && len(likely) < len(seq):
 		b.cand, b.fallback = slices.Clone(likely), b.cand
+	case sure && len(seq) > 1:
+		b.whole, b.assumed, b.seq = false, true, slices.Clone(seq)
 	}
 	return b
 }
@@ -115,6 +128,9 @@ func (s *bisection) take(failed bool) {
 	s.runs++
 	ok := failed == s.want
 	switch {
+	case s.whole && ok && s.last:
+		// No part did it alone; the whole does: that is the answer.
+		s.seen, s.over = s.tried, true
 	case s.whole && ok:
 		s.whole, s.cand, s.seen = false, s.tried, s.tried
 	case s.whole && len(s.tried) < len(s.cand):
@@ -125,6 +141,9 @@ func (s *bisection) take(failed bool) {
 		s.over = true
 	case ok:
 		s.cand, s.seen, s.assumed = s.tried, s.tried, false
+	case len(s.tried) == len(s.cand) && s.seen == nil && s.seq != nil:
+		// Nothing gave want yet: the whole sequence, last.
+		s.cand, s.seq, s.whole, s.last = s.seq, nil, true, true
 	case len(s.tried) == len(s.cand):
 		// The one test assumed does not do it: it takes more than one
 		// test of the sequence; the shortest seen is the answer.
@@ -328,7 +347,7 @@ func (v *verifier) next(t int, busy func(int) bool) (probe, bool) {
 			}
 			e.stage = stageDone
 			if len(e.partners) == 0 && e.later != nil {
-				e.search, e.from, e.later = newBisection(nil, e.later.prefix, true), e.later, nil
+				e.search, e.from, e.later = newBisection(nil, e.later.prefix, true, false), e.later, nil
 				e.stage = stageBisect
 			}
 		default:
@@ -365,7 +384,8 @@ func (v *verifier) afterAlone(t int) {
 		e.stage = stageDone // flaky on its own
 	case e.aloneFailures == e.aloneRuns && e.passing != nil:
 		// It fails alone but passed after other tests: which one it needs.
-		e.search = newBisection(v.likely(t, e.passing.prefix, false), e.passing.prefix, false)
+		likely, runs := v.likely(t, e.passing.prefix, false)
+		e.search = newBisection(likely, e.passing.prefix, false, runs >= 2)
 		e.stage = stageBisect
 	case e.aloneFailures == e.aloneRuns:
 		e.stage = stageDone
@@ -375,14 +395,14 @@ func (v *verifier) afterAlone(t int) {
 			e.stage = stagePairs
 			return
 		}
-		likely := v.likely(t, o.prefix, true)
+		likely, runs := v.likely(t, o.prefix, true)
 		if len(likely) == 0 {
 			// No test ran before it every time it failed: a partner is
 			// likelier than a polluter; its sequence comes after them.
 			e.later, e.stage = o, stagePairs
 			return
 		}
-		e.search, e.from, e.stage = newBisection(likely, o.prefix, true), o, stageBisect
+		e.search, e.from, e.stage = newBisection(likely, o.prefix, true, runs >= 2), o, stageBisect
 	}
 }
 

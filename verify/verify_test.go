@@ -327,27 +327,33 @@ func TestBisection(t *testing.T) {
 		found   []int
 		maxRuns int
 		busy    []int // tests another probe of the batch uses
+		sure    bool  // two shuffled runs or more point to seq
 	}
 	after := func(p int) func([]int) bool { return func(b []int) bool { return slices.Contains(b, p) } }
 	both := func(b []int) bool { return slices.Contains(b, 1) && slices.Contains(b, 6) }
 	cases := []testCase{
-		{"polluter first", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4, nil},
-		{"polluter last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5, nil},
-		{"polluter in the middle", nil, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5, nil},
-		{"only a pass after it", nil, []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4, nil},
-		{"two polluters together", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5, nil},
-		{"not again", nil, []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1, nil},
-		{"the likely one is it: one run", []int{5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 1, nil},
-		{"two likely, the second is it", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 3, nil},
-		{"the likely ones are not it: the whole sequence", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 6, nil},
-		{"likely is the whole sequence", []int{1, 2}, []int{1, 2}, true, after(2), []int{2}, 3, nil},
-		{"busy tests left out of the halves", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(6), []int{6}, 5, []int{0, 1, 2}},
-		{"busy polluter: the whole sequence after the part without it", nil, []int{0, 1, 2, 3}, true, after(1), []int{1}, 5, []int{1}},
-		{"busy tests only: as if none were", nil, []int{0, 1}, true, after(1), []int{1}, 3, []int{0, 1}},
+		{"polluter first", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 4, nil, false},
+		{"polluter last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 5, nil, false},
+		{"polluter in the middle", nil, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 5, nil, false},
+		{"only a pass after it", nil, []int{3, 4, 5}, false, func(b []int) bool { return !slices.Contains(b, 4) }, []int{4}, 4, nil, false},
+		{"two polluters together", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5, nil, false},
+		{"not again", nil, []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 1, nil, false},
+		{"the likely one is it: one run", []int{5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 1, nil, false},
+		{"two likely, the second is it", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(5), []int{5}, 3, nil, false},
+		{"the likely ones are not it: the whole sequence", []int{8, 5}, []int{9, 8, 7, 6, 5}, true, after(7), []int{7}, 6, nil, false},
+		{"likely is the whole sequence", []int{1, 2}, []int{1, 2}, true, after(2), []int{2}, 3, nil, false},
+		{"busy tests left out of the halves", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(6), []int{6}, 5, []int{0, 1, 2}, false},
+		{"busy polluter: the whole sequence after the part without it", nil, []int{0, 1, 2, 3}, true, after(1), []int{1}, 5, []int{1}, false},
+		{"busy tests only: as if none were", nil, []int{0, 1}, true, after(1), []int{1}, 3, []int{0, 1}, false},
+		{"sure: not run whole first", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(0), []int{0}, 3, nil, true},
+		{"sure, polluter last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, after(7), []int{7}, 4, nil, true},
+		{"sure, two polluters together: the whole last", nil, []int{0, 1, 2, 3, 4, 5, 6, 7}, true, both, []int{0, 1, 2, 3, 4, 5, 6, 7}, 5, nil, true},
+		{"sure, not again", nil, []int{0, 1, 2}, true, func([]int) bool { return false }, nil, 4, nil, true},
+		{"sure of one test: run once", nil, []int{4}, true, after(4), []int{4}, 1, nil, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newBisection(tc.likely, tc.seq, tc.want)
+			s := newBisection(tc.likely, tc.seq, tc.want, tc.sure)
 			busy := func(i int) bool { return slices.Contains(tc.busy, i) }
 			for {
 				seq, ok := s.next(busy)
