@@ -15,8 +15,6 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"shoal/metrics"
@@ -68,26 +66,7 @@ func Write(w io.Writer, rec *record.Record, s metrics.Summary) error {
 
 // WriteFile writes the page of rec to path.
 func WriteFile(path string, rec *record.Record, s metrics.Summary) error {
-	fail := func(err error) error { return fmt.Errorf("cannot write the HTML report %s: %w", path, err) }
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fail(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fail(err)
-	}
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<16)
-	if err := Write(w, rec, s); err != nil {
-		return fail(err)
-	}
-	if err := w.Flush(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	return nil
+	return record.CreateFile(path, "the HTML report", func(w *bufio.Writer) error { return Write(w, rec, s) })
 }
 
 // data is the timeline's JSON. Times are milliseconds from the run's start.

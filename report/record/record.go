@@ -276,7 +276,41 @@ func (f *File) Err() error { return f.err }
 // WriteFile writes the record of run to path. Tests are encoded one at a
 // time, so a suite of any size costs no more memory than one test.
 func WriteFile(path string, run *result.Run) error {
-	fail := func(err error) error { return fmt.Errorf("cannot write run record %s: %w", path, err) }
+	return CreateFile(path, "run record", func(w *bufio.Writer) error {
+		rec := header(run)
+		rec.NotRun, rec.Killed = notRun(run)
+		head, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		// head ends with "tests":[]…}: splice the tests into that array.
+		at := bytes.Index(head, []byte(`"tests":[]`)) + len(`"tests":[`)
+		w.Write(head[:at])
+		enc := json.NewEncoder(w)
+		first := true
+		for _, t := range run.Tests {
+			if !t.Ran() {
+				continue
+			}
+			if !first {
+				w.WriteByte(',')
+			}
+			first = false
+			if err := enc.Encode(testOf(t)); err != nil {
+				return err
+			}
+		}
+		w.Write(head[at:])
+		return w.WriteByte('\n')
+	})
+}
+
+// CreateFile writes the file at path, what it is called in errors, through
+// write: its folder made first, the writes buffered. Any failure, the
+// buffer's flush and the file's close included, reads "cannot write WHAT
+// PATH: …". The HTML report and the trace are written the same way.
+func CreateFile(path, what string, write func(w *bufio.Writer) error) error {
+	fail := func(err error) error { return fmt.Errorf("cannot write %s %s: %w", what, path, err) }
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fail(err)
@@ -287,36 +321,17 @@ func WriteFile(path string, run *result.Run) error {
 		return fail(err)
 	}
 	defer f.Close()
-	rec := header(run)
-	rec.NotRun, rec.Killed = notRun(run)
-	head, err := json.Marshal(rec)
-	if err != nil {
+	w := bufio.NewWriterSize(f, 1<<16)
+	if err := write(w); err != nil {
 		return fail(err)
 	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	// head ends with "tests":[]…}: splice the tests into that array.
-	at := bytes.Index(head, []byte(`"tests":[]`)) + len(`"tests":[`)
-	w.Write(head[:at])
-	enc := json.NewEncoder(w)
-	first := true
-	for _, t := range run.Tests {
-		if !t.Ran() {
-			continue
-		}
-		if !first {
-			w.WriteByte(',')
-		}
-		first = false
-		if err := enc.Encode(testOf(t)); err != nil {
-			return fail(err)
-		}
-	}
-	w.Write(head[at:])
-	w.WriteByte('\n')
 	if err := w.Flush(); err != nil {
 		return fail(err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 // notRun lists the tests that did not run, and those of them that were

@@ -7,10 +7,7 @@ package trace
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"shoal/report/record"
 )
@@ -97,24 +94,5 @@ func Write(w io.Writer, rec *record.Record) error {
 
 // WriteFile writes the trace of rec to path.
 func WriteFile(path string, rec *record.Record) error {
-	fail := func(err error) error { return fmt.Errorf("cannot write trace %s: %w", path, err) }
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fail(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fail(err)
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	if err := Write(w, rec); err != nil {
-		return fail(err)
-	}
-	if err := w.Flush(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	return nil
+	return record.CreateFile(path, "trace", func(w *bufio.Writer) error { return Write(w, rec) })
 }
