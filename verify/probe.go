@@ -15,10 +15,9 @@ const MaxLists = 8
 type stage int
 
 const (
-	stageAlone      stage = iota // its first runs alone (aloneFirst)
-	stageBisect                  // cutting a sequence down (polluter or needed test)
-	stagePairs                   // running beside the tests that overlapped it
-	stageAloneAgain              // nothing explained it: the rest of its runs alone
+	stageAlone  stage = iota // its first runs alone (aloneFirst)
+	stageBisect              // cutting a sequence down (polluter or needed test)
+	stagePairs               // running beside the tests that overlapped it
 	stageDone
 )
 
@@ -331,11 +330,6 @@ func (v *verifier) next(t int, busy func(int) bool) (probe, bool) {
 				return probe{owner: t, seq: []int{t}, alone: true}, true
 			}
 			v.afterAlone(t)
-		case stageAloneAgain:
-			if v.oweAlone(t) {
-				return probe{owner: t, seq: []int{t}, alone: true}, true
-			}
-			e.stage = stageDone
 		case stageBisect:
 			if seq, ok := e.search.next(busy); ok {
 				return probe{owner: t, seq: append(seq, t)}, true
@@ -354,8 +348,7 @@ func (v *verifier) next(t int, busy func(int) bool) (probe, bool) {
 			if !e.explained() && v.oweAlone(t) {
 				// Nothing else made it fail again: the rest of its runs
 				// alone say whether it fails on its own.
-				e.stage = stageAloneAgain
-				continue
+				return probe{owner: t, seq: []int{t}, alone: true}, true
 			}
 			return probe{}, false
 		}
@@ -369,11 +362,11 @@ func (v *verifier) next(t int, busy func(int) bool) (probe, bool) {
 // alone no more.
 func (v *verifier) aloneFirst() int { return min(v.opt.Alone, 2) }
 
-// oweAlone tells whether test t, past its first runs alone, has runs alone
-// left that could still tell something.
+// oweAlone tells whether test t, done with its other stages, has runs
+// alone left that could still tell something.
 func (v *verifier) oweAlone(t int) bool {
 	e := v.tests[t]
-	return e.stage != stageAlone && e.aloneRuns > 0 && e.aloneRuns < v.opt.Alone && !e.mixed()
+	return e.aloneRuns > 0 && e.aloneRuns < v.opt.Alone && !e.mixed()
 }
 
 // afterAlone chooses what follows the runs alone.
