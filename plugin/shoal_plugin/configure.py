@@ -12,10 +12,21 @@ import sys
 import pluggy
 import pytest
 
+from shoal_plugin import timeout
+
 _DIST = {}  # config → pytest-xdist's --dist as the user gave it
 
 # How shoal reads pytest-xdist's --dist; the others have no meaning here.
 DIST_MODES = ("load", "loadscope", "loadfile", "worksteal")
+
+
+def adopt_command_line(config):
+    """Set the parsed command line as every process of a shoal run needs
+    it (the controller, the workers, the one process of -n 0): no
+    pytest-xdist workers of its own, and shoal's --timeout given to
+    pytest-timeout where it is installed."""
+    neutralise_xdist(config)
+    timeout.share(config)
 
 
 def neutralise_xdist(config):

@@ -39,7 +39,7 @@ import sys
 
 import pytest
 
-from shoal_plugin import cache, channel, configure, logs, nodes, output, timeout, zygote
+from shoal_plugin import cache, channel, configure, logs, nodes, output, zygote
 
 # Hooks through which plugins follow tests: a plugin that implements one
 # (or --durations) makes the workers send every report to the controller.
@@ -84,8 +84,7 @@ class Controller:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_cmdline_main(self, config):
-        configure.neutralise_xdist(config)
-        timeout.share(config)
+        configure.adopt_command_line(config)
         configure.check_options(config)
 
     @pytest.hookimpl(tryfirst=True)

@@ -15,8 +15,7 @@ from shoal_plugin import configure, fixtures, logs, marks, timeout
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
-    configure.neutralise_xdist(config)
-    timeout.share(config)
+    configure.adopt_command_line(config)
 
 
 def pytest_configure(config):

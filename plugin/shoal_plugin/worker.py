@@ -88,8 +88,7 @@ class Worker:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_cmdline_main(self, config):
-        configure.neutralise_xdist(config)
-        timeout.share(config)
+        configure.adopt_command_line(config)
         msg = self.chan.recv()
         kind = None if msg is None else msg.get("t")
         if kind == "workerinput":
