@@ -225,7 +225,9 @@ func prepareInterruptible(t *testing.T, mode startMode, flags ...string) *liveSh
 	c := shoalCall{mode: mode, flags: flags, args: []string{"--junitxml", sh.junit, dir + "/" + interruptFile}}
 	sh.cmd = exec.Command(shoalBin, shoalArgs(c, sh.rec)...)
 	sh.cmd.Dir, sh.cmd.Stdout, sh.cmd.Stderr = dir, sh.stdout, sh.stderr
-	sh.cmd.Env = baseEnv("SHOAL_IT_PIDS="+sh.pids, "TMPDIR="+privateTmp(t))
+	// A cache of its own: a run killed here leaves its state file behind,
+	// and a run of another test sweeping it would say so on its stderr.
+	sh.cmd.Env = baseEnv("SHOAL_IT_PIDS="+sh.pids, "TMPDIR="+privateTmp(t), "SHOAL_CACHE_DIR="+filepath.Join(tmp, "cache"))
 	return sh
 }
 
