@@ -157,7 +157,7 @@ func TestRetriesFailEvery(t *testing.T) {
 	for _, mode := range startModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			sh, ran, junit := retryRun(t, mode, []string{"--retries", "1"})
+			sh, ran, junit := retryRun(t, mode, []string{"--retries", "1"}, "test_broken.py", "test_flaky.py")
 			if sh.code != 1 {
 				t.Fatalf("exit %d, want 1:\n%s", sh.code, sh.output)
 			}
@@ -176,6 +176,34 @@ func TestRetriesFailEvery(t *testing.T) {
 				t.Errorf("test_passes_on_second: %+v, want one flakyFailure", c)
 			}
 			if !strings.Contains(sh.stdout, "2 failed, 3 passed, 1 skipped, 1 xfailed, 4 rerun in ") {
+				t.Errorf("stats line:\n%s", sh.stdout)
+			}
+		})
+	}
+}
+
+// TestRetriesCrash: a test whose retry crashes its worker fails as a
+// crash, and keeps its first attempt: the run record has that attempt and
+// the JUnit report a <rerunFailure> beside the crash's <failure>.
+func TestRetriesCrash(t *testing.T) {
+	requirePython(t)
+	t.Parallel()
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			sh, ran, junit := retryRun(t, mode, []string{"--retries", "1"}, "test_crash_on_retry.py")
+			if sh.code != 1 || !strings.Contains(sh.stdout, "crashed while running 'test_crash_on_retry.py::test_crashes_on_retry'") {
+				t.Fatalf("exit %d, want 1 and the crash:\n%s", sh.code, sh.output)
+			}
+			checkAttempts(t, ran, map[string]int64{"crash": 2})
+			if len(sh.record.Tests) != 1 || len(sh.record.Tests[0].Attempts) != 1 || sh.record.Tests[0].Outcome != "failed" {
+				t.Errorf("record: %+v, want one failed test with one earlier attempt", sh.record.Tests)
+			}
+			c := readRetryCases(t, junit)["test_crashes_on_retry"]
+			if len(c.Failures) != 1 || len(c.RerunFailure) != 1 || !strings.Contains(c.RerunFailure[0].Message, "attempt 1") {
+				t.Errorf("junit: %+v, want the crash's failure and the first attempt's rerunFailure", c)
+			}
+			if !strings.Contains(sh.stdout, "1 failed, 1 rerun in ") {
 				t.Errorf("stats line:\n%s", sh.stdout)
 			}
 		})

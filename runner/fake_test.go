@@ -43,6 +43,8 @@ const (
 	alone  = 'A' // passes; marked isolation, it runs alone
 	// flaky fails on its first attempt and passes on a retry.
 	flaky = 'f'
+	// crashesOnRetry fails on its first attempt; its retry kills its worker.
+	crashesOnRetry = 'c'
 )
 
 // fakeFile is one test file: name and one letter per test.

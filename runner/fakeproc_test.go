@@ -242,13 +242,24 @@ func (p *fakeProc) run(ref [2]int) {
 		p.lingers = true
 		p.finish(ref, start, start, false, attempt)
 	case crash:
-		if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {
-			p.w.t.Fatal(err)
+		p.segfault()
+	case crashesOnRetry:
+		if attempt == 0 {
+			p.finish(ref, start, start, true, attempt)
+		} else {
+			p.segfault()
 		}
-		p.die(protocol.ExitStatus{Signal: intp(11)})
 	default:
 		p.running, p.runningSince = &ref, start
 	}
+}
+
+// segfault ends the worker as a segmentation fault in a test does.
+func (p *fakeProc) segfault() {
+	if err := os.WriteFile(p.spec.Log, []byte("Fatal Python error: Segmentation fault\n"), 0o644); err != nil {
+		p.w.t.Fatal(err)
+	}
+	p.die(protocol.ExitStatus{Signal: intp(11)})
 }
 
 // keyboardInterrupt ends the worker as the plugin's loop does on a

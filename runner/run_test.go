@@ -346,3 +346,31 @@ func TestMaxFail(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryCrash: a test that failed and crashed its worker on the retry
+// fails as a crash, and keeps its first attempt: the attempt's worker and
+// reports, the rerun among them, come before the crash.
+func TestRetryCrash(t *testing.T) {
+	files := []fakeFile{{name: "a.py", tests: ".c."}, {name: "b.py", tests: ".."}}
+	fr := runFake(t, fakeSuite{files: files}, Options{Retries: 1, MaxWorkerRestart: -1}, nil)
+	if fr.err != nil {
+		t.Fatal(fr.err)
+	}
+	if got := outcomes(fr.run); got != ".C..." {
+		t.Fatalf("outcomes %s, want .C...", got)
+	}
+	ct := fr.run.Tests[1]
+	if !ct.Crashed || len(ct.Attempts) != 1 {
+		t.Fatalf("crashed %v with %d earlier attempts, want a crash after 1 attempt", ct.Crashed, len(ct.Attempts))
+	}
+	earlier, last := ct.Retried()
+	if len(earlier) != 1 || len(earlier[0]) != 3 || earlier[0][1].Outcome != "rerun" {
+		t.Errorf("first attempt's reports %+v, want setup, the rerun call, teardown", earlier)
+	}
+	if len(last) != 1 || last[0].Outcome != "failed" || !strings.Contains(last[0].LongRepr, "crashed while running 'a.py::t1'") {
+		t.Errorf("last attempt's reports %+v, want the crash", last)
+	}
+	if ct.Attempts[0].Worker == "" || ct.Attempts[0].Reports != 3 {
+		t.Errorf("first attempt %+v, want its worker and its 3 reports", ct.Attempts[0])
+	}
+}

@@ -135,6 +135,8 @@ func (r *runState) crashed(w *workerState) {
 	w.crashedTest = t
 	w.crash = c
 	r.forwardCrash(w, t, t.Reports[0].LongRepr)
+	// A retry that crashed keeps the attempts before it.
+	r.withAttempts(i, t)
 	// Its replacement starts an empty log: what this one wrote is in the report.
 	w.files.ClearLog()
 	r.crashReported(w, i)
