@@ -21,14 +21,15 @@ import (
 // running four shoal runs at once.
 const exitGrace = 10 * time.Second
 
-// threadGrace is how long it may take when its pytest said, at the end,
-// that threads that are no daemons still ran: Python waits for them before
-// it exits, so a worker that has one is ended sooner, as pytest would wait
-// for nothing else there.
+// threadGrace is how long a worker may take to exit when its pytest said,
+// at the end, that threads that are no daemons still ran: Python waits for
+// them before it exits, for ever if they never end, so such a worker is
+// ended sooner than one still running the interpreter's own shutdown.
 const threadGrace = 5 * time.Second
 
-// graceFor is how long a worker that ended with threads still running may
-// take to exit.
+// graceFor is how long a worker whose session ended may take to exit:
+// threadGrace when threads that are no daemons still ran then, exitGrace
+// when none did.
 func graceFor(threads []string) time.Duration {
 	if len(threads) > 0 {
 		return threadGrace
