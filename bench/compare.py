@@ -203,16 +203,21 @@ def _logged(argv, ctx, log, timeout, capture=False):
     timeout seconds, and its stdout when captured."""
     log.write("$ " + " ".join(argv) + "\n")
     log.flush()
+    proc = subprocess.Popen(argv, cwd=ctx.cwd, env=ctx.env, stdin=subprocess.DEVNULL, text=True,
+                            stdout=subprocess.PIPE if capture else log, stderr=log if capture else subprocess.STDOUT)
+    reaper = runners.OrphanReaper(proc.pid)
     try:
-        done = subprocess.run(argv, cwd=ctx.cwd, env=ctx.env, stdin=subprocess.DEVNULL, text=True,
-                              stdout=subprocess.PIPE if capture else log, stderr=log if capture else subprocess.STDOUT,
-                              timeout=max(timeout, 1))
-    except subprocess.TimeoutExpired as e:
+        stdout, _ = proc.communicate(timeout=max(timeout, 1))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, _ = proc.communicate()
         log.write(f"\ncompare: killed after {timeout:.0f} s\n")
-        return "timeout", e.stdout if isinstance(e.stdout, str) else ""
+        return "timeout", stdout or ""
+    finally:
+        reaper.stop()
     if capture:
-        log.write(done.stdout)
-    return done.returncode, done.stdout or ""
+        log.write(stdout)
+    return proc.returncode, stdout or ""
 
 
 class Bench:

@@ -159,6 +159,7 @@ def _execute(step, cwd, env, log, timeout):
     proc = subprocess.Popen(step.argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     sampler = _Sampler(proc.pid) if step.self_stats else None
+    reaper = OrphanReaper(proc.pid)
     try:
         code = proc.wait(timeout=max(timeout, 1))
     except subprocess.TimeoutExpired:
@@ -169,7 +170,54 @@ def _execute(step, cwd, env, log, timeout):
     except KeyboardInterrupt:
         _kill_group(proc.pid)  # it has a session of its own, so Ctrl-C did not reach it
         raise
+    finally:
+        reaper.stop()
     return code, sampler.stop() if sampler else None
+
+
+class OrphanReaper:
+    """Reaps, while a step runs, the orphans this subreaper adopts as they
+    exit, as init would: a test that waits for a grandchild to disappear
+    (psutil's own suite does) would otherwise wait for ever on its zombie.
+    The step's own process is left to Popen.wait."""
+
+    INTERVAL = 0.02
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self.done.wait(self.INTERVAL):
+            for pid in _adopted():
+                if pid == self.pid:
+                    continue
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
+def _adopted():
+    """This process's children, from /proc/self/task/*/children."""
+    out = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/children") as f:
+                out.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def _combine(codes):
