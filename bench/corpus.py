@@ -46,6 +46,8 @@ CORPUS = [
     Library("sklearn.linear_model", "python3-sklearn", ["--pyargs", "sklearn.linear_model"]),
     Library("sklearn.cluster", "python3-sklearn", ["--pyargs", "sklearn.cluster"]),
     Library("sklearn.preprocessing", "python3-sklearn", ["--pyargs", "sklearn.preprocessing"]),
+    Library("mpmath", "python3-mpmath", ["--pyargs", "mpmath"]),
+    Library("bs4", "python3-bs4", ["--pyargs", "bs4"]),
 ]
 NAMES = [lib.name for lib in CORPUS]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The corpus benchmark: the installed test suites of libraries nobody here
-# wrote (networkx, scikit-learn's linear_model, cluster and preprocessing, …;
+# wrote (networkx, scikit-learn's linear_model, cluster and preprocessing, mpmath, bs4;
 # the list is in corpus.py), each run by serial pytest, pytest-xdist and shoal,
 # side by side, with every run's per-test outcomes checked against serial
 # pytest's.
