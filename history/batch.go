@@ -29,7 +29,7 @@ func newBatch(ctx context.Context, tx *sql.Tx) (*batch, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&b.insertRun, `INSERT INTO runs (start, wall, workers, startup, overhead, refs) VALUES (?, ?, ?, ?, ?, 0)`},
+		{&b.insertRun, `INSERT INTO runs (start, wall, workers, startup, overhead, finish, refs) VALUES (?, ?, ?, ?, ?, ?, 0)`},
 		{&b.findRun, `SELECT id FROM runs WHERE start = ? AND wall = ? AND workers = ? LIMIT 1`},
 		{&b.loadFile, `SELECT tests FROM files WHERE file = ?`},
 		{&b.saveFile, saveFileSQL},
@@ -59,7 +59,7 @@ const saveFileSQL = `INSERT INTO files (file, extra, tests) VALUES (?, ?, ?)
 
 // addRun stores a run's own figures (not its tests) and returns its ID.
 func (b *batch) addRun(ctx context.Context, r Run) (int64, error) {
-	res, err := b.insertRun.ExecContext(ctx, r.Start.UnixNano(), seconds(r.Wall), r.Workers, seconds(r.Startup), seconds(r.Overhead))
+	res, err := b.insertRun.ExecContext(ctx, r.Start.UnixNano(), seconds(r.Wall), r.Workers, seconds(r.Startup), seconds(r.Overhead), seconds(r.Finish))
 	if err != nil {
 		return 0, fmt.Errorf("cannot add the run: %w", err)
 	}

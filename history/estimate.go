@@ -263,6 +263,13 @@ func (s *Store) Overhead() (seconds float64, ok bool) {
 		ORDER BY start DESC, id DESC LIMIT ?`)
 }
 
+// Finish returns the median time a run went on after its last test ended,
+// over the last KeepRuns runs that measured it; ok is false when none did.
+func (s *Store) Finish() (seconds float64, ok bool) {
+	return s.recentRuns(`SELECT finish FROM runs WHERE finish > 0
+		ORDER BY start DESC, id DESC LIMIT ?`)
+}
+
 // recentRuns is the median of the one column query selects from the runs,
 // given KeepRuns for its limit.
 func (s *Store) recentRuns(query string) (float64, bool) {

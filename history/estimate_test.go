@@ -254,6 +254,37 @@ func TestOverhead(t *testing.T) {
 	}
 }
 
+// TestFinish: the median of the runs that measured how long they went on
+// after their last test, and it survives an export and an import.
+func TestFinish(t *testing.T) {
+	s := openTemp(t)
+	if _, ok := s.Finish(); ok {
+		t.Error("Finish ok on an empty store")
+	}
+	for i, v := range []float64{0.4, 2.5, 0, 0.5} { // 0: not measured
+		r := runAt(i, warm("a.py::t", 0.01))
+		r.Finish = v
+		record(t, s, r)
+	}
+	if got, ok := s.Finish(); !ok || !near(got, 0.5) {
+		t.Errorf("Finish = %v, %v; want 0.5, true", got, ok)
+	}
+	var buf bytes.Buffer
+	if err := s.Export(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"finish":0.4`)) {
+		t.Errorf("export without the runs' finish:\n%s", buf.String())
+	}
+	copied := openTemp(t)
+	if err := copied.Import(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := copied.Finish(); !ok || !near(got, 0.5) {
+		t.Errorf("Finish after export and import = %v, %v; want 0.5, true", got, ok)
+	}
+}
+
 func TestRunsWithoutResultsAreBounded(t *testing.T) {
 	s := openTemp(t)
 	for i := 0; i < KeepStartups+15; i++ {

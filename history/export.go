@@ -31,6 +31,8 @@ type exportRun struct {
 	// Overhead is left out where unknown, so stores from before it export
 	// as they did.
 	Overhead float64 `json:"overhead,omitempty"`
+	// Finish too.
+	Finish float64 `json:"finish,omitempty"`
 }
 
 type exportTest struct {
@@ -88,7 +90,7 @@ func (s *Store) exportError(err error) error {
 
 // exportRuns writes the runs, one a line, and returns each run's index.
 func exportRuns(ctx context.Context, tx *sql.Tx, w *bufio.Writer) (map[int64]int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, start, wall, workers, startup, overhead FROM runs
+	rows, err := tx.QueryContext(ctx, `SELECT id, start, wall, workers, startup, overhead, finish FROM runs
 		ORDER BY start, wall, workers, id`)
 	if err != nil {
 		return nil, err
@@ -98,7 +100,7 @@ func exportRuns(ctx context.Context, tx *sql.Tx, w *bufio.Writer) (map[int64]int
 	for rows.Next() {
 		var id, start int64
 		var r exportRun
-		if err := rows.Scan(&id, &start, &r.Wall, &r.Workers, &r.Startup, &r.Overhead); err != nil {
+		if err := rows.Scan(&id, &start, &r.Wall, &r.Workers, &r.Startup, &r.Overhead, &r.Finish); err != nil {
 			return nil, err
 		}
 		r.Start = time.Unix(0, start).UTC().Format(time.RFC3339Nano)
@@ -246,10 +248,10 @@ func parseRun(r exportRun) (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf(`"start" %q is not an RFC 3339 time`, r.Start)
 	}
-	if r.Wall < 0 || r.Startup < 0 || r.Overhead < 0 || r.Workers < 0 {
-		return Run{}, errors.New(`"wall", "startup", "overhead" and "workers" cannot be negative`)
+	if r.Wall < 0 || r.Startup < 0 || r.Overhead < 0 || r.Finish < 0 || r.Workers < 0 {
+		return Run{}, errors.New(`"wall", "startup", "overhead", "finish" and "workers" cannot be negative`)
 	}
-	return Run{Start: start, Wall: r.Wall, Workers: r.Workers, Startup: r.Startup, Overhead: r.Overhead}, nil
+	return Run{Start: start, Wall: r.Wall, Workers: r.Workers, Startup: r.Startup, Overhead: r.Overhead, Finish: r.Finish}, nil
 }
 
 func checkTest(t exportTest, runs int) error {

@@ -9,9 +9,10 @@
 // seconds, CPU seconds, outcome, worker and whether it was the first test of
 // its file on that worker ("cold": its setup paid for the module's
 // fixtures). Durations are kept to the microsecond. For every run, its
-// start, wall time, worker count, start-up time and per-test overhead; runs
-// stay while a kept result belongs to them, and the last KeepStartups stay
-// for Startup and Overhead.
+// start, wall time, worker count, start-up time, per-test overhead and
+// the time it went on after its last test ended; runs stay while a kept
+// result belongs to them, and the last KeepStartups stay for Startup,
+// Overhead and Finish.
 //
 // # Export format
 //
@@ -22,7 +23,7 @@
 //	  "format": "shoal-history",
 //	  "version": 1,
 //	  "runs": [
-//	    {"start":"2025-01-02T03:04:05.123456789Z","wall":12.5,"workers":8,"startup":0.4,"overhead":0.0002}
+//	    {"start":"2025-01-02T03:04:05.123456789Z","wall":12.5,"workers":8,"startup":0.4,"overhead":0.0002,"finish":0.3}
 //	  ],
 //	  "tests": [
 //	    {"nodeid":"tests/test_a.py::test_x","results":[{"run":0,"setup":0.01,"call":1.2,
@@ -34,7 +35,8 @@
 // and workers; a result's "run" is its run's index in "runs". Tests are
 // sorted by node ID, their results newest first. Durations are seconds; cpu
 // 0 means unknown, and a run's "overhead" (what a test typically cost its
-// worker besides its setup, call and teardown) is left out where unknown.
+// worker besides its setup, call and teardown) and "finish" (how long the
+// run went on after its last test ended) are left out where unknown.
 // The same store always exports the same bytes.
 //
 // "format" and "version" are required; Import refuses a version newer than

@@ -41,6 +41,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("cannot bring the store from schema version %d to %d: %w", version, SchemaVersion, err)
 		}
 	}
+	if version < 5 {
+		if _, err := tx.ExecContext(ctx, runsFinish); err != nil {
+			return fmt.Errorf("cannot bring the store from schema version %d to %d: %w", version, SchemaVersion, err)
+		}
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'schema_version'`, strconv.Itoa(SchemaVersion))
 	if err != nil {
 		return err

@@ -104,6 +104,52 @@ func TestVersion1FileApartFromItsTests(t *testing.T) {
 	migrated(t, golden)
 }
 
+// TestVersion4StoreGetsFinish: a store from before runs kept how long they
+// went on after their last test reads as it did, then keeps that of new
+// runs.
+func TestVersion4StoreGetsFinish(t *testing.T) {
+	golden := goldenStore(t)
+	path := filepath.Join(t.TempDir(), "history.db")
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+		CREATE TABLE runs (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, wall REAL NOT NULL,
+			workers INTEGER NOT NULL, startup REAL NOT NULL, refs INTEGER NOT NULL,
+			overhead REAL NOT NULL DEFAULT 0);
+		CREATE INDEX runs_by_start ON runs (start, wall, workers);` + filesSchema + verdictsSchema,
+		`INSERT INTO meta (key, value) VALUES ('schema_version', '4')`,
+		`ATTACH DATABASE '` + golden.path + `' AS golden`,
+		`INSERT INTO runs SELECT id, start, wall, workers, startup, refs, overhead FROM golden.runs`,
+		`INSERT INTO files SELECT * FROM golden.files`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, warning, err := Open(path)
+	if err != nil || warning != "" {
+		t.Fatalf("open: %v, warning %q", err, warning)
+	}
+	defer s.Close()
+	if got, want := export(t, s), export(t, golden); !bytes.Equal(got, want) {
+		t.Errorf("export after migration:\n%s\nwant:\n%s", got, want)
+	}
+	if _, ok := s.Finish(); ok {
+		t.Error("finish known before any run measured it")
+	}
+	r := runAt(10, warm("tests/test_a.py::test_err", 4))
+	r.Finish = 0.35
+	record(t, s, r)
+	if got, ok := s.Finish(); !ok || !near(got, 0.35) {
+		t.Errorf("Finish = %v, %v after recording into the migrated store; want 0.35, true", got, ok)
+	}
+}
+
 // TestVersion2StoreGetsOverhead: a store from before runs kept their
 // per-test overhead reads as it did, then keeps the overhead of new runs.
 func TestVersion2StoreGetsOverhead(t *testing.T) {

@@ -25,7 +25,10 @@ type Run struct {
 	// Overhead is what a test typically cost its worker besides its own
 	// setup, call and teardown (hooks, reports, the protocol); 0: unknown.
 	Overhead float64
-	Tests    []TestRun
+	// Finish is how long the run went on after its last test ended
+	// (workers and pytest ending, reports); 0: unknown.
+	Finish float64
+	Tests  []TestRun
 }
 
 // Record adds a run in one transaction and forgets each of its tests'

@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the layout of the tables below. A file with a newer
 // version was written by a newer shoal: it is moved aside, not read. An
 // older one is brought up to date when it is opened (see migrate).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // schema creates a fresh store. A file's tests, each with its kept results
 // and the estimate made from them, live in one blob in the file's row (see
@@ -29,13 +29,17 @@ CREATE TABLE runs (
 	workers INTEGER NOT NULL,
 	startup REAL NOT NULL,    -- 0: unknown
 	refs    INTEGER NOT NULL, -- how many kept results belong to the run
-	overhead REAL NOT NULL DEFAULT 0 -- per test, besides its phases; 0: unknown
+	overhead REAL NOT NULL DEFAULT 0, -- per test, besides its phases; 0: unknown
+	finish  REAL NOT NULL DEFAULT 0  -- after the last test; 0: unknown
 );
 CREATE INDEX runs_by_start ON runs (start, wall, workers);
 ` + filesSchema + verdictsSchema
 
 // runsOverhead is the runs column that schema version 3 brought.
 const runsOverhead = `ALTER TABLE runs ADD COLUMN overhead REAL NOT NULL DEFAULT 0`
+
+// runsFinish is the runs column that schema version 5 brought.
+const runsFinish = `ALTER TABLE runs ADD COLUMN finish REAL NOT NULL DEFAULT 0`
 
 // filesSchema is the files table, which schema version 2 brought.
 const filesSchema = `

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -204,7 +206,7 @@ func TestSchedulerInput(t *testing.T) {
 func TestPredict(t *testing.T) {
 	tests, _ := suiteOf([]int{10, 10, 10, 10}, 0.1, true)
 	tests[0].Exclusive = true
-	p, err := Predict(tests, schedule.Config{Workers: 4}, 0.5)
+	p, err := Predict(tests, schedule.Config{Workers: 4}, 0.5, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +224,34 @@ func TestPredict(t *testing.T) {
 	}
 }
 
+// TestPredictFinish: what a run takes after its last test adds to the
+// predicted wall time and to the lower bound, not to the schedule.
+func TestPredictFinish(t *testing.T) {
+	tests, _ := suiteOf([]int{10, 10}, 0.1, true)
+	without, err := Predict(tests, schedule.Config{Workers: 2}, 0.5, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := Predict(tests, schedule.Config{Workers: 2}, 0.5, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if with.Finish != 0.3 || with.Schedule != without.Schedule {
+		t.Errorf("finish %g, schedule %g; want 0.3 and the schedule without it, %g", with.Finish, with.Schedule, without.Schedule)
+	}
+	if d := with.PredictedMakespan - without.PredictedMakespan; math.Abs(d-0.3) > 1e-9 {
+		t.Errorf("the finish added %g s to the prediction, want 0.3", d)
+	}
+	if d := with.LowerBound - without.LowerBound; math.Abs(d-0.3) > 1e-9 {
+		t.Errorf("the finish added %g s to the lower bound, want 0.3", d)
+	}
+	var out bytes.Buffer
+	with.Explain(&out)
+	if !strings.Contains(out.String(), "finish 0.30 s)") {
+		t.Errorf("the explanation does not give the finish:\n%s", out.String())
+	}
+}
+
 // TestPredictCountsMeasuredOverhead: on many tiny tests what each costs
 // besides its duration decides the prediction; the one history measured
 // replaces the default.
@@ -236,7 +266,7 @@ func TestPredictCountsMeasuredOverhead(t *testing.T) {
 		{0.0002, 2000 * (0.0001 + 0.0002) / 2},
 		{0, 2000 * (0.0001 + schedule.ReplayOverhead) / 2},
 	} {
-		p, err := Predict(tests, schedule.Config{Workers: 2, Overhead: c.overhead}, 0)
+		p, err := Predict(tests, schedule.Config{Workers: 2, Overhead: c.overhead}, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,7 +295,7 @@ func TestPredictSaysHowBarriersArePlaced(t *testing.T) {
 			}
 			setup = append(setup, 0.1)
 		}
-		p, err := Predict(tests, schedule.Config{Workers: 8, Setup: setup}, 0)
+		p, err := Predict(tests, schedule.Config{Workers: 8, Setup: setup}, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,16 +19,18 @@ type Prediction struct {
 	Locked    int     `json:"locked"`    // tests holding resource keys
 	Heavy     int     `json:"heavy"`     // tests taking more than one slot
 	Startup   float64 `json:"startup"`   // seconds before the first test, from history
+	Finish    float64 `json:"finish"`    // seconds after the last test, from history
 	Serial    float64 `json:"serial"`    // every test one after another, set-ups once
 	// Overhead is what the replay counts each test beyond its duration:
 	// measured in earlier runs where OverheadMeasured, else assumed.
 	Overhead         float64 `json:"overhead"`
 	OverheadMeasured bool    `json:"overhead_measured"`
 	Schedule         float64 `json:"schedule"` // the simulated schedule, first test to last
-	// PredictedMakespan is Startup + Schedule: the predicted wall time.
+	// PredictedMakespan is Startup + Schedule + Finish: the predicted
+	// wall time.
 	PredictedMakespan float64 `json:"predicted_makespan"`
-	// LowerBound is Startup + Bound.Seconds: no schedule of these tests,
-	// after the same start-up, ends sooner.
+	// LowerBound is Startup + Bound.Seconds + Finish: no schedule of these
+	// tests, with the same start-up and finish, ends sooner.
 	LowerBound float64        `json:"lower_bound"`
 	Bound      schedule.Bound `json:"-"`
 	Speedup    float64        `json:"predicted_speedup"` // (Startup + Serial) / PredictedMakespan
@@ -39,9 +41,10 @@ type Prediction struct {
 }
 
 // Predict replays the schedule of tests with their expected durations,
-// after startup seconds of start-up.
-func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Prediction, error) {
-	p := Prediction{Workers: cfg.Workers, Tests: len(tests), Startup: startup}
+// after startup seconds of start-up and with finish seconds after the last
+// test (workers and pytest ending, reports written).
+func Predict(tests []schedule.Test, cfg schedule.Config, startup, finish float64) (Prediction, error) {
+	p := Prediction{Workers: cfg.Workers, Tests: len(tests), Startup: startup, Finish: finish}
 	suite := schedule.ExpectedSuite(tests, cfg.Setup)
 	opt := schedule.ReplayOptions(cfg)
 	p.Overhead, p.OverheadMeasured = opt.Overhead, cfg.Overhead > 0
@@ -64,9 +67,9 @@ func Predict(tests []schedule.Test, cfg schedule.Config, startup float64) (Predi
 		return p, err
 	}
 	p.Schedule = res.Makespan
-	p.PredictedMakespan = startup + res.Makespan
+	p.PredictedMakespan = startup + res.Makespan + finish
 	p.Bound = schedule.LowerBound(tests, cfg)
-	p.LowerBound = startup + p.Bound.Seconds
+	p.LowerBound = startup + p.Bound.Seconds + finish
 	if p.PredictedMakespan > 0 {
 		p.Speedup = (startup + p.Serial) / p.PredictedMakespan
 	}
@@ -123,7 +126,8 @@ func (p Prediction) Explain(w io.Writer) {
 	case p.Exclusive > 0:
 		fmt.Fprintln(w, "exclusive tests run at barriers placed as the run goes")
 	}
-	fmt.Fprintf(w, "predicted wall time: %.2f s (start-up %.2f s, tests %.2f s)\n", p.PredictedMakespan, p.Startup, p.Schedule)
+	fmt.Fprintf(w, "predicted wall time: %.2f s (start-up %.2f s, tests %.2f s, finish %.2f s)\n",
+		p.PredictedMakespan, p.Startup, p.Schedule, p.Finish)
 	how := "measured in earlier runs"
 	if !p.OverheadMeasured {
 		how = "assumed: no run has measured it"

@@ -138,7 +138,8 @@ func (a *auditRun) predict(run *result.Run, tests []audit.Test, verdicts []audit
 func (a *auditRun) predictOne(run *result.Run, est plan.Estimator, startup float64) float64 {
 	tests, cfg := plan.SchedulerInput(run, nil, est, a.suite.set)
 	cfg.Workers = a.suite.workers
-	p, err := plan.Predict(tests, cfg, startup)
+	// The two plans differ only in their schedules: no finish for either.
+	p, err := plan.Predict(tests, cfg, startup, 0)
 	if err != nil {
 		return 0
 	}

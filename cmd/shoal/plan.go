@@ -78,11 +78,12 @@ func planSuite(ctx context.Context, f planFlags, args []string, stdout, stderr i
 		tests = kept
 	}
 	cfg.Workers = s.workers
-	startup := 0.0
+	startup, finish := 0.0, 0.0
 	if st := s.history.open(run.Rootdir); st != nil {
 		startup, _ = st.Startup()
+		finish, _ = st.Finish()
 	}
-	p, err := plan.Predict(tests, cfg, startup)
+	p, err := plan.Predict(tests, cfg, startup, finish)
 	if err != nil {
 		return &exitError{code: result.ExitInternalError, msg: err.Error()}
 	}

@@ -177,9 +177,10 @@ func (e storeEstimates) Overhead() float64 {
 	return seconds
 }
 
-// runOf is what history keeps of a run: every test that finished (a crash
-// says nothing of a test's duration), whether it was the first of its file
-// on its worker, and what a test cost its worker besides its setup, call
+// runOf is what history keeps of a run: its start-up (to the first test)
+// and finish (after the last), every test that finished (a crash says
+// nothing of a test's duration), whether it was the first of its file on
+// its worker, and what a test cost its worker besides its setup, call
 // and teardown: the median, over every test a worker followed with another,
 // of the time from its start to the next one's beyond its phases. The
 // median leaves out the waits at barriers and for work.
@@ -188,17 +189,21 @@ func runOf(run *result.Run) history.Run {
 		Start: time.Unix(0, int64(run.Start*1e9)), Wall: run.Stop - run.Start, Workers: len(run.Workers),
 	}
 	var ran []*result.Test
-	first := 0.0
+	first, end := 0.0, 0.0
 	for _, t := range run.Tests {
 		if t.Ran() && !t.Crashed {
 			ran = append(ran, t)
 			if first == 0 || t.Start < first {
 				first = t.Start
 			}
+			end = max(end, t.Stop)
 		}
 	}
 	if first > 0 {
 		h.Startup = first - run.Start
+	}
+	if end > 0 && run.Stop > end {
+		h.Finish = run.Stop - end
 	}
 	sort.SliceStable(ran, func(a, b int) bool { return ran[a].Start < ran[b].Start })
 	last := map[string]*result.Test{} // each worker's test before

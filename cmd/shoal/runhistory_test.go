@@ -39,6 +39,24 @@ func TestRunOfOverhead(t *testing.T) {
 	}
 }
 
+// TestRunOfStartupAndFinish: the time before the first test that ran, and
+// after the last one ended, whichever worker ran them; a crash counts for
+// neither.
+func TestRunOfStartupAndFinish(t *testing.T) {
+	crashed := ranTest("gw1", 0.5, 9)
+	crashed.Crashed = true
+	run := &result.Run{Start: 100, Stop: 112, Tests: []*result.Test{
+		ranTest("gw0", 101.5, 2), ranTest("gw1", 101.25, 10), ranTest("gw0", 103.5, 1), crashed,
+	}}
+	h := runOf(run)
+	if math.Abs(h.Startup-1.25) > 1e-9 || math.Abs(h.Finish-0.75) > 1e-9 {
+		t.Errorf("start-up %g s, finish %g s; want 1.25 s and 0.75 s", h.Startup, h.Finish)
+	}
+	if h := runOf(&result.Run{Start: 100, Stop: 101}); h.Startup != 0 || h.Finish != 0 {
+		t.Errorf("no test ran, yet start-up %g s, finish %g s", h.Startup, h.Finish)
+	}
+}
+
 // TestRunHistoryFollowsEvents: the history adds up a run's events and, once
 // the run has finished, keeps what its tests measured; nothing before.
 func TestRunHistoryFollowsEvents(t *testing.T) {
