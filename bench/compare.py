@@ -193,7 +193,7 @@ def shoal_warm_up(ctx, out, runner, timeout):
         p = json.loads(stdout)
     except ValueError:
         return {"error": f"shoal {'run' if argv is run else 'plan'} exited {code}; see runs/{os.path.basename(log_path)}"}
-    return {k: p.get(k) for k in ("predicted_makespan", "lower_bound", "startup", "serial", "schedule",
+    return {k: p.get(k) for k in ("predicted_makespan", "lower_bound", "startup", "finish", "serial", "schedule",
                                   "exclusive", "measured", "limits")}
 
 

@@ -284,7 +284,8 @@ def shoal_plan(runner, plan, runs):
     med = statistics.median(walls)
     pred, lb = plan["predicted_makespan"], plan["lower_bound"]
     return [f"{runner} plan (after one warm-up run): predicted {pred:.2f} s, lower bound {lb:.2f} s "
-            f"(start-up {plan.get('startup') or 0:.2f} s + schedule bound); {runner}'s median {med:.2f} s is "
+            f"(start-up {plan.get('startup') or 0:.2f} s + schedule bound + finish {plan.get('finish') or 0:.2f} s); "
+            f"{runner}'s median {med:.2f} s is "
             f"{med / lb:.3f} × the bound, and the prediction is off by {100 * (pred - med) / med:+.1f}%; "
             f"limits: {'; '.join(plan.get('limits') or [])}"]
 
