@@ -3,8 +3,10 @@
 package integration_test
 
 import (
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -128,4 +130,57 @@ func inOrder(out string, want []string) []string {
 		i++
 	}
 	return got
+}
+
+// TestProcessExit: every process of a run ends as Python ends it, after
+// its session: the process_exit suite's conftest leaves a file open with a
+// buffered line, which Python flushes at exit, and registers an atexit
+// function. Under shoal, forked or spawned, the controller and each worker
+// leave the same files as pytest -n 2's do.
+func TestProcessExit(t *testing.T) {
+	requirePython(t)
+	requireXdist(t)
+	t.Parallel()
+	exitFiles := func(t *testing.T, dir string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = string(data)
+		}
+		return out
+	}
+	want := map[string]string{
+		"main.unclosed": "sessionfinish\n", "main.atexit": "atexit\n",
+		"gw0.unclosed": "sessionfinish\n", "gw0.atexit": "atexit\n",
+		"gw1.unclosed": "sessionfinish\n", "gw1.atexit": "atexit\n",
+	}
+	xdistOut := t.TempDir()
+	xdist := runPytestEnv(t, copySuite(t, "process_exit"), baseEnv("EXIT_OUT="+xdistOut), "-n", "2")
+	if xdist.code != 0 {
+		t.Fatalf("pytest -n 2 should pass:\n%s", xdist.output)
+	}
+	if got := exitFiles(t, xdistOut); !maps.Equal(got, want) {
+		t.Fatalf("pytest -n 2 left %q, want %q", got, want)
+	}
+	for _, mode := range startModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			out := t.TempDir()
+			sh := runShoal(t, copySuite(t, "process_exit"), shoalCall{mode: mode, env: baseEnv("EXIT_OUT=" + out)})
+			if sh.code != 0 {
+				t.Fatalf("shoal should pass:\n%s", sh.output)
+			}
+			if got := exitFiles(t, out); !maps.Equal(got, want) {
+				t.Errorf("shoal's processes left %q, want what pytest -n 2's left: %q", got, want)
+			}
+		})
+	}
 }

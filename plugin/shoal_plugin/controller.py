@@ -39,7 +39,7 @@ import sys
 
 import pytest
 
-from shoal_plugin import cache, channel, configure, logs, nodes, output, zygote
+from shoal_plugin import cache, channel, configure, exitgc, logs, nodes, output, zygote
 
 # Hooks through which plugins follow tests: a plugin that implements one
 # (or --durations) makes the workers send every report to the controller.
@@ -65,6 +65,7 @@ def become(config, chan, spec, forked):
     if forked:
         zygote.fresh_random_state()
     config.pluginmanager.register(Controller(config, chan, spec), "shoal-controller")
+    exitgc.skip_final_collections(config)
 
 
 class Controller:

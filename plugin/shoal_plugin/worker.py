@@ -18,7 +18,7 @@ import tempfile
 
 import pytest
 
-from shoal_plugin import capture, channel, collect, configure, fixtures, logs, loop, marks, nodes, reports, timeout, zygote
+from shoal_plugin import capture, channel, collect, configure, exitgc, fixtures, logs, loop, marks, nodes, reports, timeout, zygote
 
 def spawned():
     """Whether shoal started this process as a worker of its own."""
@@ -69,6 +69,7 @@ def become(config, chan, spec, forked):
     channel.forget_environment()
     chan.send({"t": "hello", "role": "worker", "worker": spec["id"], "pid": os.getpid()})
     config.pluginmanager.register(Worker(config, chan, spec), "shoal-worker")
+    exitgc.skip_final_collections(config)
 
 
 class Worker:
