@@ -226,62 +226,51 @@ func TestStartup(t *testing.T) {
 	}
 }
 
-// TestOverhead: the median of the runs that measured it, and it survives
-// an export and an import.
-func TestOverhead(t *testing.T) {
-	s := openTemp(t)
-	if _, ok := s.Overhead(); ok {
-		t.Error("Overhead ok on an empty store")
-	}
-	for i, v := range []float64{0.0002, 0.009, 0, 0.0003} { // 0: not measured
-		r := runAt(i, warm("a.py::t", 0.01))
-		r.Overhead = v
-		record(t, s, r)
-	}
-	if got, ok := s.Overhead(); !ok || !near(got, 0.0003) {
-		t.Errorf("Overhead = %v, %v; want 0.0003, true", got, ok)
-	}
-	var buf bytes.Buffer
-	if err := s.Export(&buf); err != nil {
-		t.Fatal(err)
-	}
-	copied := openTemp(t)
-	if err := copied.Import(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if got, ok := copied.Overhead(); !ok || !near(got, 0.0003) {
-		t.Errorf("Overhead after export and import = %v, %v; want 0.0003, true", got, ok)
-	}
-}
-
-// TestFinish: the median of the runs that measured how long they went on
-// after their last test, and it survives an export and an import.
-func TestFinish(t *testing.T) {
-	s := openTemp(t)
-	if _, ok := s.Finish(); ok {
-		t.Error("Finish ok on an empty store")
-	}
-	for i, v := range []float64{0.4, 2.5, 0, 0.5} { // 0: not measured
-		r := runAt(i, warm("a.py::t", 0.01))
-		r.Finish = v
-		record(t, s, r)
-	}
-	if got, ok := s.Finish(); !ok || !near(got, 0.5) {
-		t.Errorf("Finish = %v, %v; want 0.5, true", got, ok)
-	}
-	var buf bytes.Buffer
-	if err := s.Export(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(buf.Bytes(), []byte(`"finish":0.4`)) {
-		t.Errorf("export without the runs' finish:\n%s", buf.String())
-	}
-	copied := openTemp(t)
-	if err := copied.Import(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if got, ok := copied.Finish(); !ok || !near(got, 0.5) {
-		t.Errorf("Finish after export and import = %v, %v; want 0.5, true", got, ok)
+// TestRunFigures: what runs measured beside their tests (the per-test
+// overhead, the finish after the last test) is the median of the runs that
+// measured it, and it survives an export and an import.
+func TestRunFigures(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		set    func(r *Run, v float64)
+		get    func(s *Store) (float64, bool)
+		values []float64 // 0: not measured
+		want   float64
+		field  string // in the export, of the first run
+	}{
+		{"overhead", func(r *Run, v float64) { r.Overhead = v }, (*Store).Overhead,
+			[]float64{0.0002, 0.009, 0, 0.0003}, 0.0003, `"overhead":0.0002`},
+		{"finish", func(r *Run, v float64) { r.Finish = v }, (*Store).Finish,
+			[]float64{0.4, 2.5, 0, 0.5}, 0.5, `"finish":0.4`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := openTemp(t)
+			if _, ok := c.get(s); ok {
+				t.Error("known on an empty store")
+			}
+			for i, v := range c.values {
+				r := runAt(i, warm("a.py::t", 0.01))
+				c.set(&r, v)
+				record(t, s, r)
+			}
+			if got, ok := c.get(s); !ok || !near(got, c.want) {
+				t.Errorf("%v, %v; want %v, true", got, ok, c.want)
+			}
+			var buf bytes.Buffer
+			if err := s.Export(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(buf.Bytes(), []byte(c.field)) {
+				t.Errorf("export without %s:\n%s", c.field, buf.String())
+			}
+			copied := openTemp(t)
+			if err := copied.Import(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := c.get(copied); !ok || !near(got, c.want) {
+				t.Errorf("after export and import: %v, %v; want %v, true", got, ok, c.want)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -104,25 +105,22 @@ func TestVersion1FileApartFromItsTests(t *testing.T) {
 	migrated(t, golden)
 }
 
-// TestVersion4StoreGetsFinish: a store from before runs kept how long they
-// went on after their last test reads as it did, then keeps that of new
-// runs.
-func TestVersion4StoreGetsFinish(t *testing.T) {
-	golden := goldenStore(t)
+// openOlder writes a store of an older schema version, from golden's runs
+// and files: tables lays it out, runs names the runs columns it has, and
+// version is its stamp. It opens it (so migrates it), checks that it
+// exports as golden does, and returns it.
+func openOlder(t *testing.T, golden *Store, version int, tables, runs string) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "history.db")
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-		CREATE TABLE runs (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, wall REAL NOT NULL,
-			workers INTEGER NOT NULL, startup REAL NOT NULL, refs INTEGER NOT NULL,
-			overhead REAL NOT NULL DEFAULT 0);
-		CREATE INDEX runs_by_start ON runs (start, wall, workers);` + filesSchema + verdictsSchema,
-		`INSERT INTO meta (key, value) VALUES ('schema_version', '4')`,
+		tables,
+		fmt.Sprintf(`INSERT INTO meta (key, value) VALUES ('schema_version', '%d')`, version),
 		`ATTACH DATABASE '` + golden.path + `' AS golden`,
-		`INSERT INTO runs SELECT id, start, wall, workers, startup, refs, overhead FROM golden.runs`,
+		`INSERT INTO runs SELECT ` + runs + ` FROM golden.runs`,
 		`INSERT INTO files SELECT * FROM golden.files`,
 	} {
 		if _, err := db.Exec(q); err != nil {
@@ -135,10 +133,25 @@ func TestVersion4StoreGetsFinish(t *testing.T) {
 	if err != nil || warning != "" {
 		t.Fatalf("open: %v, warning %q", err, warning)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if got, want := export(t, s), export(t, golden); !bytes.Equal(got, want) {
 		t.Errorf("export after migration:\n%s\nwant:\n%s", got, want)
 	}
+	return s
+}
+
+// runsBefore is the meta and runs tables of schema versions 1 and 2.
+const runsBefore = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+	CREATE TABLE runs (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, wall REAL NOT NULL,
+		workers INTEGER NOT NULL, startup REAL NOT NULL, refs INTEGER NOT NULL`
+
+// TestVersion4StoreGetsFinish: a store from before runs kept how long they
+// went on after their last test reads as it did, then keeps that of new
+// runs.
+func TestVersion4StoreGetsFinish(t *testing.T) {
+	s := openOlder(t, goldenStore(t), 4, runsBefore+`, overhead REAL NOT NULL DEFAULT 0);
+		CREATE INDEX runs_by_start ON runs (start, wall, workers);`+filesSchema+verdictsSchema,
+		"id, start, wall, workers, startup, refs, overhead")
 	if _, ok := s.Finish(); ok {
 		t.Error("finish known before any run measured it")
 	}
@@ -153,36 +166,9 @@ func TestVersion4StoreGetsFinish(t *testing.T) {
 // TestVersion2StoreGetsOverhead: a store from before runs kept their
 // per-test overhead reads as it did, then keeps the overhead of new runs.
 func TestVersion2StoreGetsOverhead(t *testing.T) {
-	golden := goldenStore(t)
-	path := filepath.Join(t.TempDir(), "history.db")
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-		CREATE TABLE runs (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, wall REAL NOT NULL,
-			workers INTEGER NOT NULL, startup REAL NOT NULL, refs INTEGER NOT NULL);
-		CREATE INDEX runs_by_start ON runs (start, wall, workers);` + filesSchema,
-		`INSERT INTO meta (key, value) VALUES ('schema_version', '2')`,
-		`ATTACH DATABASE '` + golden.path + `' AS golden`,
-		`INSERT INTO runs SELECT id, start, wall, workers, startup, refs FROM golden.runs`,
-		`INSERT INTO files SELECT * FROM golden.files`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			db.Close()
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	s, warning, err := Open(path)
-	if err != nil || warning != "" {
-		t.Fatalf("open: %v, warning %q", err, warning)
-	}
-	defer s.Close()
-	if got, want := export(t, s), export(t, golden); !bytes.Equal(got, want) {
-		t.Errorf("export after migration:\n%s\nwant:\n%s", got, want)
-	}
+	s := openOlder(t, goldenStore(t), 2, runsBefore+`);
+		CREATE INDEX runs_by_start ON runs (start, wall, workers);`+filesSchema,
+		"id, start, wall, workers, startup, refs")
 	if _, ok := s.Overhead(); ok {
 		t.Error("overhead known before any run measured it")
 	}
