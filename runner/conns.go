@@ -84,6 +84,9 @@ func (r *runState) onWalked(w *workerState, m *protocol.Message) error {
 
 func (r *runState) onClosed(c *worker.Conn, err error) error {
 	w := r.byConn[c]
+	if e := r.collectorClosed(w); e != nil {
+		return r.passthrough(e)
+	}
 	if w == nil {
 		if c == r.session {
 			r.sessionUp = false
@@ -122,6 +125,22 @@ func (r *runState) onClosed(c *worker.Conn, err error) error {
 	}
 	r.nodeDown(w)
 	return nil
+}
+
+// collectorClosed: w's connection has ended, with everything it said
+// read. Where w is the session process of a run that only collects and it
+// exited before any of that was read, it returns that exit if nothing w
+// said explains it: pytest's own output then says why (see passthrough).
+func (r *runState) collectorClosed(w *workerState) *worker.Exit {
+	e := r.collectorExit
+	if w == nil || e == nil || w.pid != e.PID {
+		return nil
+	}
+	r.collectorExit = nil
+	if r.files != nil || r.run.Halted || len(r.run.InternalErrors) > 0 || r.run.UsageError != "" {
+		return nil
+	}
+	return e
 }
 
 // onForked: the session forked a worker or the controller; its exit comes

@@ -72,6 +72,10 @@ type fakeSuite struct {
 	sessionExit int
 	// sessionDies: the controller exits with status 3 right after hello.
 	sessionDies bool
+	// configureError: a worker's pytest_configure raises this; pytest
+	// prints it as an INTERNALERROR and exits 3, and shoal hears of the
+	// exit before it reads the worker's last message.
+	configureError string
 }
 
 // world is the fake plugin's processes and the simulated clock.

@@ -112,6 +112,12 @@ func (p *fakeProc) command(cmd protocol.Command) {
 	}
 	switch cmd.T {
 	case "workerinput":
+		if text := p.w.suite.configureError; text != "" {
+			p.exit(protocol.ExitStatus{Code: intp(3)})
+			p.say(protocol.Message{T: "internal_error", ErrorText: text})
+			p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Err: io.EOF})
+			return
+		}
 		p.walk()
 	case "collect":
 		for _, f := range cmd.Files {

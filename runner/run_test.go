@@ -48,7 +48,9 @@ func runFake(t *testing.T, suite fakeSuite, opts Options, interrupt func(w *worl
 	}
 	defer close(r.done)
 	run, err := r.execute(ctx)
-	if err == nil {
+	if err == nil && !opts.CollectOnly {
+		// A run that only collects (shoal plan, verify's first step) has
+		// no observer that shows its events.
 		checkEvents(t, rec.events, run)
 	}
 	return fakeRun{run: run, err: err, world: w, events: rec.events}
@@ -372,5 +374,20 @@ func TestRetryCrash(t *testing.T) {
 	}
 	if ct.Attempts[0].Worker == "" || ct.Attempts[0].Reports != 3 {
 		t.Errorf("first attempt %+v, want its worker and its 3 reports", ct.Attempts[0])
+	}
+}
+
+// TestCollectorExitBeforeItsLastWords: in a run that only collects, the
+// session process (the one worker) fails in pytest_configure; its exit
+// reaches shoal before its internal error does. The run still ends with
+// that error, not with pytest's raw output passed through.
+func TestCollectorExitBeforeItsLastWords(t *testing.T) {
+	suite := fakeSuite{files: []fakeFile{{name: "a.py", tests: ".."}}, configureError: "RuntimeError: no database"}
+	fr := runFake(t, suite, Options{CollectOnly: true}, nil)
+	if fr.err != nil {
+		t.Fatalf("error %v, want the run with its internal error", fr.err)
+	}
+	if !slices.Equal(fr.run.InternalErrors, []string{"RuntimeError: no database"}) {
+		t.Errorf("internal errors %q", fr.run.InternalErrors)
 	}
 }

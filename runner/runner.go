@@ -253,7 +253,11 @@ type runState struct {
 	stopping  bool
 	restarts  int
 	sessionUp bool
-	killAt    <-chan time.Time
+	// collectorExit is the exit of a session process that had become the
+	// one worker of a run that only collects, while what it said last was
+	// still to be read (see onExit).
+	collectorExit *worker.Exit
+	killAt        <-chan time.Time
 	// collectedOnly: a CollectOnly run has what it came for.
 	collectedOnly bool
 	// killed: the run ended every process it started (an interrupt's

@@ -52,6 +52,13 @@ func (r *runState) onExit(e *worker.Exit) error {
 		// It had become the one worker of a run that only collects.
 		r.workerExited(w, e.Status)
 		if r.files == nil && !r.run.Halted {
+			if w.conn != nil && !w.ended {
+				// Its last words may still be on their way: an internal
+				// or usage error says why it ended. Decide once they are
+				// read (collectorClosed).
+				r.collectorExit = e
+				return nil
+			}
 			return r.passthrough(e)
 		}
 		return nil
