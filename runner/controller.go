@@ -189,8 +189,13 @@ func (r *runState) finishController() {
 // controllerDone: the controller has ended, or never will say how.
 func (r *runState) controllerDone() bool {
 	c := r.ctl
-	if c == nil || c.exited {
+	if c == nil {
 		return true
+	}
+	if c.exited {
+		// What it said before it exited is read first: its marks come
+		// last, and its exit can reach shoal before them.
+		return c.conn == nil || c.closed
 	}
 	// A forked controller's exit comes from the server, while it lives.
 	if c.closed && c.pid != r.sessionPID && !r.sessionUp {
@@ -206,6 +211,10 @@ func (r *runState) controllerDone() bool {
 func (r *runState) controllerEnded(code int) error {
 	c := r.ctl
 	c.exited, c.code = true, code
+	if c.conn != nil && !c.closed {
+		// A child it left may hold its connection open.
+		c.conn.Finish()
+	}
 	if !c.hello && !r.killed && !r.run.Halted {
 		if code == 0 {
 			code = result.ExitInternalError

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"testing"
@@ -76,6 +77,9 @@ type fakeSuite struct {
 	// prints it as an INTERNALERROR and exits 3, and shoal hears of the
 	// exit before it reads the worker's last message.
 	configureError string
+	// controllerExitsFirst: shoal hears of the controller's exit before it
+	// reads the controller's last message.
+	controllerExitsFirst bool
 }
 
 // world is the fake plugin's processes and the simulated clock.
@@ -258,7 +262,14 @@ func (p *fakeProc) controllerCommand(cmd protocol.Command) {
 		if p.w.suite.sessionExit != 0 {
 			status = p.w.suite.sessionExit
 		}
-		p.say(protocol.Message{T: "finished", Points: map[string]int64{"summary": 0, "short": 0, "stats": 0}})
+		finished := protocol.Message{T: "finished", Points: map[string]int64{"summary": 0, "short": 0, "stats": 0}}
+		if p.w.suite.controllerExitsFirst {
+			p.exit(protocol.ExitStatus{Code: intp(status)})
+			p.say(finished)
+			p.w.pending = append(p.w.pending, worker.Event{Conn: p.conn, Err: io.EOF})
+			return
+		}
+		p.say(finished)
 		p.die(protocol.ExitStatus{Code: intp(status)})
 	default:
 		p.w.t.Fatalf("the controller got %q", cmd.T)

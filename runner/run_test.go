@@ -391,3 +391,19 @@ func TestCollectorExitBeforeItsLastWords(t *testing.T) {
 		t.Errorf("internal errors %q", fr.run.InternalErrors)
 	}
 }
+
+// TestControllerExitBeforeItsMarks: the controller's exit reaches shoal
+// before its last message, the marks of its output; the run still has
+// them, forked or spawned.
+func TestControllerExitBeforeItsMarks(t *testing.T) {
+	for _, noFork := range []bool{false, true} {
+		suite := fakeSuite{files: []fakeFile{{name: "a.py", tests: ".."}}, controllerExitsFirst: true, noFork: noFork}
+		fr := runFake(t, suite, Options{}, nil)
+		if fr.err != nil {
+			t.Fatal(fr.err)
+		}
+		if so := fr.run.SessionOutput; so == nil || !so.Finished || len(so.Points) != 3 {
+			t.Errorf("noFork %v: session output %+v, want it finished with its marks", noFork, so)
+		}
+	}
+}
