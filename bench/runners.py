@@ -191,7 +191,7 @@ class OrphanReaper:
 
     def _loop(self):
         while not self.done.wait(self.INTERVAL):
-            for pid in _adopted():
+            for pid in _children(zombies=True):
                 if pid == self.pid:
                     continue
                 try:
@@ -202,22 +202,6 @@ class OrphanReaper:
     def stop(self):
         self.done.set()
         self.thread.join()
-
-
-def _adopted():
-    """This process's children, from /proc/self/task/*/children."""
-    out = []
-    try:
-        tasks = os.listdir("/proc/self/task")
-    except OSError:
-        return out
-    for tid in tasks:
-        try:
-            with open(f"/proc/self/task/{tid}/children") as f:
-                out.extend(int(x) for x in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return out
 
 
 def _combine(codes):
@@ -329,19 +313,35 @@ def _reap_exited():
             return
 
 
-def _children():
-    """Live (not zombie) processes whose parent is this one."""
+def _children(zombies=False):
+    """This process's children, zombies only when asked: those the kernel
+    lists under its threads (/proc/self/task/*/children), or, on a kernel
+    that keeps no such list, those a scan of /proc finds."""
+    listed = _listed_children()
     me, out = os.getpid(), []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+    for pid in listed if listed is not None else (int(n) for n in os.listdir("/proc") if n.isdigit()):
         try:
-            with open(f"/proc/{name}/stat") as f:
+            with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == me and fields[0] != "Z":
-            out.append(int(name))
+        if int(fields[1]) == me and (zombies or fields[0] != "Z"):
+            out.append(pid)
+    return out
+
+
+def _listed_children():
+    """The children the kernel lists under this process's threads; None
+    where it keeps no such list."""
+    if not os.path.exists(f"/proc/self/task/{os.getpid()}/children"):
+        return None
+    out = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children") as f:
+                out.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            continue  # a thread that has just ended
     return out
 
 
